@@ -1,0 +1,1 @@
+"""optimizers layer (filled by its own issue)."""

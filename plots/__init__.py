@@ -1,0 +1,1 @@
+"""plots layer (filled by its own issue)."""

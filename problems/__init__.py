@@ -1,0 +1,1 @@
+"""problems layer (filled by its own issue)."""
