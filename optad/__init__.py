@@ -1,0 +1,21 @@
+"""optad: exact gradients of plain NumPy code, by reverse-mode automatic differentiation.
+
+>>> import numpy as np, optad
+>>> f = lambda x1, x2: x1 * x2 + np.sin(x1)
+>>> [round(float(g), 4) for g in optad.grad(f, argnums=(0, 1))(2.0, 3.0)]
+[2.5839, 2.0]
+"""
+
+from . import errors, tree
+from . import tracer as _tracer  # attaches operators and NumPy dispatch to Traced
+from .prims import select as _select  # noqa: F401  (registers np.where / np.clip)
+from .engine import Traced, value_of
+from .primitive import Primitive, defjvp, defvjp, primitive
+from .transforms import grad, jvp, stop_gradient, value_and_grad, vjp
+
+__all__ = [
+    "grad", "value_and_grad", "vjp", "jvp", "stop_gradient", "value_of",
+    "primitive", "defvjp", "defjvp", "Primitive", "Traced", "errors", "tree",
+]
+__version__ = "0.1.0"
+del _tracer

@@ -1,0 +1,335 @@
+"""The engine: traced values, the two traces (reverse and forward) and the backward pass.
+
+The engine knows nothing about NumPy's namespace: it records primitives and calls
+their rules. Each transform call opens its own trace with a fresh ``level``; a traced
+value belongs to exactly one trace. When an operation mixes values of several traces
+(nested transforms), the innermost trace (highest level) handles it and passes the
+rest down, so perturbations of different transforms never mix.
+
+>>> from optad.engine import ReverseTrace
+>>> from optad.primitive import Primitive
+>>> mul = Primitive("mul", lambda a, b: a * b,
+...                 vjps=(lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a))
+>>> with ReverseTrace() as tr:
+...     x = tr.new_input(3.0)
+...     y = mul(x, x)                       # Python floats only: no NumPy needed
+...     adjoints = tr.backward([(y, 1.0)])
+>>> adjoints[x._aux]
+6.0
+"""
+
+import gc
+import itertools
+import threading
+
+import numpy as np
+
+from .errors import LeakedTracerError, NotDifferentiableError
+
+__all__ = ["Traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
+
+_levels = itertools.count(1)
+_EMPTY = {}
+
+
+class Traced:
+    """A value recorded by a transform; NumPy code runs on it unchanged.
+
+    ``_value`` is the raw value (or a traced value of an outer transform), ``_trace`` the
+    trace it belongs to, ``_aux`` the trace's bookkeeping: the tape index in reverse
+    mode, the tangent in forward mode. Operators and the NumPy protocols are attached in
+    :mod:`optad.tracer`.
+    """
+
+    __slots__ = ("_value", "_trace", "_aux")
+
+    def __init__(self, value, trace, aux):
+        self._value = value
+        self._trace = trace
+        self._aux = aux
+
+
+def value_of(x):
+    """The plain value under any number of traces.
+
+    >>> value_of(2.0)
+    2.0
+    """
+    while type(x) is Traced:
+        x = x._value
+    return x
+
+
+def _shape(v):
+    return getattr(v, "shape", ())
+
+
+def bind(prim, args, kwargs):
+    """Apply ``prim`` to ``args``: record it in the innermost trace among them, or just run it."""
+    top = None
+    for a in args:
+        if type(a) is Traced:
+            t = a._trace
+            if top is None or t.level > top.level:
+                top = t
+    if top is None:
+        return prim.impl(*args, **kwargs)
+    return top.process(prim, args, kwargs)
+
+
+class _Trace:
+    __slots__ = ("level", "active", "observer")
+
+    def __init__(self):
+        self.level = next(_levels)
+        self.active = True
+        self.observer = None
+
+    def __enter__(self):
+        _gc_pause.enter()
+        return self
+
+    def __exit__(self, *exc):
+        self.active = False
+        _gc_pause.exit()
+        return False
+
+    def _check(self):
+        if not self.active:
+            raise LeakedTracerError(
+                "A traced value was used after the transform that created it had finished "
+                "(it was stored outside the function being differentiated, e.g. in a list or "
+                "a global). Return it from the function instead, or convert the finished "
+                "result with optad.value_of(...)."
+            )
+
+    def _unbox(self, args):
+        """Raw arguments, this trace's traced arguments, and whether outer traces remain."""
+        raw = list(args)
+        mine = []
+        nested = False
+        for i, a in enumerate(args):
+            if type(a) is Traced:
+                if a._trace is self:
+                    raw[i] = a._value
+                    mine.append((i, a))
+                else:
+                    a._trace._check()
+                    nested = True
+        return raw, mine, nested
+
+    def constant(self, value):
+        """A traced value with no dependence on the inputs (for ``np.zeros_like(x)``)."""
+        raise NotImplementedError
+
+
+class ReverseTrace(_Trace):
+    """Records a tape of primitive applications and runs the backward pass over it.
+
+    Each tape entry is ``(prim, raw_args, kwargs, ans, parents, shape)``; ``parents`` are
+    ``(argnum, tape_index)`` pairs. Entries are appended in execution order, which is a
+    topological order, so the backward pass is a single reverse loop.
+    """
+
+    __slots__ = ("tape",)
+
+    def __init__(self):
+        super().__init__()
+        self.tape = []
+
+    def new_input(self, value):
+        """A leaf of the tape: an input (or constant) that adjoints flow into."""
+        tape = self.tape
+        tape.append((None, None, None, value, (), _shape(value)))
+        return Traced(value, self, len(tape) - 1)
+
+    constant = new_input
+
+    def process(self, prim, args, kwargs):
+        if not self.active:
+            self._check()
+        raw, mine, nested = self._unbox(args)
+        ans = bind(prim, raw, kwargs) if nested else prim.impl(*raw, **kwargs)
+        vjps = prim.vjps
+        parents = []
+        for i, a in mine:
+            if i >= len(vjps) or vjps[i] is None:
+                raise NotDifferentiableError(_no_rule_message(prim, i, "defvjp", "g"))
+            parents.append((i, a._aux))
+        tape = self.tape
+        tape.append((prim, raw, kwargs, ans, parents, _shape(ans)))
+        return Traced(ans, self, len(tape) - 1)
+
+    def backward(self, seeds, *, free=True):
+        """Adjoints of the tape from ``seeds``, a list of ``(traced_output, seed)`` pairs.
+
+        Iterative, in reverse tape order. An adjoint reached along several paths is the
+        sum of its contributions; a contribution of another shape than its parent (from
+        broadcasting) is summed back here, in this one place. With ``free``, each entry
+        is dropped as soon as it has been used, so memory falls during the pass. Leaf
+        adjoints stay in the returned list, indexed by tape position.
+        """
+        tape = self.tape
+        n = max(out._aux for out, _ in seeds) + 1
+        adj = [None] * n
+        owned = bytearray(n)  # 1 where adj[i] is an ndarray this pass created (safe to add into)
+        for out, seed in seeds:
+            i = out._aux
+            adj[i] = seed if adj[i] is None else adj[i] + seed
+        observer = self.observer
+        for i in range(n - 1, -1, -1):
+            g = adj[i]
+            if g is None:
+                continue
+            prim, raw, kwargs, ans, parents, _ = tape[i]
+            if prim is None:
+                continue
+            adj[i] = None
+            vjps = prim.vjps
+            scatter = prim.scatter
+            for argnum, j in parents:
+                cur = adj[j]
+                if (scatter is not None and observer is None and type(g) is not Traced
+                        and type(cur) is not Traced and type(tape[j][3]) is np.ndarray):
+                    # Indexing: add g into the parent's buffer in place, no full-size temporary.
+                    if cur is None:
+                        cur = np.zeros(tape[j][5])
+                    elif not owned[j] or type(cur) is not np.ndarray:
+                        cur = np.array(cur, dtype=float)  # copy (it may be a view or shared)
+                    scatter(cur, g, *raw, **kwargs)
+                    adj[j] = cur
+                    owned[j] = 1
+                    continue
+                c = vjps[argnum](g, ans, *raw, **kwargs)
+                pshape = tape[j][5]
+                if _shape(c) != pshape:
+                    c = _unbroadcast(c, pshape)
+                if observer is not None:
+                    observer(i, argnum, j, c)
+                if cur is None:
+                    adj[j] = c
+                elif owned[j] and type(c) is not Traced:
+                    np.add(cur, c, out=cur)
+                else:
+                    s = cur + c
+                    adj[j] = s
+                    owned[j] = type(s) is np.ndarray
+            if free:
+                tape[i] = None
+        return adj
+
+
+def _unbroadcast(c, shape):
+    """Sum a contribution of broadcast shape back to ``shape`` (the inverse of broadcasting)."""
+    cshape = _shape(c)
+    extra = len(cshape) - len(shape)
+    if extra < 0:
+        # A rule returned fewer dimensions than the parent (e.g. a scalar for a whole array).
+        return np.broadcast_to(c, shape)
+    axes = tuple(range(extra)) + tuple(
+        extra + k for k, d in enumerate(shape) if d == 1 and cshape[extra + k] != 1)
+    if axes:
+        c = np.sum(c, axis=axes, keepdims=True)
+    if extra:
+        c = np.reshape(c, shape)
+    return c
+
+
+class ForwardTrace(_Trace):
+    """Carries a tangent beside each value: one forward pass gives one Jacobian column."""
+
+    __slots__ = ()
+
+    def new_input(self, value, tangent):
+        return Traced(value, self, tangent)
+
+    def constant(self, value):
+        return Traced(value, self, None)
+
+    def process(self, prim, args, kwargs):
+        if not self.active:
+            self._check()
+        raw, mine, nested = self._unbox(args)
+        ans = bind(prim, raw, kwargs) if nested else prim.impl(*raw, **kwargs)
+        t = None
+        if prim.jvp_joint is not None:
+            tangents = [None] * len(raw)
+            for i, a in mine:
+                tangents[i] = a._aux
+            if any(x is not None for x in tangents):
+                t = prim.jvp_joint(tangents, ans, *raw, **kwargs)
+        else:
+            jvps = prim.jvps
+            for i, a in mine:
+                ti = a._aux
+                if ti is None:
+                    continue
+                if i >= len(jvps) or jvps[i] is None:
+                    raise NotDifferentiableError(_no_rule_message(prim, i, "defjvp", "t"))
+                c = jvps[i](ti, ans, *raw, **kwargs)
+                t = c if t is None else t + c
+        if t is not None:
+            shape = _shape(ans)
+            if _shape(t) != shape:
+                t = np.broadcast_to(t, shape)
+        out = Traced(ans, self, t)
+        if self.observer is not None:
+            self.observer(prim, args, kwargs, out)
+        return out
+
+
+def _no_rule_message(prim, argnum, register, first):
+    mode = "reverse-mode (vector-Jacobian)" if register == "defvjp" else "forward-mode (Jacobian-vector)"
+    return (
+        f"{prim.name} has no {mode} rule for its argument {argnum}, but a traced value "
+        f"reached it.\nGive it one with optad.{register}({prim.name}, ..., "
+        f"lambda {first}, ans, *args: ...) (one rule per positional argument, None where it "
+        f"is not differentiable), or pass a plain value there (optad.stop_gradient(x))."
+    )
+
+
+class _GCPause:
+    """Pause Python's cyclic garbage collector while any trace is open.
+
+    A tape is many small objects created in a burst; the collector would rescan them on
+    every generation-0 threshold and make long recordings quadratic. Counted, so nested
+    and concurrent transforms re-enable it only when the last one ends.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._was_enabled = False
+
+    def enter(self):
+        with self._lock:
+            if self._depth == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._depth += 1
+
+    def exit(self):
+        with self._lock:
+            self._depth -= 1
+            if self._depth == 0 and self._was_enabled:
+                gc.enable()
+
+
+_gc_pause = _GCPause()
+
+
+def pause_gc():
+    """Context manager pausing the cyclic collector (what every transform does while tracing).
+
+    >>> with pause_gc():
+    ...     pass
+    """
+    class _Ctx:
+        def __enter__(self):
+            _gc_pause.enter()
+
+        def __exit__(self, *exc):
+            _gc_pause.exit()
+            return False
+
+    return _Ctx()

@@ -1,0 +1,68 @@
+"""Small helpers that declare primitives and register them with NumPy's dispatch.
+
+``elementwise`` builds both rules of an elementwise function from its partial
+derivatives, so a reader sees everything about ``sin`` in one line::
+
+    elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", partials=("cos({0})",))
+"""
+
+from ..engine import bind
+from ..primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES, Primitive
+
+
+def _vjp_of(partial):
+    if partial is None:
+        return None
+    return lambda g, ans, *args: g * partial(ans, *args)
+
+
+def _jvp_of(partial):
+    if partial is None:
+        return None
+    return lambda t, ans, *args: t * partial(ans, *args)
+
+
+def elementwise(ufunc, *partials, impl=None, name=None, expr=None, texts=None):
+    """Declare an elementwise primitive from ``partial_i(ans, *args)`` = ∂ans/∂arg_i.
+
+    Registers it for ``ufunc`` so ``np.<ufunc>(traced)`` dispatches to it.
+    """
+    prim = Primitive(name or ufunc.__name__, impl or ufunc,
+                     tuple(_vjp_of(p) for p in partials), tuple(_jvp_of(p) for p in partials),
+                     explain=(expr, texts))
+    UFUNC_PRIMITIVES[ufunc] = prim
+    return prim
+
+
+def ufunc_primitive(ufunc, prim):
+    """Route ``ufunc`` on traced values to ``prim`` (which may have hand-written rules)."""
+    UFUNC_PRIMITIVES[ufunc] = prim
+    return prim
+
+
+def implements(*numpy_functions):
+    """Register the decorated handler for NumPy functions called on traced values."""
+    def decorate(handler):
+        for f in numpy_functions:
+            FUNCTION_HANDLERS[f] = handler
+        return handler
+    return decorate
+
+
+def handler_for(prim):
+    """A handler that binds ``prim`` with the call's arguments unchanged."""
+    def handler(*args, **kwargs):
+        return bind(prim, args, kwargs)
+    handler.primitive = prim
+    return handler
+
+
+def no_out(name, out):
+    """Reject ``out=`` on traced calls: writing into a given array cannot be recorded."""
+    if out is not None:
+        from ..errors import TracerConversionError
+
+        raise TracerConversionError(
+            f"{name}(..., out=...) writes into an existing plain array, which optad cannot "
+            f"record. Write y = {name}(...) instead."
+        )

@@ -1,0 +1,165 @@
+"""Elementwise primitives: arithmetic and the mathematical ufuncs.
+
+Each line declares one function with its partial derivatives; the reverse rule is
+``g * partial`` and the forward rule ``t * partial``. Broadcasting is undone by the
+engine, not here. The hottest operators (+ - * / and negation) have hand-written
+rules so that a scalar operation costs one Python call per direction.
+"""
+
+import operator
+
+import numpy as np
+
+from ..primitive import Primitive
+from .declare import elementwise, ufunc_primitive
+
+_LN2 = np.log(2.0)
+_LN10 = np.log(10.0)
+
+# --- arithmetic -----------------------------------------------------------------
+add = ufunc_primitive(np.add, Primitive(
+    "add", operator.add,
+    vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
+    explain=("{0} + {1}", ("1", "1"))))
+subtract = ufunc_primitive(np.subtract, Primitive(
+    "subtract", operator.sub,
+    vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
+    explain=("{0} - {1}", ("1", "-1"))))
+multiply = ufunc_primitive(np.multiply, Primitive(
+    "multiply", operator.mul,
+    vjps=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+    jvps=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
+    explain=("{0}*{1}", ("{1}", "{0}"))))
+divide = ufunc_primitive(np.divide, Primitive(
+    "divide", operator.truediv,
+    vjps=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
+    jvps=(lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y),
+    explain=("{0}/{1}", ("1/{1}", "-{0}/{1}²"))))
+negative = ufunc_primitive(np.negative, Primitive(
+    "negative", operator.neg,
+    vjps=(lambda g, ans, x: -g,), jvps=(lambda t, ans, x: -t,),
+    explain=("-{0}", ("-1",))))
+positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",))
+
+
+def _pow_dbase(ans, x, y):
+    # y == 2 is by far the commonest exponent; 2*x avoids a power call.
+    if isinstance(y, (int, float)) and y == 2:
+        return 2 * x
+    return y * x ** (y - 1)
+
+
+def _pow_dexp(ans, x, y):
+    # d/dy x**y = x**y log x; where x == 0 the product is 0 (for y > 0), not nan.
+    safe = np.where(x == 0, 1.0, x)
+    return ans * np.log(safe)
+
+
+power = ufunc_primitive(np.power, Primitive(
+    "power", operator.pow,
+    vjps=(lambda g, ans, x, y: g * _pow_dbase(ans, x, y),
+          lambda g, ans, x, y: g * _pow_dexp(ans, x, y)),
+    jvps=(lambda t, ans, x, y: t * _pow_dbase(ans, x, y),
+          lambda t, ans, x, y: t * _pow_dexp(ans, x, y)),
+    explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})"))))
+UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
+for _uf, _p in UFUNC_ALIASES.items():
+    ufunc_primitive(_uf, _p)
+
+square = elementwise(np.square, lambda ans, x: 2 * x, expr="{0}²", texts=("2·{0}",))
+reciprocal = elementwise(np.reciprocal, lambda ans, x: -ans * ans, expr="1/{0}",
+                         texts=("-1/{0}²",))
+remainder = elementwise(np.remainder, lambda ans, x, y: 1.0,
+                        lambda ans, x, y: -np.floor_divide(x, y), expr="{0} mod {1}",
+                        texts=("1", "-floor({0}/{1})"))
+ufunc_primitive(np.mod, remainder)
+fmod = elementwise(np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: -np.trunc(x / y),
+                   expr="fmod({0}, {1})", texts=("1", "-trunc({0}/{1})"))
+
+# --- exponentials and logarithms ----------------------------------------------------
+exp = elementwise(np.exp, lambda ans, x: ans, expr="exp({0})", texts=("exp({0})",))
+exp2 = elementwise(np.exp2, lambda ans, x: ans * _LN2, expr="2^{0}", texts=("2^{0}·ln2",))
+expm1 = elementwise(np.expm1, lambda ans, x: ans + 1.0, expr="expm1({0})", texts=("exp({0})",))
+log = elementwise(np.log, lambda ans, x: 1.0 / x, expr="log({0})", texts=("1/{0}",))
+log2 = elementwise(np.log2, lambda ans, x: 1.0 / (x * _LN2), expr="log2({0})",
+                   texts=("1/({0}·ln2)",))
+log10 = elementwise(np.log10, lambda ans, x: 1.0 / (x * _LN10), expr="log10({0})",
+                    texts=("1/({0}·ln10)",))
+log1p = elementwise(np.log1p, lambda ans, x: 1.0 / (1.0 + x), expr="log1p({0})",
+                    texts=("1/(1+{0})",))
+logaddexp = elementwise(np.logaddexp, lambda ans, x, y: np.exp(x - ans),
+                        lambda ans, x, y: np.exp(y - ans), expr="logaddexp({0}, {1})",
+                        texts=("exp({0}-ans)", "exp({1}-ans)"))
+logaddexp2 = elementwise(np.logaddexp2, lambda ans, x, y: np.exp2(x - ans),
+                         lambda ans, x, y: np.exp2(y - ans), expr="logaddexp2({0}, {1})",
+                         texts=("2^({0}-ans)", "2^({1}-ans)"))
+sqrt = elementwise(np.sqrt, lambda ans, x: 0.5 / ans, expr="sqrt({0})", texts=("1/(2·sqrt({0}))",))
+cbrt = elementwise(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), expr="cbrt({0})",
+                   texts=("1/(3·cbrt({0})²)",))
+
+# --- trigonometric and hyperbolic ----------------------------------------------------
+sin = elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", texts=("cos({0})",))
+cos = elementwise(np.cos, lambda ans, x: -np.sin(x), expr="cos({0})", texts=("-sin({0})",))
+tan = elementwise(np.tan, lambda ans, x: 1.0 + ans * ans, expr="tan({0})", texts=("1+tan²({0})",))
+arcsin = elementwise(np.arcsin, lambda ans, x: 1.0 / np.sqrt(1.0 - x * x), expr="arcsin({0})",
+                     texts=("1/sqrt(1-{0}²)",))
+arccos = elementwise(np.arccos, lambda ans, x: -1.0 / np.sqrt(1.0 - x * x), expr="arccos({0})",
+                     texts=("-1/sqrt(1-{0}²)",))
+arctan = elementwise(np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), expr="arctan({0})",
+                     texts=("1/(1+{0}²)",))
+arctan2 = elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y),
+                      lambda ans, y, x: -y / (x * x + y * y), expr="arctan2({0}, {1})",
+                      texts=("{1}/({0}²+{1}²)", "-{0}/({0}²+{1}²)"))
+hypot = elementwise(np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans,
+                    expr="hypot({0}, {1})", texts=("{0}/hypot", "{1}/hypot"))
+sinh = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", texts=("cosh({0})",))
+cosh = elementwise(np.cosh, lambda ans, x: np.sinh(x), expr="cosh({0})", texts=("sinh({0})",))
+tanh = elementwise(np.tanh, lambda ans, x: 1.0 - ans * ans, expr="tanh({0})",
+                   texts=("1-tanh²({0})",))
+arcsinh = elementwise(np.arcsinh, lambda ans, x: 1.0 / np.sqrt(x * x + 1.0), expr="arcsinh({0})",
+                      texts=("1/sqrt({0}²+1)",))
+arccosh = elementwise(np.arccosh, lambda ans, x: 1.0 / np.sqrt(x * x - 1.0), expr="arccosh({0})",
+                      texts=("1/sqrt({0}²-1)",))
+arctanh = elementwise(np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x), expr="arctanh({0})",
+                      texts=("1/(1-{0}²)",))
+deg2rad = elementwise(np.deg2rad, lambda ans, x: np.pi / 180.0, expr="deg2rad({0})",
+                      texts=("π/180",))
+rad2deg = elementwise(np.rad2deg, lambda ans, x: 180.0 / np.pi, expr="rad2deg({0})",
+                      texts=("180/π",))
+ufunc_primitive(np.radians, deg2rad)
+ufunc_primitive(np.degrees, rad2deg)
+
+# --- piecewise: subgradients chosen as in JAX/autograd --------------------------------
+# |x|' = sign(x) (0 at 0); sign' = 0; max/min split the adjoint evenly between ties.
+absolute = elementwise(np.absolute, lambda ans, x: np.sign(x), expr="|{0}|", texts=("sign({0})",))
+ufunc_primitive(np.fabs, absolute)
+sign = ufunc_primitive(np.sign, Primitive(
+    "sign", np.sign,
+    vjps=(lambda g, ans, x: np.zeros(np.shape(x)),), jvps=(lambda t, ans, x: np.zeros(np.shape(x)),),
+    explain=("sign({0})", ("0",))))
+
+
+def _first_wins(x, y):
+    # 1 where x is the extreme, 1/2 at ties, 0 elsewhere (a plain array: comparisons stop traces).
+    return (x == y) * 0.5
+
+
+maximum = elementwise(np.maximum, lambda ans, x, y: (x > y) + _first_wins(x, y),
+                      lambda ans, x, y: (y > x) + _first_wins(x, y),
+                      expr="max({0}, {1})", texts=("[{0}≥{1}]", "[{1}≥{0}]"))
+minimum = elementwise(np.minimum, lambda ans, x, y: (x < y) + _first_wins(x, y),
+                      lambda ans, x, y: (y < x) + _first_wins(x, y),
+                      expr="min({0}, {1})", texts=("[{0}≤{1}]", "[{1}≤{0}]"))
+ufunc_primitive(np.fmax, maximum)
+ufunc_primitive(np.fmin, minimum)
+
+# Ufuncs whose derivative is zero wherever it exists, or whose result is not a float:
+# they run on the plain values and return plain arrays (a constant for the trace).
+PIECEWISE_CONSTANT = {
+    np.floor, np.ceil, np.trunc, np.rint, np.floor_divide, np.signbit, np.isfinite,
+    np.isnan, np.isinf, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+    np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
+    np.heaviside, np.spacing,
+}

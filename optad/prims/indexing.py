@@ -1,0 +1,129 @@
+"""Indexing: reading (``x[key]``), scatter-adding (its adjoint) and functional writes.
+
+``getitem`` and ``untake`` are each other's adjoint: reading ``x[key]`` sends the adjoint
+back by adding it at ``key`` into zeros of ``x``'s shape (``np.add.at``, so repeated
+indices add up), and the adjoint of that scatter is reading again. Writing
+``y[key] = v`` on a traced ``y`` is recorded as ``y_new = setitem(y_old, key, v)``, a
+new value, so the tape never sees a mutation.
+"""
+
+import numpy as np
+
+from ..engine import Traced, bind
+from ..errors import NotDifferentiableError
+from ..primitive import Primitive
+from .declare import implements
+
+
+def normalize_key(key):
+    """A hashable-enough, plain index: lists become arrays; traced indices are refused."""
+    parts = key if isinstance(key, tuple) else (key,)
+    out = []
+    for p in parts:
+        if type(p) is Traced:
+            raise NotDifferentiableError(
+                "An index was a traced value: indices cannot carry derivatives. Compute the "
+                "index from plain values (e.g. np.argmax(x) gives a plain int), or use "
+                "optad.stop_gradient(i)."
+            )
+        if isinstance(p, list):
+            p = np.asarray(p)
+        out.append(p)
+    return tuple(out) if isinstance(key, tuple) else out[0]
+
+
+def is_advanced(key):
+    parts = key if isinstance(key, tuple) else (key,)
+    return any(isinstance(p, np.ndarray) for p in parts)
+
+
+def _untake_impl(g, key, shape):
+    out = np.zeros(shape, dtype=np.result_type(g, np.float64))
+    _scatter_into(out, g, key)
+    return out
+
+
+def _scatter_into(buf, g, key):
+    if is_advanced(key):
+        np.add.at(buf, key, g)  # unbuffered: repeated indices accumulate
+    else:
+        buf[key] += g
+
+
+untake = Primitive(
+    "untake", _untake_impl,
+    vjps=(lambda g, ans, x, key, shape: getitem_raw(g, key),),
+    jvps=(lambda t, ans, x, key, shape: bind(untake, (t, key, shape), {}),),
+    explain=("scatter({0})", ("1",)))
+
+
+def getitem_raw(x, key):
+    return bind(getitem_prim, (x, key), {})
+
+
+getitem_prim = Primitive(
+    "getitem", lambda x, key: x[key],
+    vjps=(lambda g, ans, x, key: bind(untake, (g, key, np.shape(x)), {}), None),
+    jvps=(lambda t, ans, x, key: getitem_raw(t, key), None),
+    explain=("{0}[{1}]", ("1", None)),
+    scatter=lambda buf, g, x, key: _scatter_into(buf, g, key))
+
+
+def getitem(x, key):
+    """``x[key]`` on a traced ``x`` (basic and advanced indexing)."""
+    return bind(getitem_prim, (x, normalize_key(key)), {})
+
+
+def _setitem_impl(x, key, v):
+    y = np.array(x, dtype=np.result_type(x, np.float64), copy=True)
+    y[key] = v
+    return y
+
+
+def _setitem_jvp(tangents, ans, x, key, v):
+    tx, tv = tangents[0], tangents[2]
+    base = np.zeros(np.shape(x)) if tx is None else tx
+    return bind(setitem_prim, (base, key, 0.0 if tv is None else tv), {})
+
+
+setitem_prim = Primitive(
+    "setitem", _setitem_impl,
+    vjps=(lambda g, ans, x, key, v: bind(setitem_prim, (g, key, 0.0), {}),
+          None,
+          lambda g, ans, x, key, v: getitem_raw(g, key)),
+    jvp_joint=_setitem_jvp,
+    explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, "1")))
+
+
+def setitem(x, key, v):
+    """The value of ``x`` after ``x[key] = v``, recorded as a new value."""
+    return bind(setitem_prim, (x, normalize_key(key), v), {})
+
+
+@implements(np.take)
+def _take(a, indices, axis=None, out=None, mode="raise"):
+    if axis is None:
+        return getitem(np.ravel(a), np.asarray(indices))
+    index = [slice(None)] * np.ndim(a)
+    index[axis] = np.asarray(indices)
+    return getitem(a, tuple(index))
+
+
+@implements(np.take_along_axis)
+def _take_along_axis(arr, indices, axis):
+    if axis is None:
+        arr, axis = np.ravel(arr), 0
+    indices = np.asarray(indices)
+    grid = list(np.indices(indices.shape, sparse=True))
+    grid[axis] = indices
+    return getitem(arr, tuple(grid))
+
+
+@implements(np.sort)
+def _sort(a, axis=-1, kind=None, order=None, stable=None):
+    if axis is None:
+        a, axis = np.ravel(a), 0
+    plain = a
+    while type(plain) is Traced:
+        plain = plain._value
+    return np.take_along_axis(a, np.argsort(plain, axis=axis), axis)

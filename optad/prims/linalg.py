@@ -1,0 +1,305 @@
+"""Linear algebra: matmul and einsum (and dot, outer, inner, tensordot, vdot on them), and
+``np.linalg`` inv, solve, det, slogdet, norm.
+
+The rules are the textbook matrix-calculus identities, e.g. for C = A @ B:
+Ā = C̄ Bᵀ and B̄ = Aᵀ C̄; for Y = A⁻¹: Ā = -Yᵀ Ȳ Yᵀ; for log|det A|: Ā = A⁻ᵀ.
+Batch dimensions broadcast as in NumPy; the engine sums them back.
+"""
+
+import string
+
+import numpy as np
+
+from ..engine import bind, value_of
+from ..errors import NotDifferentiableError
+from ..primitive import Primitive, Variadic
+from .declare import implements, no_out
+
+
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+# --- matmul -------------------------------------------------------------------------
+def _matmul_vjp_a(g, ans, a, b):
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 1 and nb == 1:
+        return g * b
+    if nb == 1:                       # (..., n, k) @ (k,) -> (..., n)
+        return np.expand_dims(g, -1) * b
+    if na == 1:                       # (k,) @ (..., k, m) -> (..., m)
+        return np.matmul(np.expand_dims(g, -2), _mT(b))[..., 0, :]
+    return np.matmul(g, _mT(b))
+
+
+def _matmul_vjp_b(g, ans, a, b):
+    na, nb = np.ndim(a), np.ndim(b)
+    if na == 1 and nb == 1:
+        return g * a
+    if na == 1:                       # (k,) @ (..., k, m): b̄ = outer(a, ḡ)
+        return np.expand_dims(a, -1) * np.expand_dims(g, -2)
+    if nb == 1:                       # (..., n, k) @ (k,): b̄ = Aᵀ ḡ, summed over the batch
+        return np.matmul(_mT(a), np.expand_dims(g, -1))[..., 0]
+    return np.matmul(_mT(a), g)
+
+
+matmul = Primitive(
+    "matmul", lambda a, b: a @ b,
+    vjps=(_matmul_vjp_a, _matmul_vjp_b),
+    jvps=(lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t)),
+    explain=("{0} @ {1}", ("·{1}ᵀ", "{0}ᵀ·")))
+
+
+@implements(np.matmul)
+def _matmul(x1, x2, out=None, **kwargs):
+    no_out("np.matmul", out)
+    if np.ndim(x1) == 0 or np.ndim(x2) == 0:
+        raise ValueError("matmul: Input operand does not have enough dimensions; use * for scalars.")
+    return bind(matmul, (x1, x2), {})
+
+
+@implements(np.dot)
+def _dot(a, b, out=None):
+    no_out("np.dot", out)
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    if np.ndim(a) <= 2 and np.ndim(b) <= 2:
+        return bind(matmul, (a, b), {})
+    # N-d dot: sum over the last axis of a and the second-to-last of b.
+    return np.tensordot(a, b, axes=([np.ndim(a) - 1], [max(np.ndim(b) - 2, 0)]))
+
+
+# --- einsum ---------------------------------------------------------------------------
+def _parse_einsum(subscripts, shapes):
+    """Explicit 'ab,bc->ac' form with every ellipsis replaced by letters."""
+    subscripts = subscripts.replace(" ", "")
+    if "->" in subscripts:
+        ins, out = subscripts.split("->")
+    else:
+        ins, out = subscripts, None
+    inputs = ins.split(",")
+    if len(inputs) != len(shapes):
+        raise ValueError(f"einsum: {len(inputs)} operand subscripts for {len(shapes)} operands")
+    used = set(subscripts)
+    spare = [c for c in string.ascii_letters if c not in used]
+    ell_len = max((len(s) - (len(term) - 3) for term, s in zip(inputs, shapes) if "..." in term),
+                  default=0)
+    ell = "".join(spare[:ell_len])
+    resolved = []
+    for term, s in zip(inputs, shapes):
+        if "..." in term:
+            k = len(s) - (len(term) - 3)
+            term = term.replace("...", ell[ell_len - k:] if k else "")
+        resolved.append(term)
+    if out is None:
+        letters = "".join(resolved)
+        out = ell + "".join(sorted(c for c in set(letters) if letters.count(c) == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return resolved, out
+
+
+def _einsum_vjp(k):
+    def rule(g, ans, *operands, spec):
+        inputs, out = spec
+        target = inputs[k]
+        if len(set(target)) != len(target):
+            raise NotDifferentiableError(
+                f"einsum's derivative for an operand with a repeated index ('{target}', a "
+                f"diagonal) is not implemented; take the diagonal with np.diagonal first.")
+        others = [inputs[j] for j in range(len(inputs)) if j != k]
+        present = set(out).union(*others) if others else set(out)
+        kept = "".join(c for c in target if c in present)
+        args = [g] + [operands[j] for j in range(len(inputs)) if j != k]
+        sub = ",".join([out] + others) + "->" + kept
+        res = np.einsum(sub, *args)
+        if kept != target:   # letters only in this operand were summed: broadcast back
+            shape = np.shape(operands[k])
+            res = np.reshape(res, [shape[i] if c in present else 1 for i, c in enumerate(target)])
+            res = np.broadcast_to(res, shape)
+        return res
+    return rule
+
+
+def _einsum_jvp(k):
+    def rule(t, ans, *operands, spec):
+        inputs, out = spec
+        args = list(operands)
+        args[k] = t
+        return np.einsum(",".join(inputs) + "->" + out, *args)
+    return rule
+
+
+einsum = Primitive(
+    "einsum", lambda *ops, spec: np.einsum(",".join(spec[0]) + "->" + spec[1], *ops),
+    vjps=Variadic(_einsum_vjp), jvps=Variadic(_einsum_jvp),
+    explain=("einsum", None))
+
+
+@implements(np.einsum)
+def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+    no_out("np.einsum", out)
+    if not isinstance(subscripts, str):
+        raise NotDifferentiableError("einsum on traced values needs the subscripts-string form.")
+    spec = _parse_einsum(subscripts, [np.shape(o) for o in operands])
+    return bind(einsum, operands, {"spec": (tuple(spec[0]), spec[1])})
+
+
+@implements(np.tensordot)
+def _tensordot(a, b, axes=2):
+    na, nb = np.ndim(a), np.ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        ax_a, ax_b = list(range(na - axes, na)), list(range(axes))
+    else:
+        ax_a, ax_b = axes
+        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
+        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
+    ax_a = [x % na for x in ax_a]
+    ax_b = [x % nb for x in ax_b]
+    letters = iter(string.ascii_letters)
+    sa = [next(letters) for _ in range(na)]
+    sb = [next(letters) for _ in range(nb)]
+    for i, j in zip(ax_a, ax_b):
+        sb[j] = sa[i]
+    out = [c for i, c in enumerate(sa) if i not in ax_a] + [c for j, c in enumerate(sb) if j not in ax_b]
+    return np.einsum(f"{''.join(sa)},{''.join(sb)}->{''.join(out)}", a, b)
+
+
+@implements(np.outer)
+def _outer(a, b, out=None):
+    no_out("np.outer", out)
+    return np.einsum("i,j->ij", np.ravel(a), np.ravel(b))
+
+
+@implements(np.inner)
+def _inner(a, b):
+    if np.ndim(a) == 0 or np.ndim(b) == 0:
+        return a * b
+    return np.tensordot(a, b, axes=([-1], [-1]))
+
+
+@implements(np.vdot)
+def _vdot(a, b):
+    return np.sum(np.ravel(a) * np.ravel(b))
+
+
+@implements(np.kron)
+def _kron(a, b):
+    if np.ndim(a) != 2 or np.ndim(b) != 2:
+        raise NotDifferentiableError("np.kron on traced values is supported for 2-D arrays only.")
+    (m, n), (p, q) = np.shape(a), np.shape(b)
+    return np.reshape(np.einsum("ij,kl->ikjl", a, b), (m * p, n * q))
+
+
+# --- np.linalg -------------------------------------------------------------------------
+inv = Primitive(
+    "inv", lambda a: np.linalg.inv(a),
+    vjps=(lambda g, ans, a: -np.matmul(_mT(ans), np.matmul(g, _mT(ans))),),
+    jvps=(lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)),),
+    explain=("inv({0})", ("-inv ⊗ inv",)))
+
+
+def _solve_vjp_a(g, ans, a, b):
+    gb = _solve_vjp_b(g, ans, a, b)
+    if np.ndim(b) == 1:
+        return -np.expand_dims(gb, -1) * np.expand_dims(ans, -2)
+    return -np.matmul(gb, _mT(ans))
+
+
+def _solve_vjp_b(g, ans, a, b):
+    return np.linalg.solve(_mT(a), g)
+
+
+solve = Primitive(
+    "solve", lambda a, b: np.linalg.solve(a, b),
+    vjps=(_solve_vjp_a, _solve_vjp_b),
+    jvps=(lambda t, ans, a, b: -np.linalg.solve(a, np.matmul(t, ans)),
+          lambda t, ans, a, b: np.linalg.solve(a, t)),
+    explain=("solve({0}, {1})", ("-A⁻ᵀḡ xᵀ", "A⁻ᵀ")))
+
+
+det = Primitive(
+    "det", lambda a: np.linalg.det(a),
+    vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a)),),
+    jvps=(lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),),
+    explain=("det({0})", ("det·{0}⁻ᵀ",)))
+
+logabsdet = Primitive(
+    "logabsdet", lambda a: np.linalg.slogdet(a)[1],
+    vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a)),),
+    jvps=(lambda t, ans, a: np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),),
+    explain=("log|det({0})|", ("{0}⁻ᵀ",)))
+
+implements(np.linalg.inv)(lambda a: bind(inv, (a,), {}))
+implements(np.linalg.solve)(lambda a, b: bind(solve, (a, b), {}))
+implements(np.linalg.det)(lambda a: bind(det, (a,), {}))
+
+
+class SlogdetResult(tuple):
+    """``(sign, logabsdet)`` like NumPy's result; ``sign`` is plain (its derivative is 0)."""
+
+    @property
+    def sign(self):
+        return self[0]
+
+    @property
+    def logabsdet(self):
+        return self[1]
+
+
+@implements(np.linalg.slogdet)
+def _slogdet(a):
+    sign = np.linalg.slogdet(value_of(a))[0]
+    return SlogdetResult((sign, bind(logabsdet, (a,), {})))
+
+
+def _norm2_vjp(g, ans, x, axis, keepdims):
+    # The 2-norm's gradient x/‖x‖, with the subgradient 0 where ‖x‖ = 0 (not nan).
+    if not keepdims and axis is not None:
+        ans = np.expand_dims(ans, axis)
+        g = np.expand_dims(g, axis)
+    safe = np.where(value_of(ans) == 0, 1.0, ans)
+    return g * x / safe
+
+
+def _norm2_jvp(t, ans, x, axis, keepdims):
+    safe = np.where(value_of(ans) == 0, 1.0, ans)
+    return np.sum(x * t, axis=axis, keepdims=keepdims) / safe
+
+
+norm2 = Primitive(
+    "norm", lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims)),
+    vjps=(_norm2_vjp,), jvps=(_norm2_jvp,),
+    explain=("‖{0}‖", ("{0}/‖{0}‖",)))
+
+
+@implements(np.linalg.norm)
+def _norm(x, ord=None, axis=None, keepdims=False):
+    ndim = np.ndim(x)
+    if isinstance(axis, (int, np.integer)):
+        axis = (int(axis) % ndim,)
+    elif axis is not None:
+        axis = tuple(int(a) % ndim for a in axis)
+    vector = (axis is not None and len(axis) == 1) or (axis is None and ndim == 1)
+    if ord is None or (ord == "fro" and not vector) or (ord == 2 and vector):
+        return bind(norm2, (x,), {"axis": axis, "keepdims": keepdims})
+    if vector:
+        if ord == np.inf:
+            return np.max(np.abs(x), axis=axis, keepdims=keepdims)
+        if ord == -np.inf:
+            return np.min(np.abs(x), axis=axis, keepdims=keepdims)
+        if ord == 1:
+            return np.sum(np.abs(x), axis=axis, keepdims=keepdims)
+        if isinstance(ord, (int, float)) and ord > 0:
+            return np.sum(np.abs(x) ** ord, axis=axis, keepdims=keepdims) ** (1.0 / ord)
+    if not vector and ord in (1, -1, np.inf, -np.inf):
+        a0, a1 = axis if axis is not None else (ndim - 2, ndim - 1)
+        if ord in (np.inf, -np.inf):
+            a0, a1 = a1, a0
+        sums = np.sum(np.abs(x), axis=a0, keepdims=True)
+        red = np.max if ord > 0 else np.min
+        res = red(sums, axis=a1, keepdims=True)
+        return res if keepdims else np.squeeze(res, axis=(a0, a1))
+    raise NotDifferentiableError(
+        f"np.linalg.norm with ord={ord!r} is not supported on traced values (supported: None, "
+        f"'fro', 1, 2, inf, -inf and p > 0 for vectors; 'fro', 1, inf for matrices).")

@@ -1,0 +1,168 @@
+"""Reductions: sum, mean, prod, max, min (with ``axis`` and ``keepdims``), cumsum, var, std.
+
+A reduction's adjoint is the output adjoint spread back over the reduced axes; the
+helper ``_expand`` restores the reduced axes so that broadcasting does the spreading.
+"""
+
+import numpy as np
+
+from ..engine import bind
+from ..errors import NotDifferentiableError
+from ..primitive import Primitive
+from .declare import implements, no_out
+
+
+def _norm_axis(axis, ndim):
+    """``axis`` as a sorted tuple of non-negative ints, or None for all axes."""
+    if axis is None:
+        return None
+    if isinstance(axis, (int, np.integer)):
+        axis = (axis,)
+    return tuple(sorted(int(a) % ndim if ndim else 0 for a in axis))
+
+
+def _expand(g, shape, axis, keepdims):
+    """Reshape a reduced adjoint so it broadcasts against the unreduced ``shape``."""
+    if keepdims or not shape:
+        return g
+    if axis is None:
+        return np.reshape(g, (1,) * len(shape))
+    kept = [1 if k in axis else d for k, d in enumerate(shape)]
+    return np.reshape(g, kept)
+
+
+def _count(shape, axis):
+    if axis is None:
+        return int(np.prod(shape)) if shape else 1
+    return int(np.prod([shape[a] for a in axis]))
+
+
+# sum: the adjoint of every summed element is the adjoint of the sum.
+sum_ = Primitive(
+    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
+    vjps=(lambda g, ans, x, axis=None, keepdims=False:
+          np.broadcast_to(_expand(g, np.shape(x), axis, keepdims), np.shape(x)),),
+    jvps=(lambda t, ans, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims),),
+    explain=("sum({0})", ("1",)))
+
+
+def _mean_vjp(g, ans, x, axis=None, keepdims=False):
+    shape = np.shape(x)
+    return np.broadcast_to(_expand(g, shape, axis, keepdims) / _count(shape, axis), shape)
+
+
+mean = Primitive(
+    "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
+    vjps=(_mean_vjp,),
+    jvps=(lambda t, ans, x, axis=None, keepdims=False: np.mean(t, axis=axis, keepdims=keepdims),),
+    explain=("mean({0})", ("1/n",)))
+
+
+def _prod_partial(ans, x, axis, keepdims):
+    # ∂prod/∂x_i = prod / x_i, valid where no factor is zero.
+    if np.any(np.asarray(_plain(x)) == 0):
+        raise NotDifferentiableError(
+            "np.prod's derivative at an input containing zeros is not implemented in optad "
+            "(prod/x_i is undefined there). Write the product as np.exp(np.sum(np.log(...))) "
+            "for positive inputs, or avoid exact zeros."
+        )
+    return _expand(ans, np.shape(x), axis, keepdims) / x
+
+
+def _plain(x):
+    from ..engine import value_of
+    return value_of(x)
+
+
+prod = Primitive(
+    "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
+    vjps=(lambda g, ans, x, axis=None, keepdims=False:
+          _expand(g, np.shape(x), axis, keepdims) * _prod_partial(ans, x, axis, keepdims),),
+    jvps=(lambda t, ans, x, axis=None, keepdims=False:
+          np.sum(t * _prod_partial(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+    explain=("prod({0})", ("prod/{0}",)))
+
+
+def _extreme_mask(ans, x, axis, keepdims):
+    # Ties share the adjoint evenly (the subgradient autograd and JAX use).
+    hit = (_plain(x) == _plain(_expand(ans, np.shape(x), axis, keepdims)))
+    return hit / np.sum(hit, axis=axis, keepdims=True)
+
+
+def _extreme(name, func):
+    return Primitive(
+        name, lambda x, axis=None, keepdims=False: func(x, axis=axis, keepdims=keepdims),
+        vjps=(lambda g, ans, x, axis=None, keepdims=False:
+              _expand(g, np.shape(x), axis, keepdims) * _extreme_mask(ans, x, axis, keepdims),),
+        jvps=(lambda t, ans, x, axis=None, keepdims=False:
+              np.sum(t * _extreme_mask(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
+        explain=(f"{name}({{0}})", (f"[{{0}} = {name}]",)))
+
+
+max_ = _extreme("max", np.max)
+min_ = _extreme("min", np.min)
+
+
+def _reverse_cumsum(g, axis):
+    return np.flip(np.cumsum(np.flip(g, axis), axis=axis), axis)
+
+
+def _cumsum_vjp(g, ans, x, axis=None):
+    if axis is None:
+        return np.reshape(_reverse_cumsum(g, 0), np.shape(x))
+    return _reverse_cumsum(g, axis)
+
+
+cumsum = Primitive(
+    "cumsum", lambda x, axis=None: np.cumsum(x, axis=axis),
+    vjps=(_cumsum_vjp,), jvps=(lambda t, ans, x, axis=None: np.cumsum(t, axis=axis),),
+    explain=("cumsum({0})", ("1",)))
+
+
+def _reduction(prim, name):
+    def handler(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
+        no_out(f"np.{name}", out)
+        if unused.get("where", True) is not True or unused.get("initial", None) is not None:
+            raise NotDifferentiableError(f"np.{name}(..., where=/initial=) is not supported on "
+                                         f"traced values; select with indexing first.")
+        return bind(prim, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
+    return handler
+
+
+implements(np.sum)(_reduction(sum_, "sum"))
+implements(np.mean)(_reduction(mean, "mean"))
+implements(np.prod)(_reduction(prod, "prod"))
+implements(np.max, np.amax)(_reduction(max_, "max"))
+implements(np.min, np.amin)(_reduction(min_, "min"))
+
+
+@implements(np.cumsum)
+def _cumsum(a, axis=None, dtype=None, out=None):
+    no_out("np.cumsum", out)
+    if axis is not None:
+        axis = int(axis) % np.ndim(a)
+    return bind(cumsum, (a,), {"axis": axis})
+
+
+@implements(np.var)
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
+    no_out("np.var", out)
+    centered = a - np.mean(a, axis=axis, keepdims=True)
+    n = _count(np.shape(a), _norm_axis(axis, np.ndim(a)))
+    return np.sum(centered * centered, axis=axis, keepdims=keepdims) / (n - ddof)
+
+
+@implements(np.std)
+def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
+    no_out("np.std", out)
+    return np.sqrt(np.var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+
+
+@implements(np.average)
+def _average(a, axis=None, weights=None, returned=False, keepdims=False):
+    if weights is None:
+        avg = np.mean(a, axis=axis, keepdims=keepdims)
+        return (avg, _count(np.shape(a), _norm_axis(axis, np.ndim(a)))) if returned else avg
+    total = np.sum(weights, axis=axis, keepdims=keepdims)
+    avg = np.sum(a * weights, axis=axis, keepdims=keepdims) / total
+    return (avg, total) if returned else avg

@@ -1,0 +1,63 @@
+"""Selection: ``np.where`` and ``np.clip``, whose derivatives are masks.
+
+The condition of ``where`` and the comparisons inside ``clip`` are plain boolean
+arrays: they pick which input the adjoint goes to, and carry no derivative themselves.
+"""
+
+import numpy as np
+
+from ..engine import Traced, bind, value_of
+from ..errors import NotDifferentiableError
+from ..primitive import Primitive
+from .declare import implements, no_out
+
+where = Primitive(
+    "where", lambda cond, x, y: np.where(cond, x, y),
+    vjps=(None,
+          lambda g, ans, cond, x, y: np.where(cond, g, 0.0),
+          lambda g, ans, cond, x, y: np.where(cond, 0.0, g)),
+    jvps=(None,
+          lambda t, ans, cond, x, y: np.where(cond, t, 0.0),
+          lambda t, ans, cond, x, y: np.where(cond, 0.0, t)),
+    explain=("where({0}, {1}, {2})", (None, "[{0}]", "[not {0}]")))
+
+
+@implements(np.where)
+def _where(condition, *xy):
+    if not xy:
+        return np.nonzero(value_of(condition))
+    if type(condition) is Traced:
+        condition = value_of(condition) != 0
+    return bind(where, (condition, *xy), {})
+
+
+def _inside(x, lo, hi):
+    x = value_of(x)
+    mask = np.ones(np.shape(x), dtype=bool)
+    if lo is not None:
+        mask &= x >= value_of(lo)
+    if hi is not None:
+        mask &= x <= value_of(hi)
+    return mask
+
+
+# clip(x, lo, hi): the adjoint goes to x where lo <= x <= hi, else to the active bound.
+clip = Primitive(
+    "clip", lambda x, lo, hi: np.clip(x, lo, hi),
+    vjps=(lambda g, ans, x, lo, hi: g * _inside(x, lo, hi),
+          lambda g, ans, x, lo, hi: g * (value_of(x) < value_of(lo)),
+          lambda g, ans, x, lo, hi: g * (value_of(x) > value_of(hi))),
+    jvps=(lambda t, ans, x, lo, hi: t * _inside(x, lo, hi),
+          lambda t, ans, x, lo, hi: t * (value_of(x) < value_of(lo)),
+          lambda t, ans, x, lo, hi: t * (value_of(x) > value_of(hi))),
+    explain=("clip({0}, {1}, {2})", ("[{1}≤{0}≤{2}]", "[{0}<{1}]", "[{0}>{2}]")))
+
+
+@implements(np.clip)
+def _clip(a, a_min=None, a_max=None, out=None, *, min=None, max=None, **kwargs):
+    no_out("np.clip", out)
+    lo = a_min if a_min is not None else min
+    hi = a_max if a_max is not None else max
+    if lo is None and hi is None:
+        raise NotDifferentiableError("np.clip needs at least one of a_min, a_max.")
+    return bind(clip, (a, lo, hi), {})

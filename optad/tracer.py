@@ -1,0 +1,297 @@
+"""How a :class:`~optad.engine.Traced` value behaves like a NumPy array.
+
+Operators (including reflected ones, ``@`` and indexing) and NumPy's two dispatch
+protocols route every operation to a primitive:
+
+* ``__array_ufunc__`` catches ``np.sin(x)``, ``a + x`` with ``a`` an ndarray, and so on;
+* ``__array_function__`` catches ``np.sum(x)``, ``np.concatenate([x, a])``, ``np.linalg.solve``...
+
+Anything without a rule raises :class:`~optad.errors.UnsupportedFunctionError` naming
+the function; forcing a traced value into a plain float or ndarray raises
+:class:`~optad.errors.TracerConversionError`. Comparisons and ``bool()`` work on the
+values, so ordinary control flow keeps working.
+
+>>> import numpy as np, optad
+>>> def f(x):
+...     return np.sum(x[1:] * x[:-1]) if x[0] > 0 else 0.0
+>>> optad.grad(f)(np.array([1.0, 2.0, 3.0]))
+array([2., 4., 2.])
+"""
+
+import sys
+
+import numpy as np
+
+from .engine import Traced, bind, value_of
+from .errors import TracerConversionError, UnsupportedFunctionError
+from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
+from .prims import elementwise as ew
+from .prims import indexing, linalg, reductions, shape
+
+_EMPTY = {}
+_REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
+_ACCUMULATE = {np.add: np.cumsum}
+
+
+# --- errors --------------------------------------------------------------------------
+def _qualified_name(func):
+    name = getattr(func, "__name__", repr(func))
+    if isinstance(func, np.ufunc):
+        for modname in ("numpy", "scipy.special"):
+            mod = sys.modules.get(modname)
+            if mod is not None and getattr(mod, name, None) is func:
+                return f"{modname}.{name}"
+        return f"ufunc {name}"
+    module = getattr(func, "__module__", None) or ""
+    public = ".".join(p for p in module.split(".") if not p.startswith("_"))
+    return f"{public}.{name}" if public else name
+
+
+def unsupported(func, how=""):
+    """The error for a NumPy/SciPy function (or ufunc method) that has no rule."""
+    name = func if isinstance(func, str) else _qualified_name(func)
+    short = name.rsplit(".", 1)[-1]
+    return UnsupportedFunctionError(
+        f"{name} has no differentiation rule in optad.{how}\n"
+        f"Write the computation with supported functions (optad.supported() lists them), "
+        f"or register {short} as a primitive with its derivative, for example:\n"
+        f"    optad.defvjp({name}, lambda g, ans, x: g * <d{short}/dx>)\n"
+        f"    optad.defjvp({name}, lambda t, ans, x: t * <d{short}/dx>)"
+    )
+
+
+def _library_caller():
+    """The outermost NumPy/SciPy function on the stack between the user's code and here."""
+    frame = sys._getframe(2)
+    found = None
+    while frame is not None:
+        module = frame.f_globals.get("__name__", "")
+        top = module.split(".")[0]
+        if top in ("numpy", "scipy"):
+            public = ".".join(p for p in module.split(".") if not p.startswith("_"))
+            found = f"{public}.{frame.f_code.co_name}"
+        elif top != "optad":
+            return found, f"{frame.f_code.co_filename}:{frame.f_lineno}"
+        frame = frame.f_back
+    return found, None
+
+
+def conversion_error(what):
+    """The error for forcing a traced value into a plain ``what`` (float, ndarray, ...)."""
+    library, where = _library_caller()
+    at = f" (at {where})" if where else ""
+    if library:
+        return TracerConversionError(
+            f"{library} converted a traced value to a plain {what}{at}: it has no "
+            f"differentiation rule in optad, so its gradient would be lost.\n"
+            f"Write the computation with supported NumPy functions, or wrap it as a primitive "
+            f"and give its derivative:\n"
+            f"    f = optad.primitive({library}); optad.defvjp(f, lambda g, ans, x: ...)\n"
+            f"and call f(x) in your function."
+        )
+    if what == "ndarray":
+        advice = (
+            "Traced values already behave like arrays: drop np.asarray/np.array around them, "
+            "build arrays with np.stack([...]) or np.concatenate([...]) instead of "
+            "np.array([...]), and fill arrays created with np.zeros_like(x) (which is traced) "
+            "instead of np.zeros(n)/np.empty(n)."
+        )
+    else:
+        advice = (
+            "Keep it as an array expression (np.sum(x) instead of float(np.sum(x))); "
+            "to write it into an array, create the array with np.zeros_like(x) instead of "
+            "np.zeros(n). If you only need the number and no derivative through it, use "
+            "float(optad.stop_gradient(x))."
+        )
+    return TracerConversionError(
+        f"Cannot convert a traced value to a plain {what}{at}: optad would lose track of it "
+        f"and its gradient would be silently dropped.\n{advice}"
+    )
+
+
+# --- operators -------------------------------------------------------------------------
+def _binary(prim):
+    def op(self, other):
+        return bind(prim, (self, other), _EMPTY)
+
+    def rop(self, other):
+        return bind(prim, (other, self), _EMPTY)
+
+    return op, rop
+
+
+def _compare(op):
+    def method(self, other):
+        return op(value_of(self), value_of(other))
+    return method
+
+
+def _refuse(what):
+    def method(self, *args, **kwargs):
+        raise conversion_error(what)
+    return method
+
+
+T = Traced
+T.__add__, T.__radd__ = _binary(ew.add)
+T.__sub__, T.__rsub__ = _binary(ew.subtract)
+T.__mul__, T.__rmul__ = _binary(ew.multiply)
+T.__truediv__, T.__rtruediv__ = _binary(ew.divide)
+T.__pow__, T.__rpow__ = _binary(ew.power)
+T.__mod__, T.__rmod__ = _binary(ew.remainder)
+T.__matmul__, T.__rmatmul__ = _binary(linalg.matmul)
+T.__neg__ = lambda self: bind(ew.negative, (self,), _EMPTY)
+T.__pos__ = lambda self: self
+T.__abs__ = lambda self: bind(ew.absolute, (self,), _EMPTY)
+T.__lt__ = _compare(lambda a, b: a < b)
+T.__le__ = _compare(lambda a, b: a <= b)
+T.__gt__ = _compare(lambda a, b: a > b)
+T.__ge__ = _compare(lambda a, b: a >= b)
+T.__eq__ = _compare(lambda a, b: a == b)
+T.__ne__ = _compare(lambda a, b: a != b)
+T.__floordiv__ = _compare(lambda a, b: a // b)   # piecewise constant: derivative 0
+T.__rfloordiv__ = _compare(lambda a, b: b // a)
+T.__hash__ = None
+T.__bool__ = lambda self: bool(value_of(self))
+T.__len__ = lambda self: len(value_of(self))
+T.__float__ = _refuse("float")
+T.__int__ = _refuse("int")
+T.__complex__ = _refuse("complex")
+T.__index__ = _refuse("int (index)")
+T.__array__ = _refuse("ndarray")
+T.item = _refuse("Python scalar (.item())")
+T.tolist = _refuse("list (.tolist())")
+T.__getitem__ = lambda self, key: indexing.getitem(self, key)
+
+
+def _setitem(self, key, value):
+    # Functional update: record y_new = y_old with y_old[key] replaced, then rebind this
+    # object to the new value so that `y[1:] = ...` reads like plain NumPy.
+    new = indexing.setitem(self, key, value)
+    self._value, self._trace, self._aux = new._value, new._trace, new._aux
+
+
+def _iter(self):
+    for i in range(len(self)):
+        yield self[i]
+
+
+def _repr(self):
+    level = self._trace.level
+    return f"Traced({value_of(self)!r}, level={level})"
+
+
+T.__setitem__ = _setitem
+T.__iter__ = _iter
+T.__repr__ = _repr
+T.__array_priority__ = 1000.0
+
+T.shape = property(lambda self: np.shape(value_of(self)))
+T.ndim = property(lambda self: np.ndim(value_of(self)))
+T.size = property(lambda self: np.size(value_of(self)))
+T.dtype = property(lambda self: np.result_type(value_of(self)))
+T.T = property(lambda self: np.transpose(self))
+T.mT = property(lambda self: np.swapaxes(self, -1, -2))
+T.real = property(lambda self: self)
+
+
+def _astype(self, dtype, *args, **kwargs):
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        return self
+    if dtype.kind in "iub":
+        return value_of(self).astype(dtype)  # piecewise constant: no derivative to keep
+    raise TypeError(
+        f"optad differentiates in float64; astype({dtype}) on a traced value is not supported. "
+        f"Keep the value in float64."
+    )
+
+
+T.astype = _astype
+T.copy = lambda self, *a, **k: self
+T.sum = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.sum(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.mean = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.mean(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.prod = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.prod(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.max = lambda self, axis=None, out=None, keepdims=False: np.max(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.min = lambda self, axis=None, out=None, keepdims=False: np.min(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.var = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.var(
+    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
+T.std = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.std(
+    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
+T.cumsum = lambda self, axis=None, dtype=None, out=None: np.cumsum(self, axis=axis, out=out)
+T.dot = lambda self, other: np.dot(self, other)
+T.clip = lambda self, min=None, max=None: np.clip(self, min, max)
+T.ravel = lambda self, order="C": np.ravel(self)
+T.flatten = lambda self, order="C": np.ravel(self)
+T.squeeze = lambda self, axis=None: np.squeeze(self, axis=axis)
+T.swapaxes = lambda self, a, b: np.swapaxes(self, a, b)
+T.argmax = lambda self, *a, **k: value_of(self).argmax(*a, **k)
+T.argmin = lambda self, *a, **k: value_of(self).argmin(*a, **k)
+T.argsort = lambda self, *a, **k: value_of(self).argsort(*a, **k)
+T.nonzero = lambda self: value_of(self).nonzero()
+T.any = lambda self, *a, **k: value_of(self).any(*a, **k)
+T.all = lambda self, *a, **k: value_of(self).all(*a, **k)
+
+
+def _reshape(self, *shape, order="C"):
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = shape[0]
+    return np.reshape(self, shape)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        axes = axes[0]
+    return np.transpose(self, axes or None)
+
+
+T.reshape = _reshape
+T.transpose = _transpose
+
+
+# --- NumPy's dispatch protocols ---------------------------------------------------------
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    out = kwargs.pop("out", None)
+    if out is not None:
+        raise TracerConversionError(
+            f"np.{ufunc.__name__}(..., out=...) (or an in-place operator such as +=) on a plain "
+            f"array would write a traced value into it and drop its gradient. Write "
+            f"y = np.{ufunc.__name__}(...) or y = y + ... instead."
+        )
+    if method == "__call__":
+        prim = UFUNC_PRIMITIVES.get(ufunc)
+        if prim is not None:
+            if kwargs and any(v is not None for k, v in kwargs.items() if k != "dtype"):
+                raise UnsupportedFunctionError(
+                    f"np.{ufunc.__name__} with options {sorted(kwargs)} is not supported on "
+                    f"traced values; call it without them."
+                )
+            return bind(prim, inputs, _EMPTY)
+        if ufunc in ew.PIECEWISE_CONSTANT:
+            return ufunc(*[value_of(a) for a in inputs], **kwargs)
+        raise unsupported(ufunc)
+    if method == "reduce" and ufunc in _REDUCE:
+        return _REDUCE[ufunc](inputs[0], **kwargs)
+    if method == "accumulate" and ufunc in _ACCUMULATE:
+        return _ACCUMULATE[ufunc](inputs[0], **kwargs)
+    raise unsupported(f"numpy.{ufunc.__name__}.{method}",
+                      " Use the equivalent function (np.sum, np.cumsum, indexing) instead.")
+
+
+def _array_function(self, func, types, args, kwargs):
+    handler = FUNCTION_HANDLERS.get(func)
+    if handler is None:
+        raise unsupported(func)
+    return handler(*args, **kwargs)
+
+
+T.__array_ufunc__ = _array_ufunc
+T.__array_function__ = _array_function
+
+# Keep references so linters see the imported families are used (they register handlers).
+_FAMILIES = (reductions, shape, indexing, linalg)

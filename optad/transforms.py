@@ -1,0 +1,297 @@
+"""The reverse- and forward-mode transforms, all built on two engine calls.
+
+``vjp`` records ``f`` once and returns a pullback that runs the backward pass over that
+tape (as many times as asked); ``value_and_grad`` is ``vjp`` seeded with 1;
+``grad`` is ``value_and_grad`` without the value. ``jvp`` is one forward pass.
+``argnums`` is checked once, here, at the edge.
+
+>>> import numpy as np, optad
+>>> f = lambda x1, x2: x1 * x2 + np.sin(x1)
+>>> optad.grad(f, argnums=(0, 1))(2.0, 3.0)
+(np.float64(2.5838531634528574), np.float64(2.0))
+"""
+
+import numpy as np
+
+from . import tree
+from .engine import ForwardTrace, ReverseTrace, Traced, value_of
+from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
+
+__all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
+
+
+# --- the edge: arguments in, results out ---------------------------------------------------
+def normalize_argnums(argnums, nargs, fname):
+    """``argnums`` as a tuple of valid positions, and whether a single int was given."""
+    single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
+    nums = (argnums,) if single else argnums
+    if not isinstance(nums, (tuple, list)) or not all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in nums):
+        raise ArgnumsError(f"{fname}: argnums must be an int or a tuple of ints; got {argnums!r}.")
+    if not nums:
+        raise ArgnumsError(f"{fname}: argnums=() selects no argument to differentiate.")
+    out = []
+    for a in nums:
+        if not -nargs <= a < nargs:
+            raise ArgnumsError(
+                f"argnums={argnums!r} is out of range: the function was called with {nargs} "
+                f"positional argument(s).\nPass the arguments to differentiate positionally, "
+                f"or choose argnums among 0..{nargs - 1}."
+            )
+        out.append(int(a) % nargs)
+    if len(set(out)) != len(out):
+        raise ArgnumsError(f"{fname}: argnums={argnums!r} repeats an argument.")
+    return tuple(out), single
+
+
+def as_input(x, fname):
+    """A differentiable leaf as float64 (a traced value from an outer transform passes)."""
+    if type(x) is Traced:
+        kind = np.result_type(value_of(x)).kind
+        if kind == "f":
+            return x
+    elif isinstance(x, np.ndarray):
+        if x.dtype.kind == "f":
+            return x if x.dtype == np.float64 else x.astype(np.float64)
+    elif isinstance(x, (float, np.floating)):
+        return np.float64(x)
+    what = _describe(x)
+    hint = ""
+    if isinstance(x, (bool, np.bool_)) or isinstance(x, (int, np.integer)):
+        hint = f" Pass {float(x)!r} instead."
+    elif isinstance(x, np.ndarray) and x.dtype.kind in "iub":
+        hint = " Pass np.asarray(x, dtype=float) instead."
+    elif isinstance(x, (list, tuple)):
+        hint = " Pass np.asarray(x, dtype=float), or a pytree of float arrays."
+    raise InputTypeError(
+        f"{fname} can only differentiate with respect to floats and float arrays; it got "
+        f"{what}.{hint}"
+    )
+
+
+def _describe(x):
+    if isinstance(x, np.ndarray):
+        return f"an array of dtype {x.dtype} and shape {x.shape}"
+    if type(x) is Traced:
+        return f"a traced value of dtype {np.result_type(value_of(x))}"
+    return f"{type(x).__name__} {x!r}"
+
+
+def _trace_args(trace, args, argnums, fname, tangents=None):
+    """Replace the differentiated arguments by traced leaves; return them per argnum."""
+    args = list(args)
+    inputs = []
+    for k, i in enumerate(argnums):
+        leaves, td = tree.flatten(args[i])
+        if not leaves:
+            raise InputTypeError(f"{fname}: argument {i} has no leaves to differentiate.")
+        leaves = [as_input(leaf, fname) for leaf in leaves]
+        if tangents is None:
+            boxes = [trace.new_input(leaf) for leaf in leaves]
+        else:
+            t_leaves, t_td = tree.flatten(tangents[k])
+            if t_td != td:
+                raise ShapeError(f"{fname}: the tangent for argument {i} has structure {t_td}, "
+                                 f"the primal {td}.")
+            boxes = []
+            for leaf, t in zip(leaves, t_leaves):
+                t = _match(t, leaf, f"{fname}: tangent of argument {i}")
+                boxes.append(trace.new_input(leaf, t))
+        args[i] = tree.unflatten(td, boxes)
+        inputs.append((td, boxes))
+    return args, inputs
+
+
+def _match(seed, like, what):
+    """``seed`` as float64 with the shape of ``like``, or a ShapeError saying what differs."""
+    if type(seed) is not Traced:
+        seed = np.asarray(seed, dtype=np.float64)
+    if np.shape(seed) != np.shape(like):
+        raise ShapeError(f"{what} has shape {np.shape(seed)}, but the value has shape "
+                         f"{np.shape(like)}.")
+    if type(seed) is np.ndarray and seed.ndim == 0:
+        return seed[()]
+    return seed
+
+
+def _as_output(g, like, fresh=True):
+    """A gradient leaf as float64 with ``like``'s shape; zeros where nothing flowed."""
+    if g is None:
+        g = np.zeros(np.shape(value_of(like)))
+    if type(g) is Traced:
+        return g
+    if type(g) is np.ndarray:
+        if g.ndim == 0:
+            return np.float64(g)
+        if not fresh or g.base is not None or not g.flags.writeable or g.dtype != np.float64:
+            return np.array(g, dtype=np.float64)  # never hand out a view of a tape value
+        return g
+    return np.float64(g)
+
+
+def _leaf_value(x):
+    """A traced output's value as seen by the caller: float64, 0-d arrays as scalars."""
+    if type(x) is np.ndarray and x.ndim == 0:
+        return np.float64(x)
+    return x
+
+
+# --- reverse mode -------------------------------------------------------------------------
+class _Recording:
+    """One recorded call of ``f``: its outputs and a pullback over the kept tape."""
+
+    def __init__(self, f, args, kwargs, argnums, fname):
+        self.trace = ReverseTrace()
+        with self.trace:
+            traced_args, self.inputs = _trace_args(self.trace, args, argnums, fname)
+            out = f(*traced_args, **kwargs)
+        self.out = out
+        self.out_leaves, self.out_def = tree.flatten(out)
+
+    def is_mine(self, leaf):
+        return type(leaf) is Traced and leaf._trace is self.trace
+
+    def output(self):
+        """The output pytree with this trace's values unwrapped."""
+        return tree.unflatten(self.out_def, [
+            _leaf_value(leaf._value) if self.is_mine(leaf) else leaf for leaf in self.out_leaves])
+
+    def pull(self, seeds, free):
+        """Cotangents per differentiated argument for per-output-leaf ``seeds`` (None = 0)."""
+        pairs = [(leaf, s) for leaf, s in zip(self.out_leaves, seeds)
+                 if s is not None and self.is_mine(leaf)]
+        adj = self.trace.backward(pairs, free=free) if pairs else []
+        results = []
+        for td, boxes in self.inputs:
+            leaves = [_as_output(adj[b._aux] if b._aux < len(adj) else None, b) for b in boxes]
+            results.append(tree.unflatten(td, leaves))
+        return results
+
+
+def vjp(f, *args, argnums=None):
+    """Record ``f(*args)`` once; return its value and a pullback of output cotangents.
+
+    ``pullback(ybar)`` takes a cotangent with the output's structure and returns a tuple
+    with one cotangent per argument (or per ``argnums``). The tape is kept and reused, so
+    calling the pullback for many ``ybar`` (the rows of a Jacobian) records ``f`` once.
+
+    >>> import numpy as np, optad
+    >>> y, pullback = optad.vjp(lambda x: x ** 2, np.array([1.0, 2.0]))
+    >>> pullback(np.array([1.0, 0.0]))
+    (array([2., 0.]),)
+    """
+    nums = tuple(range(len(args))) if argnums is None else normalize_argnums(
+        argnums, len(args), "vjp")[0]
+    rec = _Recording(f, args, {}, nums, "vjp")
+    y = rec.output()
+
+    def pullback(ybar):
+        bar_leaves, bar_def = tree.flatten(ybar)
+        if bar_def != rec.out_def:
+            raise ShapeError(f"pullback: the cotangent has structure {bar_def}, the output "
+                             f"{rec.out_def}.")
+        seeds = [_match(b, value_of(o), "pullback: the cotangent")
+                 for b, o in zip(bar_leaves, rec.out_leaves)]
+        return tuple(rec.pull(seeds, free=False))
+
+    return y, pullback
+
+
+def value_and_grad(f, argnums=0):
+    """A function returning ``(f(*args), ∂f/∂args[argnums])`` from one forward and one backward pass.
+
+    ``f`` must return a scalar. The gradient has the structure of the argument (or a tuple
+    of them for a tuple ``argnums``): floats, arrays, or pytrees of them.
+
+    >>> import numpy as np, optad
+    >>> rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)
+    >>> optad.value_and_grad(rosen)(np.array([1.0, 1.0]))
+    (np.float64(0.0), array([-0.,  0.]))
+    """
+    def value_and_grad_f(*args, **kwargs):
+        nums, single = normalize_argnums(argnums, len(args), "value_and_grad")
+        rec = _Recording(f, args, kwargs, nums, "grad")
+        if len(rec.out_leaves) != 1 or rec.out_def.node is not None:
+            raise NonScalarOutputError(
+                f"grad needs a function with a scalar output; this one returned "
+                f"{type(rec.out).__name__} {rec.out_def}.\nReturn one number (e.g. np.sum(...)), "
+                f"or use optad.jacobian / optad.vjp for several outputs."
+            )
+        out = rec.out
+        shape = np.shape(value_of(out))
+        if shape != ():
+            raise NonScalarOutputError(
+                f"grad needs a function with a scalar output; this one returned shape {shape}.\n"
+                f"Reduce it to one number (np.sum, np.mean, a norm), or use optad.jacobian, "
+                f"optad.vjp or optad.elementwise_grad for vector outputs."
+            )
+        grads = rec.pull([1.0], free=True)
+        value = rec.output()
+        return value, (grads[0] if single else tuple(grads))
+
+    value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
+    return value_and_grad_f
+
+
+def grad(f, argnums=0):
+    """The gradient of a scalar-valued ``f``, as a function of the same arguments.
+
+    >>> import numpy as np, optad
+    >>> f = lambda x1, x2: x1 * x2 + np.sin(x1)
+    >>> round(float(optad.grad(f)(2.0, 3.0)), 4)   # 3 + cos 2
+    2.5839
+    >>> optad.grad(lambda w: np.sum(w["a"] * w["b"]))({"a": np.ones(2), "b": np.arange(2.0)})
+    {'a': array([0., 1.]), 'b': array([1., 1.])}
+    """
+    vg = value_and_grad(f, argnums)
+
+    def grad_f(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    grad_f.__name__ = f"grad({getattr(f, '__name__', 'f')})"
+    return grad_f
+
+
+# --- forward mode -------------------------------------------------------------------------
+def jvp(f, primals, tangents):
+    """Forward mode: ``(f(*primals), J·tangents)`` from one pass that carries tangents along.
+
+    ``primals`` and ``tangents`` are tuples with one entry per argument of ``f`` (pytrees of
+    the same structure and shapes). Seeding one input's tangent with 1 and the others with
+    0 gives one column of the Jacobian.
+
+    >>> import numpy as np, optad
+    >>> f = lambda x1, x2: x1 * x2 + np.sin(x1)
+    >>> y, ydot = optad.jvp(f, (2.0, 3.0), (1.0, 0.0))
+    >>> round(float(ydot), 4)
+    2.5839
+    """
+    if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
+        raise TypeError("jvp(f, primals, tangents) takes tuples: jvp(f, (x,), (v,)).")
+    if len(primals) != len(tangents):
+        raise ShapeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents.")
+    trace = ForwardTrace()
+    with trace:
+        nums = tuple(range(len(primals)))
+        args, _ = _trace_args(trace, primals, nums, "jvp", tangents=tangents)
+        out = f(*args)
+    leaves, td = tree.flatten(out)
+    values, dots = [], []
+    for leaf in leaves:
+        if type(leaf) is Traced and leaf._trace is trace:
+            values.append(_leaf_value(leaf._value))
+            dots.append(_as_output(leaf._aux, leaf, fresh=False))
+        else:
+            values.append(leaf)
+            dots.append(_as_output(None, leaf))
+    return tree.unflatten(td, values), tree.unflatten(td, dots)
+
+
+def stop_gradient(x):
+    """The value of ``x`` with no derivative: it passes through as a constant for every transform.
+
+    >>> import optad
+    >>> float(optad.grad(lambda x: x * optad.stop_gradient(x))(3.0))
+    3.0
+    """
+    return tree.tree_map(value_of, x)

@@ -1,0 +1,149 @@
+"""Pytrees: nested tuples, lists and dicts of arrays, flattened to leaves and back.
+
+Transforms accept pytree arguments and return gradients of the same structure; SciPy
+wants one flat vector, which :func:`ravel` makes (and undoes).
+
+>>> leaves, treedef = flatten({"w": [1.0, 2.0], "b": 3.0})
+>>> leaves
+[3.0, 1.0, 2.0]
+>>> unflatten(treedef, [30.0, 10.0, 20.0])
+{'b': 30.0, 'w': [10.0, 20.0]}
+"""
+
+import numpy as np
+
+__all__ = ["flatten", "unflatten", "ravel", "tree_map", "TreeDef"]
+
+
+class TreeDef:
+    """The structure of a pytree without its leaves; ``unflatten`` fills it again.
+
+    A node is ``None`` for a leaf, or ``(kind, keys, children)`` where ``kind`` is
+    ``tuple``, ``list`` or ``dict``.
+
+    >>> _, td = flatten((1.0, [2.0, 3.0]))
+    >>> td.num_leaves
+    3
+    """
+
+    __slots__ = ("node", "num_leaves")
+
+    def __init__(self, node, num_leaves):
+        self.node = node
+        self.num_leaves = num_leaves
+
+    def __eq__(self, other):
+        return isinstance(other, TreeDef) and self.node == other.node
+
+    def __hash__(self):
+        return hash(repr(self.node))
+
+    def __repr__(self):
+        return f"TreeDef({_describe(self.node)})"
+
+
+def _describe(node):
+    if node is None:
+        return "*"
+    kind, keys, children = node
+    if kind is dict:
+        inner = ", ".join(f"{k!r}: {_describe(c)}" for k, c in zip(keys, children))
+        return "{" + inner + "}"
+    inner = ", ".join(_describe(c) for c in children)
+    return f"({inner},)" if kind is tuple else f"[{inner}]"
+
+
+def flatten(tree):
+    """Split a pytree into a list of leaves (dict keys in sorted order) and its structure.
+
+    >>> flatten([1.0, (2.0, 3.0)])[0]
+    [1.0, 2.0, 3.0]
+    """
+    leaves = []
+    node = _flatten(tree, leaves)
+    return leaves, TreeDef(node, len(leaves))
+
+
+def _flatten(tree, leaves):
+    kind = type(tree)
+    if kind is tuple or kind is list:
+        return (kind, None, tuple(_flatten(t, leaves) for t in tree))
+    if kind is dict:
+        keys = tuple(sorted(tree))
+        return (dict, keys, tuple(_flatten(tree[k], leaves) for k in keys))
+    leaves.append(tree)
+    return None
+
+
+def unflatten(treedef, leaves):
+    """Rebuild the pytree described by ``treedef`` from ``leaves`` (in ``flatten``'s order).
+
+    >>> _, td = flatten({"a": 1.0, "b": (2.0,)})
+    >>> unflatten(td, [5.0, 6.0])
+    {'a': 5.0, 'b': (6.0,)}
+    """
+    leaves = list(leaves)
+    if len(leaves) != treedef.num_leaves:
+        raise ValueError(
+            f"unflatten got {len(leaves)} leaves for a structure with {treedef.num_leaves}."
+        )
+    it = iter(leaves)
+    return _unflatten(treedef.node, it)
+
+
+def _unflatten(node, it):
+    if node is None:
+        return next(it)
+    kind, keys, children = node
+    values = [_unflatten(c, it) for c in children]
+    if kind is dict:
+        return dict(zip(keys, values))
+    return kind(values)
+
+
+def tree_map(fn, tree, *rest):
+    """Apply ``fn`` leaf by leaf to one or more pytrees of the same structure.
+
+    >>> tree_map(lambda a, b: a + b, {"x": 1.0}, {"x": 2.0})
+    {'x': 3.0}
+    """
+    leaves, td = flatten(tree)
+    others = [flatten(r) for r in rest]
+    for o_leaves, o_td in others:
+        if o_td != td:
+            raise ValueError(f"tree_map needs pytrees of one structure: {td} and {o_td}.")
+    return unflatten(td, [fn(*args) for args in zip(leaves, *(o for o, _ in others))])
+
+
+def ravel(tree):
+    """Flatten a pytree of floats/arrays into one float64 vector, with the function undoing it.
+
+    This is the bridge to SciPy, which optimizes over one vector.
+
+    >>> vec, unravel = ravel({"w": np.ones((2, 2)), "b": 0.5})
+    >>> vec
+    array([0.5, 1. , 1. , 1. , 1. ])
+    >>> unravel(vec * 2)["w"]
+    array([[2., 2.],
+           [2., 2.]])
+    """
+    leaves, td = flatten(tree)
+    arrays = [np.asarray(leaf, dtype=float) for leaf in leaves]
+    shapes = [a.shape for a in arrays]
+    scalar_float = [isinstance(leaf, (float, int)) and not isinstance(leaf, np.ndarray)
+                    for leaf in leaves]
+    sizes = [a.size for a in arrays]
+    offsets = np.cumsum([0] + sizes)
+    vec = np.concatenate([a.ravel() for a in arrays]) if arrays else np.zeros(0)
+
+    def unravel(v):
+        v = np.asarray(v, dtype=float)
+        if v.shape != (offsets[-1],):
+            raise ValueError(f"unravel expects a vector of shape ({offsets[-1]},); got {v.shape}.")
+        parts = []
+        for start, stop, shape, is_float in zip(offsets[:-1], offsets[1:], shapes, scalar_float):
+            part = v[start:stop].reshape(shape)
+            parts.append(float(part) if is_float else part)
+        return unflatten(td, parts)
+
+    return vec, unravel
