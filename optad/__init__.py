@@ -12,9 +12,13 @@ from .prims import select as _select  # noqa: F401  (registers np.where / np.cli
 from .engine import Traced, value_of
 from .primitive import Primitive, defjvp, defvjp, primitive
 from .transforms import grad, jvp, stop_gradient, value_and_grad, vjp
+from .jacobians import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
+from .checks import check_grad, numerical_grad
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "stop_gradient", "value_of",
+    "jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad",
+    "check_grad", "numerical_grad",
     "primitive", "defvjp", "defjvp", "Primitive", "Traced", "errors", "tree",
 ]
 __version__ = "0.1.0"
