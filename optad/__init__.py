@@ -14,11 +14,14 @@ from .primitive import Primitive, defjvp, defvjp, primitive
 from .transforms import grad, jvp, stop_gradient, value_and_grad, vjp
 from .jacobians import elementwise_grad, hessian, hvp, jacfwd, jacobian, jacrev
 from .checks import check_grad, numerical_grad
+from .explain import Trace, TraceRow, explain, trace
+from .registry import supported
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "stop_gradient", "value_of",
     "jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad",
-    "check_grad", "numerical_grad",
+    "check_grad", "numerical_grad", "trace", "explain", "Trace", "TraceRow",
+    "supported",
     "primitive", "defvjp", "defjvp", "Primitive", "Traced", "errors", "tree",
 ]
 __version__ = "0.1.0"

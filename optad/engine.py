@@ -184,7 +184,8 @@ class ReverseTrace(_Trace):
             prim, raw, kwargs, ans, parents, _ = tape[i]
             if prim is None:
                 continue
-            adj[i] = None
+            if observer is None:
+                adj[i] = None  # consumed: free it (the explain view keeps them all)
             vjps = prim.vjps
             scatter = prim.scatter
             for argnum, j in parents:
@@ -252,12 +253,16 @@ class ForwardTrace(_Trace):
         raw, mine, nested = self._unbox(args)
         ans = bind(prim, raw, kwargs) if nested else prim.impl(*raw, **kwargs)
         t = None
+        observer = self.observer
+        contributions = [] if observer is not None else None
         if prim.jvp_joint is not None:
             tangents = [None] * len(raw)
             for i, a in mine:
                 tangents[i] = a._aux
             if any(x is not None for x in tangents):
                 t = prim.jvp_joint(tangents, ans, *raw, **kwargs)
+                if observer is not None:
+                    contributions.append((None, t))
         else:
             jvps = prim.jvps
             for i, a in mine:
@@ -267,14 +272,16 @@ class ForwardTrace(_Trace):
                 if i >= len(jvps) or jvps[i] is None:
                     raise NotDifferentiableError(_no_rule_message(prim, i, "defjvp", "t"))
                 c = jvps[i](ti, ans, *raw, **kwargs)
+                if observer is not None:
+                    contributions.append((i, c))
                 t = c if t is None else t + c
         if t is not None:
             shape = _shape(ans)
             if _shape(t) != shape:
                 t = np.broadcast_to(t, shape)
         out = Traced(ans, self, t)
-        if self.observer is not None:
-            self.observer(prim, args, kwargs, out)
+        if observer is not None:
+            observer(prim, args, kwargs, out, contributions)
         return out
 
 
