@@ -25,4 +25,8 @@ __all__ = [
     "primitive", "defvjp", "defjvp", "Primitive", "Traced", "errors", "tree",
 ]
 __version__ = "0.1.0"
+
+from .registry import freeze_builtin as _freeze  # noqa: E402
+
+_freeze()
 del _tracer

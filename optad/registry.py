@@ -9,7 +9,7 @@ import numpy as np
 
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 
-__all__ = ["supported"]
+__all__ = ["supported", "builtin"]
 
 
 def _name(f):
@@ -30,3 +30,23 @@ def supported():
     True
     """
     return sorted({_name(f) for f in UFUNC_PRIMITIVES} | {_name(f) for f in FUNCTION_HANDLERS})
+
+
+_BUILTIN = None
+
+
+def builtin():
+    """``(ufuncs, functions)`` registered by optad itself (not by users' ``defvjp`` calls).
+
+    >>> ufuncs, functions = builtin()
+    >>> import numpy as np
+    >>> np.sin in ufuncs and np.sum in functions
+    True
+    """
+    return _BUILTIN
+
+
+def freeze_builtin():
+    """Remember the registrations made while optad was imported."""
+    global _BUILTIN
+    _BUILTIN = (frozenset(UFUNC_PRIMITIVES), frozenset(FUNCTION_HANDLERS))

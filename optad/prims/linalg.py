@@ -13,7 +13,7 @@ import numpy as np
 from ..engine import bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Variadic
-from .declare import implements, no_out
+from .declare import implements, no_out, ufunc_primitive
 
 
 def _mT(a):
@@ -50,12 +50,10 @@ matmul = Primitive(
     explain=("{0} @ {1}", ("·{1}ᵀ", "{0}ᵀ·")))
 
 
-@implements(np.matmul)
-def _matmul(x1, x2, out=None, **kwargs):
-    no_out("np.matmul", out)
-    if np.ndim(x1) == 0 or np.ndim(x2) == 0:
-        raise ValueError("matmul: Input operand does not have enough dimensions; use * for scalars.")
-    return bind(matmul, (x1, x2), {})
+if isinstance(np.matmul, np.ufunc):   # NumPy 2: matmul is a (generalized) ufunc
+    ufunc_primitive(np.matmul, matmul)
+else:  # pragma: no cover - NumPy 1.x
+    implements(np.matmul)(lambda x1, x2, out=None, **kwargs: bind(matmul, (x1, x2), {}))
 
 
 @implements(np.dot)

@@ -326,6 +326,7 @@ def _on_values(func):
             _plain_value(x) for x in a) for a in args]
         kwargs = {k: _plain_value(v) for k, v in kwargs.items()}
         return func(*args, **kwargs)
+    handler.value_only = True
     return handler
 
 
