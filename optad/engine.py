@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import LeakedTracerError, NotDifferentiableError
 
-__all__ = ["Traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
+__all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
 
 _levels = itertools.count(1)
 _EMPTY = {}
@@ -49,13 +49,31 @@ class Traced:
         self._aux = aux
 
 
+class TracedArray(Traced):
+    """A traced value with at least one dimension: it also indexes, iterates and has a length.
+
+    Kept apart from scalar :class:`Traced` values on purpose: NumPy treats any object with
+    ``__getitem__`` as a sequence and would turn our clear error for ``a[0] = traced_scalar``
+    into "setting an array element with a sequence".
+    """
+
+    __slots__ = ()
+
+
+def traced(value, trace, aux):
+    """A :class:`Traced` (0-d value) or :class:`TracedArray` (array value)."""
+    if getattr(value, "shape", ()) == ():
+        return Traced(value, trace, aux)
+    return TracedArray(value, trace, aux)
+
+
 def value_of(x):
     """The plain value under any number of traces.
 
     >>> value_of(2.0)
     2.0
     """
-    while type(x) is Traced:
+    while isinstance(x, Traced):
         x = x._value
     return x
 
@@ -68,7 +86,7 @@ def bind(prim, args, kwargs):
     """Apply ``prim`` to ``args``: record it in the innermost trace among them, or just run it."""
     top = None
     for a in args:
-        if type(a) is Traced:
+        if isinstance(a, Traced):
             t = a._trace
             if top is None or t.level > top.level:
                 top = t
@@ -109,7 +127,7 @@ class _Trace:
         mine = []
         nested = False
         for i, a in enumerate(args):
-            if type(a) is Traced:
+            if isinstance(a, Traced):
                 if a._trace is self:
                     raw[i] = a._value
                     mine.append((i, a))
@@ -141,7 +159,7 @@ class ReverseTrace(_Trace):
         """A leaf of the tape: an input (or constant) that adjoints flow into."""
         tape = self.tape
         tape.append((None, None, None, value, (), _shape(value)))
-        return Traced(value, self, len(tape) - 1)
+        return traced(value, self, len(tape) - 1)
 
     constant = new_input
 
@@ -157,8 +175,9 @@ class ReverseTrace(_Trace):
                 raise NotDifferentiableError(_no_rule_message(prim, i, "defvjp", "g"))
             parents.append((i, a._aux))
         tape = self.tape
-        tape.append((prim, raw, kwargs, ans, parents, _shape(ans)))
-        return Traced(ans, self, len(tape) - 1)
+        shape = _shape(ans)
+        tape.append((prim, raw, kwargs, ans, parents, shape))
+        return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
     def backward(self, seeds, *, free=True):
         """Adjoints of the tape from ``seeds``, a list of ``(traced_output, seed)`` pairs.
@@ -190,8 +209,8 @@ class ReverseTrace(_Trace):
             scatter = prim.scatter
             for argnum, j in parents:
                 cur = adj[j]
-                if (scatter is not None and observer is None and type(g) is not Traced
-                        and type(cur) is not Traced and type(tape[j][3]) is np.ndarray):
+                if (scatter is not None and observer is None and not isinstance(g, Traced)
+                        and not isinstance(cur, Traced) and type(tape[j][3]) is np.ndarray):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
                     if cur is None:
                         cur = np.zeros(tape[j][5])
@@ -209,7 +228,7 @@ class ReverseTrace(_Trace):
                     observer(i, argnum, j, c)
                 if cur is None:
                     adj[j] = c
-                elif owned[j] and type(c) is not Traced:
+                elif owned[j] and not isinstance(c, Traced):
                     np.add(cur, c, out=cur)
                 else:
                     s = cur + c
@@ -242,10 +261,10 @@ class ForwardTrace(_Trace):
     __slots__ = ()
 
     def new_input(self, value, tangent):
-        return Traced(value, self, tangent)
+        return traced(value, self, tangent)
 
     def constant(self, value):
-        return Traced(value, self, None)
+        return traced(value, self, None)
 
     def process(self, prim, args, kwargs):
         if not self.active:
@@ -279,7 +298,7 @@ class ForwardTrace(_Trace):
             shape = _shape(ans)
             if _shape(t) != shape:
                 t = np.broadcast_to(t, shape)
-        out = Traced(ans, self, t)
+        out = traced(ans, self, t)
         if observer is not None:
             observer(prim, args, kwargs, out, contributions)
         return out

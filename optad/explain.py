@@ -292,7 +292,7 @@ def _trace_reverse(f, names, inputs, seed, digits):
         boxes = [tr.new_input(x) for x in inputs]
         out = f(*boxes)
     out_leaves, _ = tree.flatten(out)
-    outs = [o for o in out_leaves if type(o) is Traced and o._trace is tr]
+    outs = [o for o in out_leaves if isinstance(o, Traced) and o._trace is tr]
     if not outs:
         raise ValueError("trace: the output does not depend on the inputs; nothing to show.")
     # Keep the nodes that reach an output (dead branches would only clutter the table).
@@ -417,7 +417,7 @@ def _trace_forward(f, names, inputs, seed, digits):
                  for x, s in zip(inputs, seed)]
         out = f(*boxes)
     out_leaves, _ = tree.flatten(out)
-    outs = [o for o in out_leaves if type(o) is Traced and o._trace is tr]
+    outs = [o for o in out_leaves if isinstance(o, Traced) and o._trace is tr]
     name_of, rows = {}, []
     for k, b in enumerate(boxes):
         name_of[id(b)] = f"w{k + 1}"
@@ -427,13 +427,13 @@ def _trace_forward(f, names, inputs, seed, digits):
     for prim, args, kwargs, out_box, contribs in events:
         name = f"w{len(rows) + 1}"
         name_of[id(out_box)] = name
-        arg_texts = [name_of.get(id(a), "?") if type(a) is Traced and a._trace is tr
+        arg_texts = [name_of.get(id(a), "?") if isinstance(a, Traced) and a._trace is tr
                      else _const_text(a) for a in args]
-        parents = tuple(name_of[id(a)] for a in args if type(a) is Traced and a._trace is tr
+        parents = tuple(name_of[id(a)] for a in args if isinstance(a, Traced) and a._trace is tr
                         and id(a) in name_of)
         terms_text = []
         for k, a in enumerate(args):
-            if type(a) is Traced and a._trace is tr and id(a) in name_of:
+            if isinstance(a, Traced) and a._trace is tr and id(a) in name_of:
                 partial = _partial_text(prim, k, arg_texts)
                 terms_text.append(_term(_dot(name_of[id(a)]), partial, True))
         rows.append(TraceRow(name, _format_expr(prim, arg_texts, kwargs), out_box._value, parents,

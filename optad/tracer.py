@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from .engine import Traced, bind, value_of
+from .engine import Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
@@ -153,7 +153,7 @@ T.__floordiv__ = _compare(lambda a, b: a // b)   # piecewise constant: derivativ
 T.__rfloordiv__ = _compare(lambda a, b: b // a)
 T.__hash__ = None
 T.__bool__ = lambda self: bool(value_of(self))
-T.__len__ = lambda self: len(value_of(self))
+TracedArray.__len__ = lambda self: len(value_of(self))
 T.__float__ = _refuse("float")
 T.__int__ = _refuse("int")
 T.__complex__ = _refuse("complex")
@@ -161,7 +161,8 @@ T.__index__ = _refuse("int (index)")
 T.__array__ = _refuse("ndarray")
 T.item = _refuse("Python scalar (.item())")
 T.tolist = _refuse("list (.tolist())")
-T.__getitem__ = lambda self, key: indexing.getitem(self, key)
+# Only arrays index (see TracedArray for why scalars must not look like sequences).
+TracedArray.__getitem__ = lambda self, key: indexing.getitem(self, key)
 
 
 def _setitem(self, key, value):
@@ -181,8 +182,8 @@ def _repr(self):
     return f"Traced({value_of(self)!r}, level={level})"
 
 
-T.__setitem__ = _setitem
-T.__iter__ = _iter
+TracedArray.__setitem__ = _setitem
+TracedArray.__iter__ = _iter
 T.__repr__ = _repr
 T.__array_priority__ = 1000.0
 

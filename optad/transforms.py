@@ -46,7 +46,7 @@ def normalize_argnums(argnums, nargs, fname):
 
 def as_input(x, fname):
     """A differentiable leaf as float64 (a traced value from an outer transform passes)."""
-    if type(x) is Traced:
+    if isinstance(x, Traced):
         kind = np.result_type(value_of(x)).kind
         if kind == "f":
             return x
@@ -72,7 +72,7 @@ def as_input(x, fname):
 def _describe(x):
     if isinstance(x, np.ndarray):
         return f"an array of dtype {x.dtype} and shape {x.shape}"
-    if type(x) is Traced:
+    if isinstance(x, Traced):
         return f"a traced value of dtype {np.result_type(value_of(x))}"
     return f"{type(x).__name__} {x!r}"
 
@@ -104,7 +104,7 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
 
 def _match(seed, like, what):
     """``seed`` as float64 with the shape of ``like``, or a ShapeError saying what differs."""
-    if type(seed) is not Traced:
+    if not isinstance(seed, Traced):
         seed = np.asarray(seed, dtype=np.float64)
     if np.shape(seed) != np.shape(like):
         raise ShapeError(f"{what} has shape {np.shape(seed)}, but the value has shape "
@@ -118,7 +118,7 @@ def _as_output(g, like, fresh=True):
     """A gradient leaf as float64 with ``like``'s shape; zeros where nothing flowed."""
     if g is None:
         g = np.zeros(np.shape(value_of(like)))
-    if type(g) is Traced:
+    if isinstance(g, Traced):
         return g
     if type(g) is np.ndarray:
         if g.ndim == 0:
@@ -149,7 +149,7 @@ class _Recording:
         self.out_leaves, self.out_def = tree.flatten(out)
 
     def is_mine(self, leaf):
-        return type(leaf) is Traced and leaf._trace is self.trace
+        return isinstance(leaf, Traced) and leaf._trace is self.trace
 
     def output(self):
         """The output pytree with this trace's values unwrapped."""
@@ -278,7 +278,7 @@ def jvp(f, primals, tangents):
     leaves, td = tree.flatten(out)
     values, dots = [], []
     for leaf in leaves:
-        if type(leaf) is Traced and leaf._trace is trace:
+        if isinstance(leaf, Traced) and leaf._trace is trace:
             values.append(_leaf_value(leaf._value))
             dots.append(_as_output(leaf._aux, leaf, fresh=False))
         else:

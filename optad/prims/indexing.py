@@ -20,7 +20,7 @@ def normalize_key(key):
     parts = key if isinstance(key, tuple) else (key,)
     out = []
     for p in parts:
-        if type(p) is Traced:
+        if isinstance(p, Traced):
             raise NotDifferentiableError(
                 "An index was a traced value: indices cannot carry derivatives. Compute the "
                 "index from plain values (e.g. np.argmax(x) gives a plain int), or use "
@@ -124,6 +124,6 @@ def _sort(a, axis=-1, kind=None, order=None, stable=None):
     if axis is None:
         a, axis = np.ravel(a), 0
     plain = a
-    while type(plain) is Traced:
+    while isinstance(plain, Traced):
         plain = plain._value
     return np.take_along_axis(a, np.argsort(plain, axis=axis), axis)

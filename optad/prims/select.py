@@ -26,7 +26,7 @@ where = Primitive(
 def _where(condition, *xy):
     if not xy:
         return np.nonzero(value_of(condition))
-    if type(condition) is Traced:
+    if isinstance(condition, Traced):
         condition = value_of(condition) != 0
     return bind(where, (condition, *xy), {})
 

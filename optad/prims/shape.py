@@ -291,8 +291,8 @@ def _repeat(a, repeats, axis=None):
 # --- functions whose result does not depend on the values ---------------------------------
 def _constant_like(maker):
     def handler(a, *args, **kwargs):
-        value = maker(a._value if type(a) is Traced else a, *args, **kwargs)
-        if type(a) is Traced and np.result_type(value).kind == "f":
+        value = maker(a._value if isinstance(a, Traced) else a, *args, **kwargs)
+        if isinstance(a, Traced) and np.result_type(value).kind == "f":
             # A traced constant, so that `y = np.zeros_like(x); y[1:] = ...` is recorded.
             return a._trace.constant(value)
         return value
@@ -300,7 +300,7 @@ def _constant_like(maker):
 
 
 def _plain_value(a):
-    while type(a) is Traced:
+    while isinstance(a, Traced):
         a = a._value
     return a
 
