@@ -13,6 +13,7 @@ implementation that could disagree.
 """
 
 import inspect
+import unicodedata
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -162,11 +163,12 @@ def _escape(s):
 
 
 def _bar(name):
-    return name[0] + BAR + name[1:]
+    return unicodedata.normalize("NFC", name[0] + BAR + name[1:])
 
 
 def _dot(name):
-    return name[0] + DOT + name[1:]
+    # NFC: the precomposed ẇ/ẋ where Unicode has one, so the text compares as typed.
+    return unicodedata.normalize("NFC", name[0] + DOT + name[1:])
 
 
 def format_value(v, digits=4):

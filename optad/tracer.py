@@ -60,6 +60,23 @@ def unsupported(func, how=""):
     )
 
 
+def _public_name(module, name):
+    """``numpy.sum`` rather than ``numpy._core.fromnumeric.sum``: the shortest public path."""
+    parts = module.split(".")
+    for k in range(1, len(parts) + 1):
+        prefix = ".".join(parts[:k])
+        mod = sys.modules.get(prefix)
+        if mod is not None and getattr(mod, name, None) is not None and not parts[k - 1].startswith("_"):
+            return f"{prefix}.{name}"
+    return ".".join(p for p in parts if not p.startswith("_")) + f".{name}"
+
+
+def _is_supported(qualified):
+    module, _, name = qualified.rpartition(".")
+    func = getattr(sys.modules.get(module), name, None)
+    return func is not None and (func in FUNCTION_HANDLERS or func in UFUNC_PRIMITIVES)
+
+
 def _library_caller():
     """The outermost NumPy/SciPy function on the stack between the user's code and here."""
     frame = sys._getframe(2)
@@ -68,8 +85,7 @@ def _library_caller():
         module = frame.f_globals.get("__name__", "")
         top = module.split(".")[0]
         if top in ("numpy", "scipy"):
-            public = ".".join(p for p in module.split(".") if not p.startswith("_"))
-            found = f"{public}.{frame.f_code.co_name}"
+            found = _public_name(module, frame.f_code.co_name)
         elif top != "optad":
             return found, f"{frame.f_code.co_filename}:{frame.f_lineno}"
         frame = frame.f_back
@@ -80,6 +96,13 @@ def conversion_error(what):
     """The error for forcing a traced value into a plain ``what`` (float, ndarray, ...)."""
     library, where = _library_caller()
     at = f" (at {where})" if where else ""
+    if library and _is_supported(library):
+        return TracerConversionError(
+            f"{library} received traced values inside a list or tuple{at}, which NumPy "
+            f"converts to a plain {what}, dropping their gradients.\n"
+            f"Combine them into one traced array first: {library}(np.stack([...])) for "
+            f"scalars or equal shapes, np.concatenate([...]) to join arrays."
+        )
     if library:
         return TracerConversionError(
             f"{library} converted a traced value to a plain {what}{at}: it has no "

@@ -115,6 +115,15 @@ def tree_map(fn, tree, *rest):
     return unflatten(td, [fn(*args) for args in zip(leaves, *(o for o, _ in others))])
 
 
+def _as_vector(leaf):
+    if isinstance(leaf, (int, float, np.number)):
+        return np.array([leaf], dtype=float)
+    if isinstance(leaf, np.ndarray):
+        return leaf.astype(float, copy=False).ravel()
+    # Traced values (inside a transform) ravel through NumPy's dispatch, staying traced.
+    return np.reshape(leaf, (-1,))
+
+
 def ravel(tree):
     """Flatten a pytree of floats/arrays into one float64 vector, with the function undoing it.
 
@@ -128,22 +137,22 @@ def ravel(tree):
            [2., 2.]])
     """
     leaves, td = flatten(tree)
-    arrays = [np.asarray(leaf, dtype=float) for leaf in leaves]
-    shapes = [a.shape for a in arrays]
-    scalar_float = [isinstance(leaf, (float, int)) and not isinstance(leaf, np.ndarray)
-                    for leaf in leaves]
-    sizes = [a.size for a in arrays]
+    shapes = [np.shape(leaf) for leaf in leaves]
+    scalar_float = [isinstance(leaf, (float, int)) for leaf in leaves]
+    sizes = [int(np.prod(shape)) for shape in shapes]
     offsets = np.cumsum([0] + sizes)
-    vec = np.concatenate([a.ravel() for a in arrays]) if arrays else np.zeros(0)
+    parts = [_as_vector(leaf) for leaf in leaves]
+    vec = np.concatenate(parts) if parts else np.zeros(0)
 
     def unravel(v):
-        v = np.asarray(v, dtype=float)
-        if v.shape != (offsets[-1],):
+        if isinstance(v, (list, tuple, np.ndarray)):
+            v = np.asarray(v, dtype=float)
+        if np.shape(v) != (offsets[-1],):
             raise ValueError(f"unravel expects a vector of shape ({offsets[-1]},); got {v.shape}.")
         parts = []
         for start, stop, shape, is_float in zip(offsets[:-1], offsets[1:], shapes, scalar_float):
             part = v[start:stop].reshape(shape)
-            parts.append(float(part) if is_float else part)
+            parts.append(part[()] if is_float and isinstance(part, np.ndarray) else part)
         return unflatten(td, parts)
 
     return vec, unravel

@@ -1,0 +1,229 @@
+"""The reverse-mode core: the seed example, Rosenbrock against SciPy, the engine's promises."""
+
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from scipy.optimize import rosen_der
+
+import optad
+from optad.engine import ReverseTrace
+from optad.primitive import Primitive
+
+
+def seed(x1, x2):
+    return x1 * x2 + np.sin(x1)
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+# --- the seed example -------------------------------------------------------------------
+def test_seed_example_gradient_is_exact():
+    g1, g2 = optad.grad(seed, argnums=(0, 1))(2.0, 3.0)
+    assert g1 == pytest.approx(3.0 + np.cos(2.0), rel=1e-15)
+    assert g2 == 2.0
+    assert isinstance(g1, np.float64)
+
+
+def test_value_and_grad_is_one_pass_of_each():
+    value, g = optad.value_and_grad(seed)(2.0, 3.0)
+    assert value == pytest.approx(6.0 + np.sin(2.0))
+    assert g == pytest.approx(3.0 + np.cos(2.0))
+
+
+def test_rosenbrock_matches_scipy_rosen_der_at_n_1000():
+    x = np.random.default_rng(0).uniform(-2, 2, 1000)
+    g = optad.grad(rosenbrock)(x)
+    ref = rosen_der(x)
+    np.testing.assert_allclose(g, ref, rtol=1e-12, atol=1e-12 * np.abs(ref).max())
+
+
+def test_rosenbrock_written_with_in_place_writes():
+    # Plain NumPy style with an array filled by slice assignment.
+    def rosen_loop_style(x):
+        terms = np.zeros_like(x)
+        terms[:-1] = 100.0 * (x[1:] - x[:-1] ** 2) ** 2
+        terms[:-1] += (1.0 - x[:-1]) ** 2
+        return terms.sum()
+
+    x = np.random.default_rng(1).uniform(-2, 2, 50)
+    np.testing.assert_allclose(optad.grad(rosen_loop_style)(x), rosen_der(x), rtol=1e-12)
+
+
+def test_in_place_write_example_from_the_design():
+    def f(x):
+        y = np.zeros_like(x)
+        y[1:] = x[:-1] ** 2
+        return np.sum(y * np.arange(1.0, 5.0))
+
+    x = np.array([1.0, 2.0, 3.0, 4.0])
+    np.testing.assert_allclose(optad.grad(f)(x), [2 * 1 * 2, 2 * 2 * 3, 2 * 3 * 4, 0.0])
+
+
+# --- the engine's promises ------------------------------------------------------------------
+def test_engine_runs_on_python_floats_alone():
+    mul = Primitive("mul", lambda a, b: a * b,
+                    vjps=(lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a))
+    add = Primitive("add", lambda a, b: a + b,
+                    vjps=(lambda g, ans, a, b: g, lambda g, ans, a, b: g))
+    with ReverseTrace() as tr:
+        x = tr.new_input(3.0)
+        y = tr.new_input(4.0)
+        z = add(mul(x, y), mul(x, x))      # x*y + x*x: x is reached along 3 paths
+        adj = tr.backward([(z, 1.0)])
+    assert adj[x._aux] == 4.0 + 2 * 3.0
+    assert adj[y._aux] == 3.0
+    assert type(adj[x._aux]) is float
+
+
+def test_million_node_chain_has_no_recursion_error():
+    def chain(x):
+        for _ in range(1_000_000):
+            x = x * 1.0000001
+        return x
+
+    limit = sys.getrecursionlimit()
+    g = optad.grad(chain)(1.0)
+    assert g == pytest.approx(1.0000001 ** 1_000_000, rel=1e-9)
+    assert sys.getrecursionlimit() == limit
+
+
+def test_adjoints_sum_over_every_path_and_broadcasting_is_undone():
+    def f(x, b):
+        return np.sum((x + b) * x + b)   # b broadcast over rows, used twice
+
+    x = np.arange(6.0).reshape(2, 3)
+    b = np.array([1.0, 2.0, 3.0])
+    gx, gb = optad.grad(f, argnums=(0, 1))(x, b)
+    np.testing.assert_allclose(gx, 2 * x + b)
+    np.testing.assert_allclose(gb, x.sum(0) + 2.0)
+    assert gb.shape == (3,)
+
+
+def test_tape_is_freed_after_grad():
+    import gc
+    import weakref
+
+    holder = {}
+
+    def f(x):
+        y = x * 2.0
+        holder["tape_value"] = weakref.ref(optad.value_of(y))
+        return np.sum(y)
+
+    optad.grad(f)(np.ones(100))
+    gc.collect()
+    assert holder["tape_value"]() is None
+
+
+def test_gc_is_restored_after_transforms():
+    import gc
+
+    assert gc.isenabled()
+    optad.grad(rosenbrock)(np.ones(5))
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        optad.grad(lambda x: 1 / 0)(1.0)
+    assert gc.isenabled()
+
+
+def test_concurrent_grads_in_8_threads_equal_serial_results():
+    rng = np.random.default_rng(2)
+    points = [rng.uniform(-2, 2, 200) for _ in range(32)]
+
+    def f(x):
+        return rosenbrock(x) + np.sum(np.tanh(x) * np.exp(-x ** 2))
+
+    serial = [optad.grad(f)(x) for x in points]
+    barrier = threading.Barrier(8)
+
+    def work(i):
+        if i < 8:
+            barrier.wait()   # start the first eight together
+        return optad.grad(f)(points[i])
+
+    with ThreadPoolExecutor(8) as pool:
+        threaded = list(pool.map(work, range(len(points))))
+    for a, b in zip(serial, threaded):
+        np.testing.assert_array_equal(a, b)
+
+
+# --- arguments and results ---------------------------------------------------------------
+def test_argnums_and_pytrees():
+    def f(params, x):
+        return np.sum((params["w"] @ x + params["b"]) ** 2) + params["extra"][0] * params["extra"][1]
+
+    params = {"w": np.ones((2, 3)), "b": np.array([0.5, -0.5]), "extra": [2.0, 3.0]}
+    x = np.array([1.0, 2.0, 3.0])
+    g = optad.grad(f)(params, x)
+    assert set(g) == {"w", "b", "extra"} and isinstance(g["extra"], list)
+    r = params["w"] @ x + params["b"]
+    np.testing.assert_allclose(g["w"], 2 * np.outer(r, x))
+    np.testing.assert_allclose(g["b"], 2 * r)
+    assert g["extra"] == [3.0, 2.0]
+    gp, gx = optad.grad(f, argnums=(0, 1))(params, x)
+    np.testing.assert_allclose(gx, 2 * params["w"].T @ r)
+    assert optad.grad(f, argnums=-1)(params, x).shape == (3,)
+
+
+def test_outputs_are_float64_and_never_views_of_the_tape():
+    g = optad.grad(lambda x: np.sum(x))(np.ones(3, dtype=np.float32))
+    assert g.dtype == np.float64 and g.flags.writeable and g.base is None
+    g[0] = 5.0   # writable, owned
+
+
+def test_gradient_of_unused_input_is_zero():
+    assert optad.grad(lambda x, y: x * 2.0, argnums=1)(1.0, np.ones(2)).tolist() == [0.0, 0.0]
+
+
+def test_vjp_reuses_one_tape_for_many_cotangents():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return np.stack([x[0] * x[1], x[1] ** 2])
+
+    y, pullback = optad.vjp(f, np.array([2.0, 3.0]))
+    np.testing.assert_allclose(pullback(np.array([1.0, 0.0]))[0], [3.0, 2.0])
+    np.testing.assert_allclose(pullback(np.array([0.0, 1.0]))[0], [0.0, 6.0])
+    np.testing.assert_allclose(pullback(np.array([1.0, 1.0]))[0], [3.0, 8.0])
+    assert len(calls) == 1
+
+
+def test_stop_gradient_and_control_flow():
+    def f(x):
+        if x > 0:                         # comparisons and bool() work on values
+            return x * optad.stop_gradient(x)
+        return -x
+
+    assert optad.grad(f)(3.0) == 3.0
+    assert optad.grad(f)(-3.0) == -1.0
+
+
+def test_user_primitive_with_defvjp_and_defjvp():
+    @optad.primitive
+    def logsumexp(x):
+        m = np.max(x)
+        return m + np.log(np.sum(np.exp(x - m)))
+
+    optad.defvjp(logsumexp, lambda g, ans, x: g * np.exp(x - ans))
+    optad.defjvp(logsumexp, lambda t, ans, x: np.sum(t * np.exp(x - ans)))
+    x = np.array([1.0, 2.0, 3.0])
+    softmax = np.exp(x) / np.exp(x).sum()
+    np.testing.assert_allclose(optad.grad(logsumexp)(x), softmax)
+    assert optad.jvp(logsumexp, (x,), (np.ones(3),))[1] == pytest.approx(1.0)
+    np.testing.assert_allclose(optad.hessian(logsumexp)(x), np.diag(softmax) - np.outer(softmax, softmax),
+                               atol=1e-12)
+
+
+def test_check_grad_reports_a_wrong_rule():
+    bad = optad.primitive(lambda x: np.sin(x), name="bad_sin")
+    optad.defvjp(bad, lambda g, ans, x: g * np.sin(x))    # wrong on purpose
+    good_error = optad.check_grad(lambda x: np.sum(np.sin(x)), np.array([0.3, 1.2]))
+    bad_error = optad.check_grad(lambda x: np.sum(bad(x)), np.array([0.3, 1.2]))
+    assert good_error < 1e-8
+    assert bad_error > 0.1

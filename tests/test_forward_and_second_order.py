@@ -1,0 +1,112 @@
+"""Forward mode, Jacobians in both modes, Hessians and nesting."""
+
+import numpy as np
+import pytest
+from scipy.optimize import rosen_hess, rosen_hess_prod
+
+import optad
+
+
+def rosenbrock(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+def f_3_to_5(x):
+    return np.stack([x[0] * x[1], np.sin(x[2]), x[0] ** 2 + x[2], np.exp(x[1]) * x[2], np.sum(x ** 3)])
+
+
+def f_5_to_3(x):
+    return np.stack([np.sum(x * x), x[0] * x[4] - x[1], np.tanh(x[2] + x[3])])
+
+
+def finite_difference_jacobian(f, x, h=1e-6):
+    cols = []
+    for i in range(x.size):
+        e = np.zeros_like(x)
+        e[i] = h
+        cols.append((f(x + e) - f(x - e)) / (2 * h))
+    return np.stack(cols, axis=1)
+
+
+@pytest.mark.parametrize("f, n", [(f_3_to_5, 3), (f_5_to_3, 5)])
+def test_jacrev_and_jacfwd_agree_with_each_other_and_finite_differences(f, n):
+    x = np.random.default_rng(n).uniform(-1, 1, n)
+    jr = optad.jacrev(f)(x)
+    jf = optad.jacfwd(f)(x)
+    assert jr.shape == jf.shape == (f(x).size, n)
+    np.testing.assert_allclose(jr, jf, rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(jr, finite_difference_jacobian(f, x), rtol=1e-7, atol=1e-8)
+    np.testing.assert_allclose(optad.jacobian(f)(x), jr, rtol=1e-13, atol=1e-14)
+
+
+def test_jacobian_pytrees_nest_input_inside_output():
+    def f(p):
+        return {"u": p["a"] * 2.0, "v": p["a"].sum() * p["b"]}
+
+    p = {"a": np.array([1.0, 2.0]), "b": 3.0}
+    for jac in (optad.jacrev, optad.jacfwd):
+        J = jac(f)(p)
+        np.testing.assert_allclose(J["u"]["a"], 2 * np.eye(2))
+        np.testing.assert_allclose(J["u"]["b"], np.zeros(2))
+        np.testing.assert_allclose(J["v"]["a"], [3.0, 3.0])
+        assert J["v"]["b"] == 3.0
+
+
+def test_hessian_and_hvp_of_rosenbrock_match_scipy_at_n_100():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, 100)
+    v = rng.standard_normal(100)
+    H = optad.hessian(rosenbrock)(x)
+    ref = rosen_hess(x)
+    np.testing.assert_allclose(H, ref, rtol=1e-10, atol=1e-10 * np.abs(ref).max())
+    hv = optad.hvp(rosenbrock, x, v)
+    ref_hv = rosen_hess_prod(x, v)
+    np.testing.assert_allclose(hv, ref_hv, rtol=1e-10, atol=1e-10 * np.abs(ref_hv).max())
+
+
+def test_hvp_does_not_form_the_hessian():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return rosenbrock(x)
+
+    optad.hvp(f, np.ones(1000), np.ones(1000))
+    assert len(calls) == 1   # one traced evaluation, not n
+
+
+def test_jvp_seeds_give_jacobian_columns():
+    f = lambda x1, x2: x1 * x2 + np.sin(x1)  # noqa: E731
+    _, d1 = optad.jvp(f, (2.0, 3.0), (1.0, 0.0))
+    _, d2 = optad.jvp(f, (2.0, 3.0), (0.0, 1.0))
+    assert d1 == pytest.approx(3 + np.cos(2.0)) and d2 == pytest.approx(2.0)
+
+
+def test_nested_derivatives_keep_perturbations_apart():
+    assert optad.grad(lambda x: x * optad.grad(lambda y: x + y)(1.0))(1.0) == 1.0
+    # The same with forward mode inside reverse mode and the other way round.
+    assert optad.grad(lambda x: x * optad.jvp(lambda y: x + y, (1.0,), (1.0,))[1])(1.0) == 1.0
+    assert optad.jvp(lambda x: x * optad.grad(lambda y: x * y)(1.0), (2.0,), (1.0,))[1] == 4.0
+
+
+def test_third_derivative_of_tanh_matches_closed_form():
+    x = 0.7
+    t = np.tanh(x)
+    closed = -2 * (1 - t ** 2) ** 2 + 4 * t ** 2 * (1 - t ** 2)
+    assert optad.grad(optad.grad(optad.grad(np.tanh)))(x) == pytest.approx(closed, rel=1e-13)
+
+
+@pytest.mark.parametrize("outer, inner", [("rev", "rev"), ("fwd", "rev"), ("rev", "fwd"), ("fwd", "fwd")])
+def test_second_derivatives_in_every_order(outer, inner):
+    f = lambda x: np.sum(np.sin(x) * x ** 2)   # noqa: E731
+    x = np.array([0.3, -1.1, 2.0])
+    exact = np.diag((2 - x ** 2) * np.sin(x) + 4 * x * np.cos(x))
+    first = optad.grad(f) if inner == "rev" else (lambda y: optad.jacfwd(f)(y))
+    second = optad.jacrev(first) if outer == "rev" else optad.jacfwd(first)
+    np.testing.assert_allclose(second(x), exact, rtol=1e-12, atol=1e-13)
+
+
+def test_elementwise_grad():
+    x = np.linspace(-2, 2, 7)
+    np.testing.assert_allclose(optad.elementwise_grad(np.tanh)(x), 1 - np.tanh(x) ** 2)
+    np.testing.assert_allclose(optad.elementwise_grad(lambda x: x ** 3)(x), 3 * x ** 2)
