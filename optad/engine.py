@@ -20,6 +20,7 @@ rest down, so perturbations of different transforms never mix.
 
 import gc
 import itertools
+import sys
 import threading
 
 import numpy as np
@@ -80,6 +81,29 @@ def value_of(x):
 
 def _shape(v):
     return getattr(v, "shape", ())
+
+
+class Shaped:
+    """Stands on the tape for an array that no reverse rule reads: its shape, not its memory.
+
+    Any arithmetic on it fails loudly, so a wrongly declared ``needs`` cannot give a
+    silently wrong gradient.
+    """
+
+    __slots__ = ("shape", "ndim", "size", "dtype")
+
+    def __init__(self, array):
+        self.shape = array.shape
+        self.ndim = array.ndim
+        self.size = array.size
+        self.dtype = array.dtype
+
+    def __repr__(self):
+        return f"Shaped({self.shape})"
+
+
+# Arrays smaller than this are always kept: dropping them saves nothing worth the bookkeeping.
+_DROP_MIN_SIZE = 4096
 
 
 def bind(prim, args, kwargs):
@@ -149,11 +173,12 @@ class ReverseTrace(_Trace):
     topological order, so the backward pass is a single reverse loop.
     """
 
-    __slots__ = ("tape",)
+    __slots__ = ("tape", "keep_all")
 
-    def __init__(self):
+    def __init__(self, keep_all=False):
         super().__init__()
         self.tape = []
+        self.keep_all = keep_all  # the explain view shows every value, so it keeps them all
 
     def new_input(self, value):
         """A leaf of the tape: an input (or constant) that adjoints flow into."""
@@ -176,8 +201,25 @@ class ReverseTrace(_Trace):
             parents.append((i, a._aux))
         tape = self.tape
         shape = _shape(ans)
-        tape.append((prim, raw, kwargs, ans, parents, shape))
+        stored = ans
+        needs = prim.needs
+        if needs is not None and not self.keep_all:
+            stored = self._drop_unneeded(needs, parents, raw, ans)
+        tape.append((prim, raw, kwargs, stored, parents, shape))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
+
+    @staticmethod
+    def _drop_unneeded(needs, parents, raw, ans):
+        """Replace large arrays that no rule of the traced arguments reads by their shapes."""
+        keep = set()
+        for i, _ in parents:
+            keep.update(needs[i])
+        for k, v in enumerate(raw):
+            if k not in keep and type(v) is np.ndarray and v.size >= _DROP_MIN_SIZE:
+                raw[k] = Shaped(v)
+        if -1 not in keep and type(ans) is np.ndarray and ans.size >= _DROP_MIN_SIZE:
+            return Shaped(ans)
+        return ans
 
     def backward(self, seeds, *, free=True):
         """Adjoints of the tape from ``seeds``, a list of ``(traced_output, seed)`` pairs.
@@ -196,6 +238,7 @@ class ReverseTrace(_Trace):
             i = out._aux
             adj[i] = seed if adj[i] is None else adj[i] + seed
         observer = self.observer
+        getrefcount = sys.getrefcount
         for i in range(n - 1, -1, -1):
             g = adj[i]
             if g is None:
@@ -203,33 +246,50 @@ class ReverseTrace(_Trace):
             prim, raw, kwargs, ans, parents, _ = tape[i]
             if prim is None:
                 continue
+            # g may be overwritten by an in-place rule when this pass owns it, no one else
+            # reads it (one parent), and nobody watches (the explain view keeps adjoints).
+            g_free = (owned[i] and observer is None and len(parents) == 1
+                      and not isinstance(ans, Traced))  # nested: rules must be recorded
             if observer is None:
-                adj[i] = None  # consumed: free it (the explain view keeps them all)
+                adj[i] = None  # consumed: free it
             vjps = prim.vjps
+            inplace = prim.vjps_inplace
             scatter = prim.scatter
             for argnum, j in parents:
                 cur = adj[j]
+                pshape = tape[j][5]
                 if (scatter is not None and observer is None and not isinstance(g, Traced)
-                        and not isinstance(cur, Traced) and type(tape[j][3]) is np.ndarray):
+                        and not isinstance(cur, Traced) and not isinstance(tape[j][3], Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
                     if cur is None:
-                        cur = np.zeros(tape[j][5])
+                        cur = np.zeros(pshape)
                     elif not owned[j] or type(cur) is not np.ndarray:
                         cur = np.array(cur, dtype=float)  # copy (it may be a view or shared)
                     scatter(cur, g, *raw, **kwargs)
                     adj[j] = cur
                     owned[j] = 1
                     continue
-                c = vjps[argnum](g, ans, *raw, **kwargs)
-                pshape = tape[j][5]
+                if g_free and inplace is not None and inplace[argnum] is not None:
+                    c = inplace[argnum](g, ans, *raw, **kwargs)
+                    c_owned = True
+                else:
+                    c = vjps[argnum](g, ans, *raw, **kwargs)
+                    # A fresh array only this loop references (no base, no other owner).
+                    c_owned = type(c) is np.ndarray and c.base is None and getrefcount(c) == 2
                 if _shape(c) != pshape:
                     c = _unbroadcast(c, pshape)
+                    c_owned = type(c) is np.ndarray and c.base is None and getrefcount(c) == 2
                 if observer is not None:
                     observer(i, argnum, j, c)
                 if cur is None:
                     adj[j] = c
+                    owned[j] = c_owned
                 elif owned[j] and not isinstance(c, Traced):
                     np.add(cur, c, out=cur)
+                elif c_owned and not isinstance(cur, Traced):
+                    np.add(c, cur, out=c)
+                    adj[j] = c
+                    owned[j] = 1
                 else:
                     s = cur + c
                     adj[j] = s

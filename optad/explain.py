@@ -289,7 +289,7 @@ def trace(f, *args, mode="reverse", seed=None, digits=4):
 
 
 def _trace_reverse(f, names, inputs, seed, digits):
-    tr = ReverseTrace()
+    tr = ReverseTrace(keep_all=True)
     with tr:
         boxes = [tr.new_input(x) for x in inputs]
         out = f(*boxes)

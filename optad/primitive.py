@@ -80,7 +80,7 @@ class Primitive:
     """
 
     def __init__(self, name, impl, vjps=(), jvps=(), *, explain=None,
-                 scatter=None, jvp_joint=None):
+                 scatter=None, jvp_joint=None, needs=None, vjps_inplace=None):
         self.name = name
         self.impl = impl
         self.vjps = vjps if isinstance(vjps, Variadic) else tuple(vjps)
@@ -92,6 +92,13 @@ class Primitive:
         # jvp_joint(tangents, ans, *args, **kwargs): one rule for all arguments at once
         # (tangents[i] is None where argument i has none); used by concatenate-like prims.
         self.jvp_joint = jvp_joint
+        # needs[i]: which values the reverse rule of argument i reads (argument positions;
+        # -1 for the output). Values no rule reads are not kept on the tape, only their
+        # shapes, so memory is freed during the forward pass as in plain NumPy. None: keep all.
+        self.needs = needs
+        # vjps_inplace[i](g, ans, *args): the rule of argument i writing its result into g
+        # (used when the engine owns g and nothing else reads it: saves an allocation).
+        self.vjps_inplace = vjps_inplace
         self.__doc__ = getattr(impl, "__doc__", None)
 
     def __call__(self, *args, **kwargs):

@@ -276,3 +276,20 @@ def test_every_registered_function_has_a_case():
                          if f not in covered and not _is_value_only(FUNCTION_HANDLERS[f])]
     assert not missing_ufuncs and not missing_functions, (
         f"primitives without a test case: ufuncs {missing_ufuncs}, functions {missing_functions}")
+
+
+@pytest.mark.parametrize("c", CASES, ids=lambda c: c.name)
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_rules_read_only_what_they_declare(c, data):
+    # With the size threshold at 0, every array a rule did not declare in `needs` is
+    # replaced on the tape by a shape-only stand-in, which fails loudly if read.
+    import optad.engine as engine
+
+    args = data.draw(c.draw)
+    saved = engine._DROP_MIN_SIZE
+    engine._DROP_MIN_SIZE = 0
+    try:
+        check_derivatives(c.fun, *args, modes=("fd",))
+    finally:
+        engine._DROP_MIN_SIZE = saved

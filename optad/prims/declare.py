@@ -6,6 +6,8 @@ derivatives, so a reader sees everything about ``sin`` in one line::
     elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", partials=("cos({0})",))
 """
 
+import numpy as np
+
 from ..engine import bind
 from ..primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES, Primitive
 
@@ -16,20 +18,30 @@ def _vjp_of(partial):
     return lambda g, ans, *args: g * partial(ans, *args)
 
 
+def _vjp_inplace_of(partial):
+    if partial is None:
+        return None
+    return lambda g, ans, *args: np.multiply(g, partial(ans, *args), out=g)
+
+
 def _jvp_of(partial):
     if partial is None:
         return None
     return lambda t, ans, *args: t * partial(ans, *args)
 
 
-def elementwise(ufunc, *partials, impl=None, name=None, expr=None, texts=None):
+def elementwise(ufunc, *partials, impl=None, name=None, expr=None, texts=None, reads=None):
     """Declare an elementwise primitive from ``partial_i(ans, *args)`` = ∂ans/∂arg_i.
 
-    Registers it for ``ufunc`` so ``np.<ufunc>(traced)`` dispatches to it.
+    ``reads`` names what the partials read, as in ``Primitive.needs`` but shared by all
+    arguments: a tuple of argument positions, -1 for the output (None: everything).
+    Registers the primitive for ``ufunc`` so ``np.<ufunc>(traced)`` dispatches to it.
     """
+    needs = None if reads is None else (tuple(reads),) * len(partials)
     prim = Primitive(name or ufunc.__name__, impl or ufunc,
                      tuple(_vjp_of(p) for p in partials), tuple(_jvp_of(p) for p in partials),
-                     explain=(expr, texts))
+                     explain=(expr, texts), needs=needs,
+                     vjps_inplace=tuple(_vjp_inplace_of(p) for p in partials))
     UFUNC_PRIMITIVES[ufunc] = prim
     return prim
 

@@ -21,27 +21,32 @@ add = ufunc_primitive(np.add, Primitive(
     "add", operator.add,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
     jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
-    explain=("{0} + {1}", ("1", "1"))))
+    explain=("{0} + {1}", ("1", "1")), needs=((), ())))
 subtract = ufunc_primitive(np.subtract, Primitive(
     "subtract", operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
     jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
-    explain=("{0} - {1}", ("1", "-1"))))
+    explain=("{0} - {1}", ("1", "-1")), needs=((), ()),
+    vjps_inplace=(None, lambda g, ans, x, y: np.negative(g, out=g))))
 multiply = ufunc_primitive(np.multiply, Primitive(
     "multiply", operator.mul,
     vjps=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
     jvps=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
-    explain=("{0}*{1}", ("{1}", "{0}"))))
+    explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)),
+    vjps_inplace=(lambda g, ans, x, y: np.multiply(g, y, out=g),
+                  lambda g, ans, x, y: np.multiply(g, x, out=g))))
 divide = ufunc_primitive(np.divide, Primitive(
     "divide", operator.truediv,
     vjps=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
     jvps=(lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y),
-    explain=("{0}/{1}", ("1/{1}", "-{0}/{1}²"))))
+    explain=("{0}/{1}", ("1/{1}", "-{0}/{1}²")), needs=((1,), (1, -1)),
+    vjps_inplace=(lambda g, ans, x, y: np.divide(g, y, out=g), None)))
 negative = ufunc_primitive(np.negative, Primitive(
     "negative", operator.neg,
     vjps=(lambda g, ans, x: -g,), jvps=(lambda t, ans, x: -t,),
-    explain=("-{0}", ("-1",))))
-positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",))
+    explain=("-{0}", ("-1",)), needs=((),),
+    vjps_inplace=(lambda g, ans, x: np.negative(g, out=g),)))
+positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",), reads=())
 
 
 def _pow_dbase(ans, x, y):
@@ -49,6 +54,13 @@ def _pow_dbase(ans, x, y):
     if isinstance(y, (int, float)) and y == 2:
         return 2 * x
     return y * x ** (y - 1)
+
+
+def _pow_dbase_into(g, x, y):
+    if isinstance(y, (int, float)) and y == 2:
+        np.multiply(g, x, out=g)
+        return np.multiply(g, 2.0, out=g)
+    return np.multiply(g, y * x ** (y - 1), out=g)
 
 
 def _pow_dexp(ans, x, y):
@@ -63,82 +75,83 @@ power = ufunc_primitive(np.power, Primitive(
           lambda g, ans, x, y: g * _pow_dexp(ans, x, y)),
     jvps=(lambda t, ans, x, y: t * _pow_dbase(ans, x, y),
           lambda t, ans, x, y: t * _pow_dexp(ans, x, y)),
-    explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})"))))
+    explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})")), needs=((0, 1), (0, -1)),
+    vjps_inplace=(lambda g, ans, x, y: _pow_dbase_into(g, x, y), None)))
 UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
 for _uf, _p in UFUNC_ALIASES.items():
     ufunc_primitive(_uf, _p)
 
-square = elementwise(np.square, lambda ans, x: 2 * x, expr="{0}²", texts=("2·{0}",))
+square = elementwise(np.square, lambda ans, x: 2 * x, expr="{0}²", texts=("2·{0}",), reads=(0,))
 reciprocal = elementwise(np.reciprocal, lambda ans, x: -ans * ans, expr="1/{0}",
-                         texts=("-1/{0}²",))
+                         texts=("-1/{0}²",), reads=(-1,))
 remainder = elementwise(np.remainder, lambda ans, x, y: 1.0,
                         lambda ans, x, y: -np.floor_divide(x, y), expr="{0} mod {1}",
-                        texts=("1", "-floor({0}/{1})"))
+                        texts=("1", "-floor({0}/{1})"), reads=(0, 1))
 ufunc_primitive(np.mod, remainder)
 fmod = elementwise(np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: -np.trunc(x / y),
-                   expr="fmod({0}, {1})", texts=("1", "-trunc({0}/{1})"))
+                   expr="fmod({0}, {1})", texts=("1", "-trunc({0}/{1})"), reads=(0, 1))
 
 # --- exponentials and logarithms ----------------------------------------------------
-exp = elementwise(np.exp, lambda ans, x: ans, expr="exp({0})", texts=("exp({0})",))
-exp2 = elementwise(np.exp2, lambda ans, x: ans * _LN2, expr="2^{0}", texts=("2^{0}·ln2",))
-expm1 = elementwise(np.expm1, lambda ans, x: ans + 1.0, expr="expm1({0})", texts=("exp({0})",))
-log = elementwise(np.log, lambda ans, x: 1.0 / x, expr="log({0})", texts=("1/{0}",))
+exp = elementwise(np.exp, lambda ans, x: ans, expr="exp({0})", texts=("exp({0})",), reads=(-1,))
+exp2 = elementwise(np.exp2, lambda ans, x: ans * _LN2, expr="2^{0}", texts=("2^{0}·ln2",), reads=(-1,))
+expm1 = elementwise(np.expm1, lambda ans, x: ans + 1.0, expr="expm1({0})", texts=("exp({0})",), reads=(-1,))
+log = elementwise(np.log, lambda ans, x: 1.0 / x, expr="log({0})", texts=("1/{0}",), reads=(0,))
 log2 = elementwise(np.log2, lambda ans, x: 1.0 / (x * _LN2), expr="log2({0})",
-                   texts=("1/({0}·ln2)",))
+                   texts=("1/({0}·ln2)",), reads=(0,))
 log10 = elementwise(np.log10, lambda ans, x: 1.0 / (x * _LN10), expr="log10({0})",
-                    texts=("1/({0}·ln10)",))
+                    texts=("1/({0}·ln10)",), reads=(0,))
 log1p = elementwise(np.log1p, lambda ans, x: 1.0 / (1.0 + x), expr="log1p({0})",
-                    texts=("1/(1+{0})",))
+                    texts=("1/(1+{0})",), reads=(0,))
 logaddexp = elementwise(np.logaddexp, lambda ans, x, y: np.exp(x - ans),
                         lambda ans, x, y: np.exp(y - ans), expr="logaddexp({0}, {1})",
-                        texts=("exp({0}-ans)", "exp({1}-ans)"))
+                        texts=("exp({0}-ans)", "exp({1}-ans)"), reads=(0, 1, -1))
 logaddexp2 = elementwise(np.logaddexp2, lambda ans, x, y: np.exp2(x - ans),
                          lambda ans, x, y: np.exp2(y - ans), expr="logaddexp2({0}, {1})",
-                         texts=("2^({0}-ans)", "2^({1}-ans)"))
-sqrt = elementwise(np.sqrt, lambda ans, x: 0.5 / ans, expr="sqrt({0})", texts=("1/(2·sqrt({0}))",))
+                         texts=("2^({0}-ans)", "2^({1}-ans)"), reads=(0, 1, -1))
+sqrt = elementwise(np.sqrt, lambda ans, x: 0.5 / ans, expr="sqrt({0})", texts=("1/(2·sqrt({0}))",), reads=(-1,))
 cbrt = elementwise(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), expr="cbrt({0})",
-                   texts=("1/(3·cbrt({0})²)",))
+                   texts=("1/(3·cbrt({0})²)",), reads=(-1,))
 
 # --- trigonometric and hyperbolic ----------------------------------------------------
-sin = elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", texts=("cos({0})",))
-cos = elementwise(np.cos, lambda ans, x: -np.sin(x), expr="cos({0})", texts=("-sin({0})",))
-tan = elementwise(np.tan, lambda ans, x: 1.0 + ans * ans, expr="tan({0})", texts=("1+tan²({0})",))
+sin = elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", texts=("cos({0})",), reads=(0,))
+cos = elementwise(np.cos, lambda ans, x: -np.sin(x), expr="cos({0})", texts=("-sin({0})",), reads=(0,))
+tan = elementwise(np.tan, lambda ans, x: 1.0 + ans * ans, expr="tan({0})", texts=("1+tan²({0})",), reads=(-1,))
 arcsin = elementwise(np.arcsin, lambda ans, x: 1.0 / np.sqrt(1.0 - x * x), expr="arcsin({0})",
-                     texts=("1/sqrt(1-{0}²)",))
+                     texts=("1/sqrt(1-{0}²)",), reads=(0,))
 arccos = elementwise(np.arccos, lambda ans, x: -1.0 / np.sqrt(1.0 - x * x), expr="arccos({0})",
-                     texts=("-1/sqrt(1-{0}²)",))
+                     texts=("-1/sqrt(1-{0}²)",), reads=(0,))
 arctan = elementwise(np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), expr="arctan({0})",
-                     texts=("1/(1+{0}²)",))
+                     texts=("1/(1+{0}²)",), reads=(0,))
 arctan2 = elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y),
                       lambda ans, y, x: -y / (x * x + y * y), expr="arctan2({0}, {1})",
-                      texts=("{1}/({0}²+{1}²)", "-{0}/({0}²+{1}²)"))
+                      texts=("{1}/({0}²+{1}²)", "-{0}/({0}²+{1}²)"), reads=(0, 1))
 hypot = elementwise(np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans,
-                    expr="hypot({0}, {1})", texts=("{0}/hypot", "{1}/hypot"))
-sinh = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", texts=("cosh({0})",))
-cosh = elementwise(np.cosh, lambda ans, x: np.sinh(x), expr="cosh({0})", texts=("sinh({0})",))
+                    expr="hypot({0}, {1})", texts=("{0}/hypot", "{1}/hypot"), reads=(0, 1, -1))
+sinh = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", texts=("cosh({0})",), reads=(0,))
+cosh = elementwise(np.cosh, lambda ans, x: np.sinh(x), expr="cosh({0})", texts=("sinh({0})",), reads=(0,))
 tanh = elementwise(np.tanh, lambda ans, x: 1.0 - ans * ans, expr="tanh({0})",
-                   texts=("1-tanh²({0})",))
+                   texts=("1-tanh²({0})",), reads=(-1,))
 arcsinh = elementwise(np.arcsinh, lambda ans, x: 1.0 / np.sqrt(x * x + 1.0), expr="arcsinh({0})",
-                      texts=("1/sqrt({0}²+1)",))
+                      texts=("1/sqrt({0}²+1)",), reads=(0,))
 arccosh = elementwise(np.arccosh, lambda ans, x: 1.0 / np.sqrt(x * x - 1.0), expr="arccosh({0})",
-                      texts=("1/sqrt({0}²-1)",))
+                      texts=("1/sqrt({0}²-1)",), reads=(0,))
 arctanh = elementwise(np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x), expr="arctanh({0})",
-                      texts=("1/(1-{0}²)",))
+                      texts=("1/(1-{0}²)",), reads=(0,))
 deg2rad = elementwise(np.deg2rad, lambda ans, x: np.pi / 180.0, expr="deg2rad({0})",
-                      texts=("π/180",))
+                      texts=("π/180",), reads=())
 rad2deg = elementwise(np.rad2deg, lambda ans, x: 180.0 / np.pi, expr="rad2deg({0})",
-                      texts=("180/π",))
+                      texts=("180/π",), reads=())
 ufunc_primitive(np.radians, deg2rad)
 ufunc_primitive(np.degrees, rad2deg)
 
 # --- piecewise: subgradients chosen as in JAX/autograd --------------------------------
 # |x|' = sign(x) (0 at 0); sign' = 0; max/min split the adjoint evenly between ties.
-absolute = elementwise(np.absolute, lambda ans, x: np.sign(x), expr="|{0}|", texts=("sign({0})",))
+absolute = elementwise(np.absolute, lambda ans, x: np.sign(x), expr="|{0}|", texts=("sign({0})",), reads=(0,))
 ufunc_primitive(np.fabs, absolute)
 sign = ufunc_primitive(np.sign, Primitive(
     "sign", np.sign,
     vjps=(lambda g, ans, x: np.zeros(np.shape(x)),), jvps=(lambda t, ans, x: np.zeros(np.shape(x)),),
-    explain=("sign({0})", ("0",))))
+    explain=("sign({0})", ("0",)), needs=((),)))
 
 
 def _first_wins(x, y):
@@ -148,10 +161,10 @@ def _first_wins(x, y):
 
 maximum = elementwise(np.maximum, lambda ans, x, y: (x > y) + _first_wins(x, y),
                       lambda ans, x, y: (y > x) + _first_wins(x, y),
-                      expr="max({0}, {1})", texts=("[{0}≥{1}]", "[{1}≥{0}]"))
+                      expr="max({0}, {1})", texts=("[{0}≥{1}]", "[{1}≥{0}]"), reads=(0, 1))
 minimum = elementwise(np.minimum, lambda ans, x, y: (x < y) + _first_wins(x, y),
                       lambda ans, x, y: (y < x) + _first_wins(x, y),
-                      expr="min({0}, {1})", texts=("[{0}≤{1}]", "[{1}≤{0}]"))
+                      expr="min({0}, {1})", texts=("[{0}≤{1}]", "[{1}≤{0}]"), reads=(0, 1))
 ufunc_primitive(np.fmax, maximum)
 ufunc_primitive(np.fmin, minimum)
 

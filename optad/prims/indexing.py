@@ -54,7 +54,7 @@ untake = Primitive(
     "untake", _untake_impl,
     vjps=(lambda g, ans, x, key, shape: getitem_raw(g, key),),
     jvps=(lambda t, ans, x, key, shape: bind(untake, (t, key, shape), {}),),
-    explain=("scatter({0})", ("1",)))
+    explain=("scatter({0})", ("1",)), needs=((1, 2),))
 
 
 def getitem_raw(x, key):
@@ -65,7 +65,7 @@ getitem_prim = Primitive(
     "getitem", lambda x, key: x[key],
     vjps=(lambda g, ans, x, key: bind(untake, (g, key, np.shape(x)), {}), None),
     jvps=(lambda t, ans, x, key: getitem_raw(t, key), None),
-    explain=("{0}[{1}]", ("1", None)),
+    explain=("{0}[{1}]", ("1", None)), needs=((1,), ()),
     scatter=lambda buf, g, x, key: _scatter_into(buf, g, key))
 
 
@@ -92,7 +92,7 @@ setitem_prim = Primitive(
           None,
           lambda g, ans, x, key, v: getitem_raw(g, key)),
     jvp_joint=_setitem_jvp,
-    explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, "1")))
+    explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, "1")), needs=((1,), (), (1,)))
 
 
 def setitem(x, key, v):

@@ -47,7 +47,7 @@ matmul = Primitive(
     "matmul", lambda a, b: a @ b,
     vjps=(_matmul_vjp_a, _matmul_vjp_b),
     jvps=(lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t)),
-    explain=("{0} @ {1}", ("·{1}ᵀ", "{0}ᵀ·")))
+    explain=("{0} @ {1}", ("·{1}ᵀ", "{0}ᵀ·")), needs=((1,), (0,)))
 
 
 if isinstance(np.matmul, np.ufunc):   # NumPy 2: matmul is a (generalized) ufunc
@@ -194,7 +194,7 @@ inv = Primitive(
     "inv", lambda a: np.linalg.inv(a),
     vjps=(lambda g, ans, a: -np.matmul(_mT(ans), np.matmul(g, _mT(ans))),),
     jvps=(lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)),),
-    explain=("inv({0})", ("-inv ⊗ inv",)))
+    explain=("inv({0})", ("-inv ⊗ inv",)), needs=((-1,),))
 
 
 def _solve_vjp_a(g, ans, a, b):
@@ -213,20 +213,20 @@ solve = Primitive(
     vjps=(_solve_vjp_a, _solve_vjp_b),
     jvps=(lambda t, ans, a, b: -np.linalg.solve(a, np.matmul(t, ans)),
           lambda t, ans, a, b: np.linalg.solve(a, t)),
-    explain=("solve({0}, {1})", ("-A⁻ᵀḡ xᵀ", "A⁻ᵀ")))
+    explain=("solve({0}, {1})", ("-A⁻ᵀḡ xᵀ", "A⁻ᵀ")), needs=((0, -1), (0,)))
 
 
 det = Primitive(
     "det", lambda a: np.linalg.det(a),
     vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a)),),
     jvps=(lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),),
-    explain=("det({0})", ("det·{0}⁻ᵀ",)))
+    explain=("det({0})", ("det·{0}⁻ᵀ",)), needs=((0, -1),))
 
 logabsdet = Primitive(
     "logabsdet", lambda a: np.linalg.slogdet(a)[1],
     vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a)),),
     jvps=(lambda t, ans, a: np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),),
-    explain=("log|det({0})|", ("{0}⁻ᵀ",)))
+    explain=("log|det({0})|", ("{0}⁻ᵀ",)), needs=((0,),))
 
 implements(np.linalg.inv)(lambda a: bind(inv, (a,), {}))
 implements(np.linalg.solve)(lambda a, b: bind(solve, (a, b), {}))
@@ -268,7 +268,7 @@ def _norm2_jvp(t, ans, x, axis, keepdims):
 norm2 = Primitive(
     "norm", lambda x, axis, keepdims: np.sqrt(np.sum(x * x, axis=axis, keepdims=keepdims)),
     vjps=(_norm2_vjp,), jvps=(_norm2_jvp,),
-    explain=("‖{0}‖", ("{0}/‖{0}‖",)))
+    explain=("‖{0}‖", ("{0}/‖{0}‖",)), needs=((0, -1),))
 
 
 @implements(np.linalg.norm)

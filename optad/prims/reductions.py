@@ -43,7 +43,7 @@ sum_ = Primitive(
     vjps=(lambda g, ans, x, axis=None, keepdims=False:
           np.broadcast_to(_expand(g, np.shape(x), axis, keepdims), np.shape(x)),),
     jvps=(lambda t, ans, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims),),
-    explain=("sum({0})", ("1",)))
+    explain=("sum({0})", ("1",)), needs=((),))
 
 
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
@@ -55,7 +55,7 @@ mean = Primitive(
     "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
     vjps=(_mean_vjp,),
     jvps=(lambda t, ans, x, axis=None, keepdims=False: np.mean(t, axis=axis, keepdims=keepdims),),
-    explain=("mean({0})", ("1/n",)))
+    explain=("mean({0})", ("1/n",)), needs=((),))
 
 
 def _prod_partial(ans, x, axis, keepdims):
@@ -80,7 +80,7 @@ prod = Primitive(
           _expand(g, np.shape(x), axis, keepdims) * _prod_partial(ans, x, axis, keepdims),),
     jvps=(lambda t, ans, x, axis=None, keepdims=False:
           np.sum(t * _prod_partial(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-    explain=("prod({0})", ("prod/{0}",)))
+    explain=("prod({0})", ("prod/{0}",)), needs=((0, -1),))
 
 
 def _extreme_mask(ans, x, axis, keepdims):
@@ -96,7 +96,7 @@ def _extreme(name, func):
               _expand(g, np.shape(x), axis, keepdims) * _extreme_mask(ans, x, axis, keepdims),),
         jvps=(lambda t, ans, x, axis=None, keepdims=False:
               np.sum(t * _extreme_mask(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-        explain=(f"{name}({{0}})", (f"[{{0}} = {name}]",)))
+        explain=(f"{name}({{0}})", (f"[{{0}} = {name}]",)), needs=((0, -1),))
 
 
 max_ = _extreme("max", np.max)
@@ -116,7 +116,7 @@ def _cumsum_vjp(g, ans, x, axis=None):
 cumsum = Primitive(
     "cumsum", lambda x, axis=None: np.cumsum(x, axis=axis),
     vjps=(_cumsum_vjp,), jvps=(lambda t, ans, x, axis=None: np.cumsum(t, axis=axis),),
-    explain=("cumsum({0})", ("1",)))
+    explain=("cumsum({0})", ("1",)), needs=((),))
 
 
 def _reduction(prim, name):

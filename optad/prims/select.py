@@ -19,7 +19,7 @@ where = Primitive(
     jvps=(None,
           lambda t, ans, cond, x, y: np.where(cond, t, 0.0),
           lambda t, ans, cond, x, y: np.where(cond, 0.0, t)),
-    explain=("where({0}, {1}, {2})", (None, "[{0}]", "[not {0}]")))
+    explain=("where({0}, {1}, {2})", (None, "[{0}]", "[not {0}]")), needs=((), (0,), (0,)))
 
 
 @implements(np.where)
@@ -50,7 +50,8 @@ clip = Primitive(
     jvps=(lambda t, ans, x, lo, hi: t * _inside(x, lo, hi),
           lambda t, ans, x, lo, hi: t * (value_of(x) < value_of(lo)),
           lambda t, ans, x, lo, hi: t * (value_of(x) > value_of(hi))),
-    explain=("clip({0}, {1}, {2})", ("[{1}≤{0}≤{2}]", "[{0}<{1}]", "[{0}>{2}]")))
+    explain=("clip({0}, {1}, {2})", ("[{1}≤{0}≤{2}]", "[{0}<{1}]", "[{0}>{2}]")),
+    needs=((0, 1, 2), (0, 1), (0, 2)))
 
 
 @implements(np.clip)

@@ -15,7 +15,7 @@ reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     vjps=(lambda g, ans, x, shape: np.reshape(g, np.shape(x)),),
     jvps=(lambda t, ans, x, shape: np.reshape(t, shape),),
-    explain=("reshape({0})", ("1",)))
+    explain=("reshape({0})", ("1",)), needs=((),))
 
 
 def _inverse_permutation(axes):
@@ -26,13 +26,13 @@ transpose = Primitive(
     "transpose", lambda x, axes: np.transpose(x, axes),
     vjps=(lambda g, ans, x, axes: np.transpose(g, _inverse_permutation(axes)),),
     jvps=(lambda t, ans, x, axes: np.transpose(t, axes),),
-    explain=("{0}ᵀ", ("1",)))
+    explain=("{0}ᵀ", ("1",)), needs=((),))
 
 broadcast_to = Primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     vjps=(lambda g, ans, x, shape: g,),
     jvps=(lambda t, ans, x, shape: np.broadcast_to(t, shape),),
-    explain=("broadcast({0})", ("1",)))
+    explain=("broadcast({0})", ("1",)), needs=((),))
 
 
 def _concat_impl(*arrays, axis=0):
@@ -56,7 +56,8 @@ def _concat_jvp(tangents, ans, *arrays, axis=0):
 
 
 concatenate = Primitive("concatenate", _concat_impl, vjps=Variadic(_concat_vjp),
-                        jvp_joint=_concat_jvp, explain=("concat", None))
+                        jvp_joint=_concat_jvp, explain=("concat", None),
+                        needs=Variadic(lambda k: ()))
 
 
 def _normalize_shape(shape):
