@@ -255,6 +255,9 @@ class ReverseTrace(_Trace):
             vjps = prim.vjps
             inplace = prim.vjps_inplace
             scatter = prim.scatter
+            g_rule = g
+            if prim.elementwise and type(g) is np.ndarray and g.ndim and not any(g.strides):
+                g_rule = g[(0,) * g.ndim]  # a uniform adjoint: let the rules see the scalar
             for argnum, j in parents:
                 cur = adj[j]
                 pshape = tape[j][5]
@@ -273,7 +276,10 @@ class ReverseTrace(_Trace):
                     c = inplace[argnum](g, ans, *raw, **kwargs)
                     c_owned = True
                 else:
-                    c = vjps[argnum](g, ans, *raw, **kwargs)
+                    c = vjps[argnum](g_rule, ans, *raw, **kwargs)
+                    if g_rule is not g and _shape(c) != g.shape:
+                        # Computed from the scalar: it stands for its broadcast over g's shape.
+                        c = np.broadcast_to(c, g.shape)
                     # A fresh array only this loop references (no base, no other owner).
                     c_owned = type(c) is np.ndarray and c.base is None and getrefcount(c) == 2
                 if _shape(c) != pshape:

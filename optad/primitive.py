@@ -80,7 +80,8 @@ class Primitive:
     """
 
     def __init__(self, name, impl, vjps=(), jvps=(), *, explain=None,
-                 scatter=None, jvp_joint=None, needs=None, vjps_inplace=None):
+                 scatter=None, jvp_joint=None, needs=None, vjps_inplace=None,
+                 elementwise=False):
         self.name = name
         self.impl = impl
         self.vjps = vjps if isinstance(vjps, Variadic) else tuple(vjps)
@@ -99,6 +100,9 @@ class Primitive:
         # vjps_inplace[i](g, ans, *args): the rule of argument i writing its result into g
         # (used when the engine owns g and nothing else reads it: saves an allocation).
         self.vjps_inplace = vjps_inplace
+        # elementwise: the rules broadcast, so a uniform adjoint (a broadcast scalar, as
+        # sum() sends back) may be passed as the scalar itself, saving full-size passes.
+        self.elementwise = elementwise
         self.__doc__ = getattr(impl, "__doc__", None)
 
     def __call__(self, *args, **kwargs):

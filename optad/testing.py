@@ -14,7 +14,7 @@
 import numpy as np
 
 from . import tree
-from .transforms import jvp, vjp
+from .transforms import grad, jvp, vjp
 
 __all__ = ["check_derivatives", "random_like"]
 
@@ -44,6 +44,15 @@ def _axpy(alpha, v, x):
     return tree.tree_map(lambda vi, xi: xi + alpha * vi, v, x)
 
 
+def _compare_fd(f, args, v, reverse, step, rtol, what):
+    plus = float(f(*(_axpy(step, vi, a) for vi, a in zip(v, args))))
+    minus = float(f(*(_axpy(-step, vi, a) for vi, a in zip(v, args))))
+    numeric = (plus - minus) / (2 * step)
+    if abs(numeric - reverse) > rtol * max(1.0, abs(reverse), abs(numeric)):
+        raise AssertionError(f"finite differences disagree with {what}: {numeric!r} (central, "
+                             f"h={step}) vs {reverse!r} (reverse mode)")
+
+
 def check_derivatives(f, *args, seed=0, step=1e-6, fd_rtol=1e-5, dot_rtol=1e-10, modes=("fd", "fwd")):
     """Raise AssertionError if ``f``'s reverse-mode derivative disagrees with ``modes``.
 
@@ -65,6 +74,12 @@ def check_derivatives(f, *args, seed=0, step=1e-6, fd_rtol=1e-5, dot_rtol=1e-10,
                 f"dot-product test failed: <u, J v> = {forward!r} (forward) but "
                 f"<J^T u, v> = {reverse!r} (reverse)")
     if "fd" in modes:
+        # The uniform cotangent (the gradient of sum(f)): the engine passes such adjoints
+        # to elementwise rules as scalars, a path of its own worth checking.
+        summed = lambda *a: sum(np.sum(leaf) for leaf in tree.flatten(f(*a))[0])  # noqa: E731
+        g_sum = grad(summed, argnums=tuple(range(len(args))))(*args)
+        _compare_fd(summed, args, v, sum(_inner(gi, vi) for gi, vi in zip(g_sum, v)), step,
+                    fd_rtol, "the gradient of sum(f)")
         plus = f(*(_axpy(step, vi, a) for vi, a in zip(v, args)))
         minus = f(*(_axpy(-step, vi, a) for vi, a in zip(v, args)))
         numeric = (_inner(u, plus) - _inner(u, minus)) / (2 * step)

@@ -41,7 +41,7 @@ def elementwise(ufunc, *partials, impl=None, name=None, expr=None, texts=None, r
     prim = Primitive(name or ufunc.__name__, impl or ufunc,
                      tuple(_vjp_of(p) for p in partials), tuple(_jvp_of(p) for p in partials),
                      explain=(expr, texts), needs=needs,
-                     vjps_inplace=tuple(_vjp_inplace_of(p) for p in partials))
+                     vjps_inplace=tuple(_vjp_inplace_of(p) for p in partials), elementwise=True)
     UFUNC_PRIMITIVES[ufunc] = prim
     return prim
 

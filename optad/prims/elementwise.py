@@ -21,31 +21,31 @@ add = ufunc_primitive(np.add, Primitive(
     "add", operator.add,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
     jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
-    explain=("{0} + {1}", ("1", "1")), needs=((), ())))
+    explain=("{0} + {1}", ("1", "1")), needs=((), ()), elementwise=True))
 subtract = ufunc_primitive(np.subtract, Primitive(
     "subtract", operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
     jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
     explain=("{0} - {1}", ("1", "-1")), needs=((), ()),
-    vjps_inplace=(None, lambda g, ans, x, y: np.negative(g, out=g))))
+    vjps_inplace=(None, lambda g, ans, x, y: np.negative(g, out=g)), elementwise=True))
 multiply = ufunc_primitive(np.multiply, Primitive(
     "multiply", operator.mul,
     vjps=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
     jvps=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
     explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)),
     vjps_inplace=(lambda g, ans, x, y: np.multiply(g, y, out=g),
-                  lambda g, ans, x, y: np.multiply(g, x, out=g))))
+                  lambda g, ans, x, y: np.multiply(g, x, out=g)), elementwise=True))
 divide = ufunc_primitive(np.divide, Primitive(
     "divide", operator.truediv,
     vjps=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
     jvps=(lambda t, ans, x, y: t / y, lambda t, ans, x, y: -t * ans / y),
     explain=("{0}/{1}", ("1/{1}", "-{0}/{1}²")), needs=((1,), (1, -1)),
-    vjps_inplace=(lambda g, ans, x, y: np.divide(g, y, out=g), None)))
+    vjps_inplace=(lambda g, ans, x, y: np.divide(g, y, out=g), None), elementwise=True))
 negative = ufunc_primitive(np.negative, Primitive(
     "negative", operator.neg,
     vjps=(lambda g, ans, x: -g,), jvps=(lambda t, ans, x: -t,),
     explain=("-{0}", ("-1",)), needs=((),),
-    vjps_inplace=(lambda g, ans, x: np.negative(g, out=g),)))
+    vjps_inplace=(lambda g, ans, x: np.negative(g, out=g),), elementwise=True))
 positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",), reads=())
 
 
@@ -54,6 +54,17 @@ def _pow_dbase(ans, x, y):
     if isinstance(y, (int, float)) and y == 2:
         return 2 * x
     return y * x ** (y - 1)
+
+
+def _pow_vjp_base(g, x, y):
+    if isinstance(y, (int, float)) and y == 2:
+        if np.ndim(g) == 0:
+            return x * (2.0 * g)           # one pass when the adjoint is uniform
+        out = x * 2.0
+        if type(out) is np.ndarray and type(g) is np.ndarray and out.shape == g.shape:
+            return np.multiply(out, g, out=out)   # one allocation, not two
+        return out * g
+    return g * _pow_dbase(None, x, y)
 
 
 def _pow_dbase_into(g, x, y):
@@ -71,12 +82,12 @@ def _pow_dexp(ans, x, y):
 
 power = ufunc_primitive(np.power, Primitive(
     "power", operator.pow,
-    vjps=(lambda g, ans, x, y: g * _pow_dbase(ans, x, y),
+    vjps=(lambda g, ans, x, y: _pow_vjp_base(g, x, y),
           lambda g, ans, x, y: g * _pow_dexp(ans, x, y)),
     jvps=(lambda t, ans, x, y: t * _pow_dbase(ans, x, y),
           lambda t, ans, x, y: t * _pow_dexp(ans, x, y)),
     explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})")), needs=((0, 1), (0, -1)),
-    vjps_inplace=(lambda g, ans, x, y: _pow_dbase_into(g, x, y), None)))
+    vjps_inplace=(lambda g, ans, x, y: _pow_dbase_into(g, x, y), None), elementwise=True))
 UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
 for _uf, _p in UFUNC_ALIASES.items():
     ufunc_primitive(_uf, _p)
