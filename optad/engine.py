@@ -30,6 +30,11 @@ from .errors import LeakedTracerError, NotDifferentiableError
 __all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
 
 _levels = itertools.count(1)
+
+# Reference counts tell when an array is a temporary nobody else holds, so it may be
+# overwritten in place (as NumPy's own temporary elision does). CPython 3.14 may borrow
+# references on the evaluation stack, making counts too low to trust: off there.
+REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 _EMPTY = {}
 
 
@@ -104,6 +109,11 @@ class Shaped:
 
 # Arrays smaller than this are always kept: dropping them saves nothing worth the bookkeeping.
 _DROP_MIN_SIZE = 4096
+
+
+def _droppable(v):
+    # Plain arrays, and traced arrays of an outer transform (their memory is the same).
+    return (type(v) is np.ndarray or isinstance(v, TracedArray)) and v.size >= _DROP_MIN_SIZE
 
 
 def bind(prim, args, kwargs):
@@ -183,7 +193,7 @@ class ReverseTrace(_Trace):
     def new_input(self, value):
         """A leaf of the tape: an input (or constant) that adjoints flow into."""
         tape = self.tape
-        tape.append((None, None, None, value, (), _shape(value)))
+        tape.append((None, None, None, value, (), _shape(value), False))
         return traced(value, self, len(tape) - 1)
 
     constant = new_input
@@ -205,7 +215,7 @@ class ReverseTrace(_Trace):
         needs = prim.needs
         if needs is not None and not self.keep_all:
             stored = self._drop_unneeded(needs, parents, raw, ans)
-        tape.append((prim, raw, kwargs, stored, parents, shape))
+        tape.append((prim, raw, kwargs, stored, parents, shape, nested))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
     @staticmethod
@@ -215,9 +225,9 @@ class ReverseTrace(_Trace):
         for i, _ in parents:
             keep.update(needs[i])
         for k, v in enumerate(raw):
-            if k not in keep and type(v) is np.ndarray and v.size >= _DROP_MIN_SIZE:
+            if k not in keep and _droppable(v):
                 raw[k] = Shaped(v)
-        if -1 not in keep and type(ans) is np.ndarray and ans.size >= _DROP_MIN_SIZE:
+        if -1 not in keep and _droppable(ans):
             return Shaped(ans)
         return ans
 
@@ -243,13 +253,13 @@ class ReverseTrace(_Trace):
             g = adj[i]
             if g is None:
                 continue
-            prim, raw, kwargs, ans, parents, _ = tape[i]
+            prim, raw, kwargs, ans, parents, _, nested = tape[i]
             if prim is None:
                 continue
             # g may be overwritten by an in-place rule when this pass owns it, no one else
             # reads it (one parent), and nobody watches (the explain view keeps adjoints).
-            g_free = (owned[i] and observer is None and len(parents) == 1
-                      and not isinstance(ans, Traced))  # nested: rules must be recorded
+            # Not when nested: there the rules' operations must be recorded by outer traces.
+            g_free = owned[i] and observer is None and len(parents) == 1 and not nested
             if observer is None:
                 adj[i] = None  # consumed: free it
             vjps = prim.vjps
@@ -262,7 +272,7 @@ class ReverseTrace(_Trace):
                 cur = adj[j]
                 pshape = tape[j][5]
                 if (scatter is not None and observer is None and not isinstance(g, Traced)
-                        and not isinstance(cur, Traced) and not isinstance(tape[j][3], Traced)):
+                        and not isinstance(cur, Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
                     if cur is None:
                         cur = np.zeros(pshape)
@@ -281,10 +291,12 @@ class ReverseTrace(_Trace):
                         # Computed from the scalar: it stands for its broadcast over g's shape.
                         c = np.broadcast_to(c, g.shape)
                     # A fresh array only this loop references (no base, no other owner).
-                    c_owned = type(c) is np.ndarray and c.base is None and getrefcount(c) == 2
+                    c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
+                               and getrefcount(c) == 2)
                 if _shape(c) != pshape:
                     c = _unbroadcast(c, pshape)
-                    c_owned = type(c) is np.ndarray and c.base is None and getrefcount(c) == 2
+                    c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
+                               and getrefcount(c) == 2)
                 if observer is not None:
                     observer(i, argnum, j, c)
                 if cur is None:
@@ -340,7 +352,7 @@ class ForwardTrace(_Trace):
         t = None
         observer = self.observer
         contributions = [] if observer is not None else None
-        if prim.jvp_joint is not None:
+        if prim.jvp_joint is not None and (observer is None or not prim.jvps):
             tangents = [None] * len(raw)
             for i, a in mine:
                 tangents[i] = a._aux
@@ -359,7 +371,13 @@ class ForwardTrace(_Trace):
                 c = jvps[i](ti, ans, *raw, **kwargs)
                 if observer is not None:
                     contributions.append((i, c))
-                t = c if t is None else t + c
+                if t is None:
+                    t = c
+                elif (REFCOUNTS_EXACT and type(t) is np.ndarray and type(c) is np.ndarray
+                      and t.shape == c.shape and t.base is None and sys.getrefcount(t) == 2):
+                    np.add(t, c, out=t)  # t is a fresh array only this loop holds
+                else:
+                    t = t + c
         if t is not None:
             shape = _shape(ans)
             if _shape(t) != shape:

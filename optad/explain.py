@@ -316,7 +316,7 @@ def _trace_reverse(f, names, inputs, seed, digits):
 
     rows, texts = {}, {}
     for i in order:
-        prim, raw, kwargs, ans, parents, _ = tr.tape[i]
+        prim, raw, kwargs, ans, parents = tr.tape[i][:5]
         if prim is None:
             expr = names[input_pos[i]] if i in input_pos else "const"
             rows[i] = TraceRow(name_of[i], expr, ans, (), is_input=i in input_pos, index=i)

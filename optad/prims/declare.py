@@ -6,16 +6,31 @@ derivatives, so a reader sees everything about ``sin`` in one line::
     elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", partials=("cos({0})",))
 """
 
+import sys
+
 import numpy as np
 
-from ..engine import bind
+from ..engine import REFCOUNTS_EXACT, Traced, bind
 from ..primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES, Primitive
+
+
+def _times_fresh(p, s):
+    """``s * p``, written into ``p`` when ``p`` is a fresh array that only this call holds.
+
+    Saves one full-size allocation per rule; the refcount test (local name + argument)
+    proves nothing else can see ``p`` being overwritten.
+    """
+    if (REFCOUNTS_EXACT and type(p) is np.ndarray and p.base is None
+            and sys.getrefcount(p) == 2 and not isinstance(s, Traced)
+            and np.shape(s) in ((), p.shape)):
+        return np.multiply(p, s, out=p)
+    return s * p
 
 
 def _vjp_of(partial):
     if partial is None:
         return None
-    return lambda g, ans, *args: g * partial(ans, *args)
+    return lambda g, ans, *args: _times_fresh(partial(ans, *args), g)
 
 
 def _vjp_inplace_of(partial):
@@ -27,7 +42,7 @@ def _vjp_inplace_of(partial):
 def _jvp_of(partial):
     if partial is None:
         return None
-    return lambda t, ans, *args: t * partial(ans, *args)
+    return lambda t, ans, *args: _times_fresh(partial(ans, *args), t)
 
 
 def elementwise(ufunc, *partials, impl=None, name=None, expr=None, texts=None, reads=None):

@@ -11,21 +11,31 @@ import operator
 import numpy as np
 
 from ..primitive import Primitive
-from .declare import elementwise, ufunc_primitive
+from .declare import _times_fresh, elementwise, ufunc_primitive
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
 
 # --- arithmetic -----------------------------------------------------------------
+def _add_jvp(tangents, ans, x, y):
+    tx, ty = tangents
+    return tx if ty is None else ty if tx is None else tx + ty
+
+
+def _subtract_jvp(tangents, ans, x, y):
+    tx, ty = tangents
+    return tx if ty is None else -ty if tx is None else tx - ty
+
+
 add = ufunc_primitive(np.add, Primitive(
     "add", operator.add,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: t),
+    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: t), jvp_joint=_add_jvp,
     explain=("{0} + {1}", ("1", "1")), needs=((), ()), elementwise=True))
 subtract = ufunc_primitive(np.subtract, Primitive(
     "subtract", operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
-    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t),
+    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t), jvp_joint=_subtract_jvp,
     explain=("{0} - {1}", ("1", "-1")), needs=((), ()),
     vjps_inplace=(None, lambda g, ans, x, y: np.negative(g, out=g)), elementwise=True))
 multiply = ufunc_primitive(np.multiply, Primitive(
@@ -84,7 +94,7 @@ power = ufunc_primitive(np.power, Primitive(
     "power", operator.pow,
     vjps=(lambda g, ans, x, y: _pow_vjp_base(g, x, y),
           lambda g, ans, x, y: g * _pow_dexp(ans, x, y)),
-    jvps=(lambda t, ans, x, y: t * _pow_dbase(ans, x, y),
+    jvps=(lambda t, ans, x, y: _times_fresh(_pow_dbase(ans, x, y), t),
           lambda t, ans, x, y: t * _pow_dexp(ans, x, y)),
     explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})")), needs=((0, 1), (0, -1)),
     vjps_inplace=(lambda g, ans, x, y: _pow_dbase_into(g, x, y), None), elementwise=True))

@@ -39,7 +39,10 @@ def is_advanced(key):
 
 def _untake_impl(g, key, shape):
     out = np.zeros(shape, dtype=np.result_type(g, np.float64))
-    _scatter_into(out, g, key)
+    if is_advanced(key):
+        np.add.at(out, key, g)   # repeated indices accumulate
+    else:
+        out[key] = g             # basic indices never repeat: a plain write is enough
     return out
 
 
