@@ -82,14 +82,16 @@ def _metric_for(y, f_ref, known, fvalues):
 
 
 def convergence(records, x="iterations", y="auto", problems=None, methods=None, ncols=3,
-                title=None, width=4.2, height=3.2):
+                title=None, xscale="linear", width=4.2, height=3.2):
     """Convergence of every method on every problem, one subplot per problem.
 
     ``x``: ``"iterations"``, ``"nfev"`` (function evaluations) or ``"time"`` (seconds).
     ``y``: ``"auto"`` (f − f* where f* is known; else f when it stays positive, else
     f − f_best, the best value any run found), ``"gap"``, ``"f"`` or ``"grad_norm"``.
     The y axis is logarithmic; a gap at or below rounding level (ε·max(1, |f*|)) is drawn
-    at that floor. ``problems`` / ``methods`` select and order problems and labels.
+    at that floor. ``xscale="log"`` makes the x axis logarithmic too (symmetric-log, so the
+    start at 0 stays visible): useful when fast and slow methods share a plot.
+    ``problems`` / ``methods`` select and order problems and labels.
 
     >>> from plots.records import example_records
     >>> fig = convergence(example_records(problems=("booth",)), x="nfev", y="grad_norm")
@@ -159,6 +161,11 @@ def convergence(records, x="iterations", y="auto", problems=None, methods=None, 
                 ax.fill_between(grid, lo, hi, color=color, alpha=0.18, linewidth=0)
             handles.setdefault(label, line)
         _set_yscale(ax, kind, fvals)
+        if xscale == "log":
+            ax.set_xscale("symlog", linthresh=1.0 if x != "time" else 1e-3)
+            ax.set_xlim(left=0)
+        elif xscale != "linear":
+            raise ValueError(f"xscale must be 'linear' or 'log'; got {xscale!r}.")
         n = recs[0].get("n")
         ax.set_title(f"{name} (n={n})" if n is not None else str(name))
         ax.set_xlabel(xlabel)

@@ -1,0 +1,242 @@
+"""``optad compare``: run a study (methods × problems × seeds), then table, results file, figures.
+
+The study itself is ``optimizers.compare``; this module picks the defaults, resolves the
+command line's names, and turns the records into the summary table and the figures.
+
+Files written into the output folder:
+
+- ``results.jsonl``: one record per run (``optimizers.compare``'s format);
+- ``summary.txt``: the table printed on screen;
+- ``convergence.<fmt>``: f − f* against iterations, one subplot per problem (both axes
+  logarithmic, so methods that take 10 and 1000 iterations both show);
+- ``convergence-nfev.<fmt>``: the same against function evaluations;
+- ``performance-profile.<fmt>``, ``data-profile.<fmt>``: over all problem instances;
+- ``trajectories-<problem>.<fmt>``: iterates on the contour map, for up to two 2-D problems.
+
+>>> DEFAULT_METHODS
+('gd', 'adam', 'BFGS', 'L-BFGS-B', 'Newton-CG')
+"""
+
+import concurrent.futures as cf
+import os
+import re
+import sys
+
+from .cliargs import parse_spec, split_items
+from .records import DEFAULT_TOL, load_records
+
+__all__ = ["DEFAULT_METHODS", "DEFAULT_MAX_ITER", "SUITES", "SerialExecutor", "resolve_problems",
+           "resolve_methods", "run_study", "write_figures", "FIGURE_FORMATS"]
+
+#: The methods of the built-in default study.
+DEFAULT_METHODS = ("gd", "adam", "BFGS", "L-BFGS-B", "Newton-CG")
+#: Iteration budget of every run unless ``--max-iter`` says otherwise.
+DEFAULT_MAX_ITER = 1000
+#: Named problem sets ``--problems`` accepts besides single problem names.
+SUITES = ("default", "classic", "mgh", "ml", "all")
+FIGURE_FORMATS = ("png", "svg", "pdf")
+MAX_TRAJECTORY_FIGURES = 2
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each submitted call at once, in this process (``--workers 1``).
+
+    >>> SerialExecutor().submit(pow, 2, 10).result()
+    1024
+    """
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as err:  # noqa: BLE001 - the future carries it, like a pool's
+            future.set_exception(err)
+        return future
+
+
+def resolve_problems(spec=None):
+    """Problems for a study from ``--problems`` text: names, ``name(n=10)``, or suite names.
+
+    ``None`` means ``problems.suite("default")``. Plain names stay names (so worker
+    processes rebuild them); a name with parameters becomes a ``Problem``.
+
+    >>> resolve_problems("rosenbrock, beale")
+    ['rosenbrock', 'beale']
+    """
+    import problems
+
+    if spec is None:
+        return list(problems.suite("default"))
+    out = []
+    for item in split_items(spec):
+        name, params = parse_spec(item)
+        if name in SUITES and not params:
+            out.extend(problems.suite(name))
+        elif params:
+            out.append(problems.get(name, **params))
+        else:
+            out.append(name)
+    if not out:
+        raise ValueError("--problems: no problem named.")
+    return out
+
+
+def resolve_methods(spec=None):
+    """Methods for a study from ``--methods`` text: ``gd,adam(lr=0.01),BFGS``.
+
+    >>> resolve_methods("gd, adam(lr=0.01)")
+    ['gd', ('adam', {'lr': 0.01})]
+    """
+    if spec is None:
+        return list(DEFAULT_METHODS)
+    out = []
+    for item in split_items(spec):
+        name, options = parse_spec(item)
+        out.append((name, options) if options else name)
+    if not out:
+        raise ValueError("--methods: no method named.")
+    return out
+
+
+def _check_methods(methods):
+    import optimizers
+
+    known = set(optimizers.methods())
+    bad = [m if isinstance(m, str) else m[0] for m in methods]
+    bad = [m for m in bad if m not in known]
+    if bad:
+        raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from "
+                         f"{', '.join(optimizers.methods())}.")
+
+
+def _check_problem_names(items):
+    import problems
+
+    known = set(problems.names())
+    bad = [p for p in items if isinstance(p, str) and p not in known]
+    if bad:
+        raise ValueError(f"unknown problem(s) {', '.join(bad)}; `optad list` shows them "
+                         f"(or a suite: {', '.join(SUITES)}).")
+
+
+def _safe_name(text):
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "problem"
+
+
+def write_figures(records, out, formats=("png",), tol=DEFAULT_TOL, trajectories=True,
+                  methods=None, max_iter=300):
+    """Draw the study's figures from ``records`` into folder ``out``; return the paths.
+
+    >>> import tempfile
+    >>> from plots.records import example_records
+    >>> paths = write_figures(example_records(), tempfile.mkdtemp(), trajectories=False)
+    >>> sorted(os.path.basename(p) for p in paths)[:2]
+    ['convergence-nfev.png', 'convergence.png']
+    """
+    from .convergence import convergence
+    from .profiles import data_profile, performance_profile
+    from .style import save_figure
+
+    records = [r for r in records]
+    figures = []
+    if any(r.get("status", "ok") == "ok" for r in records):
+        figures.append(("convergence", lambda: convergence(records, x="iterations",
+                                                                 xscale="log")))
+        figures.append(("convergence-nfev", lambda: convergence(records, x="nfev",
+                                                                       xscale="log")))
+        figures.append(("performance-profile", lambda: performance_profile(records, tol=tol)))
+        figures.append(("data-profile", lambda: data_profile(records, tol=tol)))
+    if trajectories:
+        figures.extend(_trajectory_figures(records, methods, max_iter))
+    paths = []
+    for name, make in figures:
+        fig = make()
+        for fmt in formats:
+            paths.append(save_figure(fig, os.path.join(out, f"{name}.{fmt}")))
+    return paths
+
+
+def _trajectory_figures(records, methods, max_iter):
+    from .trajectories import trajectories
+
+    seen, figs = [], []
+    for r in records:
+        name, n = r.get("problem"), r.get("n")
+        if n == 2 and name not in seen and r.get("status", "ok") == "ok":
+            seen.append(name)
+    if methods is None:
+        methods = list(dict.fromkeys(
+            (r["method"], tuple(sorted((r.get("options") or {}).items()))) for r in records))
+        methods = [(m, dict(o)) for m, o in methods]
+    for name in seen[:MAX_TRAJECTORY_FIGURES]:
+        def make(name=name):
+            import problems
+            return trajectories(problems.get(name), methods=methods, maxiter=max_iter)
+        figs.append((f"trajectories-{_safe_name(name)}", make))
+    return figs
+
+
+def run_study(problems=None, methods=None, seeds=(0,), max_iter=DEFAULT_MAX_ITER,
+              out="optad-out", workers=None, resume=False, formats=("png",),
+              tol=DEFAULT_TOL, progress=True, trajectories=True, stdout=None):
+    """Run the study, print the summary table, write results and figures; return the records.
+
+    ``problems`` / ``methods`` are ``--problems`` / ``--methods`` text (``None``: the
+    default study). ``workers``: ``None`` lets ``optimizers.compare`` use its process
+    pool, 1 runs in this process, k > 1 a pool of k processes. Without ``resume`` an
+    old results file in ``out`` is replaced; with it, runs already there are kept.
+
+    >>> run_study.__name__
+    'run_study'
+    """
+    import optimizers
+
+    from .summary import summary_table
+
+    stdout = sys.stdout if stdout is None else stdout
+    problem_list = resolve_problems(problems)
+    method_list = resolve_methods(methods)
+    _check_methods(method_list)
+    _check_problem_names(problem_list)
+    bad = [f for f in formats if f not in FIGURE_FORMATS]
+    if bad:
+        raise ValueError(f"--format: {', '.join(bad)} not one of {', '.join(FIGURE_FORMATS)}.")
+    os.makedirs(out, exist_ok=True)
+    results = os.path.join(out, "results.jsonl")
+    if not resume and os.path.exists(results):
+        os.remove(results)
+
+    executor, own = None, False
+    if workers is not None:
+        if workers < 1:
+            raise ValueError("--workers must be at least 1.")
+        executor = SerialExecutor() if workers == 1 else cf.ProcessPoolExecutor(workers)
+        own = True
+    try:
+        records = optimizers.compare(method_list, problem_list, seeds=tuple(seeds),
+                                     budget=_budget(max_iter), executor=executor,
+                                     results=results, resume=resume, progress=progress)
+    finally:
+        if own:
+            executor.shutdown(wait=True)
+    # The file holds every run of the study, also those kept from an earlier, resumed one.
+    if os.path.exists(results):
+        on_file = load_records(results)
+        if len(on_file) >= len(records):
+            records = on_file
+    table = summary_table(records, tol=tol)
+    print(table, file=stdout)
+    with open(os.path.join(out, "summary.txt"), "w", encoding="utf-8") as fh:
+        fh.write(table + "\n")
+    paths = write_figures(records, out, formats, tol=tol, trajectories=trajectories,
+                          methods=method_list, max_iter=min(max_iter, 300))
+    print(f"\nsolved: f − f* ≤ {tol:g}·(f0 − f*) (f* unknown: the best value found)",
+          file=stdout)
+    print(f"wrote {results}, {os.path.join(out, 'summary.txt')}", file=stdout)
+    for p in paths:
+        print(f"wrote {p}", file=stdout)
+    return records
+
+
+def _budget(max_iter):
+    return {"maxiter": int(max_iter)}
