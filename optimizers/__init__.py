@@ -1,1 +1,26 @@
-"""optimizers layer (filled by its own issue)."""
+"""optimizers: gradient descent, Adam and SciPy's gradient methods on optad's exact gradients.
+
+One entry point, :func:`minimize`, returning a ``scipy.optimize.OptimizeResult`` with a
+per-iteration :class:`History`; the update rules :class:`GradientDescent` and
+:class:`Adam` (``init``/``step``) for a loop of your own; :func:`compare` to run methods
+over problems and seeds into a resumable JSON Lines file.
+
+>>> import numpy as np, optimizers
+>>> res = optimizers.minimize(lambda x: np.sum((x - 3.0) ** 2), np.zeros(4))
+>>> res.success, res.method, np.round(res.x, 6)
+(True, 'L-BFGS-B', array([3., 3., 3., 3.]))
+"""
+
+from .adam import Adam, AdamState
+from .errors import LineSearchError, UnknownMethodError, UnknownOptionError
+from .gd import GDState, GradientDescent
+from .history import History
+from .minimize import minimize
+from .registry import methods
+from .schedules import constant, cosine, exponential
+
+__all__ = [
+    "minimize", "methods", "History", "GradientDescent", "GDState", "Adam", "AdamState",
+    "constant", "exponential", "cosine",
+    "UnknownMethodError", "UnknownOptionError", "LineSearchError",
+]

@@ -1,0 +1,131 @@
+"""Gradient descent: fixed step, heavy-ball or Nesterov momentum, Armijo backtracking.
+
+>>> import numpy as np
+>>> opt = GradientDescent(lr=0.1)
+>>> x = np.array([1.0, -2.0]); state = opt.init(x)
+>>> for _ in range(100):
+...     x, state = opt.step(x, 2 * x, state)        # f = ‖x‖², g = 2x
+>>> np.round(x, 6) + 0.0
+array([0., 0.])
+"""
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ._vectors import as_vectors
+from .errors import LineSearchError
+
+__all__ = ["GradientDescent", "GDState"]
+
+
+class GDState(NamedTuple):
+    """State of :class:`GradientDescent`: the update count, the momentum buffer and the
+    last step length (``lr``, or what the line search accepted)."""
+
+    count: int
+    velocity: object
+    step_size: float
+
+
+class GradientDescent:
+    r"""Gradient descent with optional momentum and Armijo backtracking line search.
+
+    With gradient :math:`g_k = \nabla f(x_k)`, momentum :math:`\mu` and step :math:`t_k`:
+
+    * plain (``momentum=0``): :math:`d_k = g_k`;
+    * heavy ball (Polyak, 1964): :math:`b_k = \mu b_{k-1} + g_k`, :math:`d_k = b_k`;
+    * Nesterov (1983), in the form of Sutskever et al. (ICML 2013) used by PyTorch:
+      :math:`b_k = \mu b_{k-1} + g_k`, :math:`d_k = g_k + \mu b_k`;
+
+    then :math:`x_{k+1} = x_k - t_k d_k`. Without a line search :math:`t_k` = ``lr``. With
+    ``line_search=True``, :math:`t_k` is found by Armijo backtracking (Nocedal & Wright,
+    *Numerical Optimization*, 2nd ed., Algorithm 3.1): start at ``lr`` and multiply by
+    ``shrink`` until :math:`f(x_k - t d_k) \le f(x_k) - c_1 t\, g_k^\top d_k`. If momentum
+    makes :math:`d_k` an ascent direction (:math:`g_k^\top d_k \le 0`) the buffer restarts
+    from :math:`g_k`. The line search needs the objective: pass ``fun=`` to :meth:`step`.
+
+    Parameters: ``lr`` (step, or first trial step with a line search; default 0.01, or 1.0
+    with a line search), ``momentum`` in [0, 1), ``nesterov``, ``line_search``, ``c1``
+    (sufficient-decrease constant), ``shrink`` (backtracking factor), ``max_backtracks``.
+
+    >>> import numpy as np
+    >>> f = lambda x: (x[0] - 3.0) ** 2 + 10 * x[1] ** 2
+    >>> opt = GradientDescent(line_search=True)
+    >>> x = np.zeros(2); state = opt.init(x)
+    >>> for _ in range(60):
+    ...     g = np.array([2 * (x[0] - 3.0), 20 * x[1]])
+    ...     x, state = opt.step(x, g, state, fun=f)
+    >>> np.round(x, 6) + 0.0
+    array([3., 0.])
+    """
+
+    def __init__(self, lr=None, momentum=0.0, nesterov=False, line_search=False, c1=1e-4,
+                 shrink=0.5, max_backtracks=60):
+        if lr is None:
+            lr = 1.0 if line_search else 0.01
+        if not lr > 0:
+            raise ValueError(f"GradientDescent: lr must be positive; got {lr!r}.")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"GradientDescent: momentum must be in [0, 1); got {momentum!r}.")
+        if nesterov and momentum == 0:
+            raise ValueError("GradientDescent: nesterov=True needs a momentum > 0 (e.g. 0.9).")
+        if not (0.0 < c1 < 1.0 and 0.0 < shrink < 1.0):
+            raise ValueError(f"GradientDescent: c1 and shrink must be in (0, 1); got c1={c1!r},"
+                             f" shrink={shrink!r}.")
+        self.lr, self.momentum, self.nesterov = float(lr), float(momentum), bool(nesterov)
+        self.line_search, self.c1, self.shrink = bool(line_search), float(c1), float(shrink)
+        self.max_backtracks = int(max_backtracks)
+
+    def __repr__(self):
+        return (f"GradientDescent(lr={self.lr:g}, momentum={self.momentum:g}, "
+                f"nesterov={self.nesterov}, line_search={self.line_search})")
+
+    def init(self, params):
+        """The state before the first step (zero momentum buffer).
+
+        >>> GradientDescent().init(np.ones(2))
+        GDState(count=0, velocity=array([0., 0.]), step_size=0.01)
+        """
+        p, _, _ = as_vectors(params, params)
+        return GDState(0, np.zeros_like(p), self.lr)
+
+    def step(self, params, grads, state, *, fun=None, value=None):
+        """One update: ``(new_params, new_state)``. ``fun`` (the objective, same structure
+        as ``params``) and optionally ``value`` = f(params) are used by the line search.
+
+        >>> opt = GradientDescent(lr=0.5, momentum=0.5)
+        >>> x, s = opt.step(np.array([1.0]), np.array([2.0]), opt.init(np.array([1.0])))
+        >>> x, s.velocity
+        (array([0.]), array([2.]))
+        """
+        p, g, back = as_vectors(params, grads)
+        velocity = state.velocity
+        if self.momentum:
+            velocity = self.momentum * velocity + g
+            d = g + self.momentum * velocity if self.nesterov else velocity
+        else:
+            d = g
+        t = self.lr
+        if self.line_search:
+            if fun is None:
+                raise TypeError("GradientDescent(line_search=True).step needs fun=, the "
+                                "objective, to backtrack; or use line_search=False and a "
+                                "fixed lr.")
+            slope = float(np.vdot(g, d))
+            if slope <= 0 and self.momentum:
+                velocity = g.copy() if isinstance(g, np.ndarray) else g
+                d = g
+                slope = float(np.vdot(g, g))
+            f0 = float(fun(params)) if value is None else float(value)
+            for tries in range(1, self.max_backtracks + 1):
+                ft = float(fun(back(p - t * d)))
+                if ft <= f0 - self.c1 * t * slope:   # False for nan: backtrack
+                    break
+                t *= self.shrink
+            else:
+                raise LineSearchError(
+                    f"Armijo backtracking found no sufficient decrease in {self.max_backtracks} "
+                    f"trials (last step {t / self.shrink:.3g}).", tries=self.max_backtracks,
+                    step=t / self.shrink)
+        return back(p - t * d), GDState(state.count + 1, velocity, t)

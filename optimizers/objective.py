@@ -1,0 +1,188 @@
+"""The user's objective as the optimizers see it: one flat float vector in, counted,
+cached and guarded evaluations out.
+
+* ``x0`` may be a float, an array of any shape, a list of numbers (SciPy's convention:
+  an array) or a pytree of arrays (``optad.tree.ravel`` flattens it); the user's ``fun``
+  always receives the structure it was given.
+* Value and gradient come from one ``optad.value_and_grad`` pass, cached for the last few
+  points so SciPy's separate requests and our history never recompute them.
+* Every evaluation is counted (``nfev``, ``njev``, ``nhev``), checked against ``maxfev``
+  and the deadline, and guarded: a non-finite value or gradient, or an exception, raises
+  :class:`~optimizers.messages.Halt` carrying the cause. The best finite point evaluated
+  is kept for the result of a run that stops on a fault.
+
+>>> import numpy as np
+>>> obj = Objective(lambda x: np.sum(x ** 2), np.array([1.0, 2.0]))
+>>> obj.value_and_grad(obj.x0)
+(5.0, array([2., 4.]))
+>>> obj.value_and_grad(np.array([1.0, 2.0])), obj.nfev   # the second call is a cache hit
+((5.0, array([2., 4.])), 1)
+"""
+
+import time
+
+import numpy as np
+
+import optad
+
+from .messages import Halt
+
+__all__ = ["Objective", "flattener"]
+
+_CACHE_SIZE = 4
+
+
+def flattener(x0):
+    """``(vector, unravel, ravel)`` for a start ``x0``: the flat float64 start, the map from
+    a flat vector back to ``x0``'s structure, and the map flattening a same-structure value.
+
+    >>> vec, unravel, ravel = flattener({"w": np.ones(2), "b": 0.0})
+    >>> vec, unravel(vec + 1)["w"]
+    (array([0., 1., 1.]), array([2., 2.]))
+    >>> flattener([1, 2])[1](np.array([3.0, 4.0]))    # a list of numbers is an array
+    array([3., 4.])
+    """
+    if isinstance(x0, (list, tuple)) and all(
+            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in x0):
+        x0 = np.asarray(x0, dtype=float)
+    if isinstance(x0, np.ndarray) and x0.dtype.kind in "iuf":
+        shape = x0.shape
+        vec = np.array(x0, dtype=np.float64).ravel()
+        if x0.ndim == 1:
+            return vec, _same, _same
+        return vec, lambda v: np.reshape(v, shape), np.ravel
+    if isinstance(x0, (int, float, np.number)) and not isinstance(x0, bool):
+        return (np.array([float(x0)]), lambda v: np.float64(v[0]),
+                lambda g: np.reshape(np.asarray(g, dtype=float), (1,)))
+    vec, unravel = optad.tree.ravel(x0)
+    return np.array(vec, dtype=np.float64), unravel, lambda g: optad.tree.ravel(g)[0]
+
+
+def _same(v):
+    return v
+
+
+def _describe_bad(a):
+    """'nan', 'inf' or 'nan in 3 of 100 components' for a non-finite value."""
+    a = np.asarray(a)
+    bad = ~np.isfinite(a)
+    kind = "nan" if np.isnan(a[bad]).any() else "inf"
+    if a.ndim == 0 or a.size == 1:
+        return kind
+    return f"{kind} in {int(bad.sum())} of {a.size} components"
+
+
+class Objective:
+    """``fun(x, *args)`` over a flat vector, with counts, a cache, limits and the NaN guard.
+
+    >>> obj = Objective(lambda x: x ** 2, 3.0)
+    >>> obj.value_and_grad(obj.x0), obj.unravel(obj.x0)
+    ((9.0, array([6.])), np.float64(3.0))
+    """
+
+    def __init__(self, fun, x0, args=(), *, maxfev=None, deadline=None):
+        self.fun = fun
+        self.args = tuple(args)
+        self.x0, self.unravel, self.ravel = flattener(x0)
+        if not np.all(np.isfinite(self.x0)):
+            raise ValueError(f"x0 has non-finite entries ({_describe_bad(self.x0)}); "
+                             "start from a finite point.")
+        self._vg = optad.value_and_grad(fun)
+        self.maxfev = maxfev
+        self.deadline = deadline
+        self.nfev = self.njev = self.nhev = 0
+        self._cache = []        # [(x, f, g)], newest last
+        self.best = None        # (f, x, g) with the lowest finite f evaluated
+        self.max_time = None    # for the message when the deadline passes
+
+    # --- limits and faults -------------------------------------------------------------
+    def _check_limits(self):
+        if self.maxfev is not None and self.nfev >= self.maxfev:
+            raise Halt("maxfev", maxfev=self.maxfev)
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            raise Halt("max_time", max_time=self.max_time)
+
+    def _call(self, fn, x, *rest):
+        try:
+            return fn(self.unravel(x), *rest)
+        except Halt:
+            raise
+        except Exception as exc:  # the user's objective failed: stop the run, keep the cause
+            raise Halt("error", error=f"{type(exc).__name__}: {exc}") from exc
+
+    # --- evaluations ---------------------------------------------------------------------
+    def lookup(self, x):
+        """The cached ``(f, g)`` at ``x``, or None."""
+        for cx, f, g in reversed(self._cache):
+            if np.array_equal(cx, x):
+                return f, g
+        return None
+
+    def value_and_grad(self, x):
+        """``(f, g)`` at the flat point ``x`` (g flat), from one value-and-gradient pass."""
+        hit = self.lookup(x)
+        if hit is not None:
+            return hit[0], hit[1].copy()
+        self._check_limits()
+        f, g = self._call(self._vg, x, *self.args)
+        self.nfev += 1
+        self.njev += 1
+        f = float(f)
+        g = np.array(self.ravel(g), dtype=np.float64)
+        if not np.isfinite(f):
+            raise Halt("nonfinite", what="value", bad=_describe_bad(f))
+        if not np.all(np.isfinite(g)):
+            raise Halt("nonfinite", what="gradient", bad=_describe_bad(g))
+        x = np.array(x, dtype=np.float64)
+        self._cache.append((x, f, g))
+        if len(self._cache) > _CACHE_SIZE:
+            del self._cache[0]
+        if self.best is None or f < self.best[0]:
+            self.best = (f, x, g)
+        return f, g.copy()
+
+    def value(self, x):
+        """The value alone (no gradient, no tracing), for line-search trials.
+
+        A non-finite trial value is returned, not raised: the line search rejects it and
+        backtracks. Iterates always go through :meth:`value_and_grad`, which is guarded.
+        """
+        hit = self.lookup(x)
+        if hit is not None:
+            return hit[0]
+        self._check_limits()
+        f = self._call(self.fun, x, *self.args)
+        self.nfev += 1
+        try:
+            return float(f)
+        except TypeError:
+            raise Halt("error", error=f"TypeError: the objective returned {type(f).__name__}, "
+                                      "not a number") from None
+
+    def hessp(self, x, p):
+        """H(x) p from ``optad.hvp`` (one forward-over-reverse pass), flat."""
+        self._check_limits()
+        fun, args = self.fun, self.args
+        hp = self._call(lambda xt, pt: optad.hvp(lambda t: fun(t, *args), xt, pt),
+                        x, self.unravel(np.asarray(p, dtype=np.float64)))
+        self.nhev += 1
+        hp = np.array(self.ravel(hp), dtype=np.float64)
+        if not np.all(np.isfinite(hp)):
+            raise Halt("nonfinite", what="Hessian-vector product", bad=_describe_bad(hp))
+        return hp
+
+    def hess(self, x):
+        """The dense Hessian (n × n) from ``optad.hessian`` (columns of ``hvp`` for pytrees)."""
+        self._check_limits()
+        fun, args = self.fun, self.args
+        if self.unravel is _same:
+            H = self._call(lambda xt: optad.hessian(lambda t: fun(t, *args))(xt), x)
+        else:
+            eye = np.eye(x.size)
+            H = np.stack([self.hessp(x, e) for e in eye], axis=1)
+            self.nhev -= x.size
+        self.nhev += 1
+        H = np.array(H, dtype=np.float64).reshape(x.size, x.size)
+        if not np.all(np.isfinite(H)):
+            raise Halt("nonfinite", what="Hessian", bad=_describe_bad(H))
+        return H
