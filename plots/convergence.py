@@ -19,7 +19,8 @@ import warnings
 
 import numpy as np
 
-from .records import AXES, _axis_name, group_by, history_of, label_of, references
+from .records import (AXES, _axis_name, history_of, label_of, problem_key, problem_title,
+                      references)
 from .style import colors_for, new_figure
 
 __all__ = ["convergence", "median_band"]
@@ -89,9 +90,11 @@ def convergence(records, x="iterations", y="auto", problems=None, methods=None, 
     ``y``: ``"auto"`` (f − f* where f* is known; else f when it stays positive, else
     f − f_best, the best value any run found), ``"gap"``, ``"f"`` or ``"grad_norm"``.
     The y axis is logarithmic; a gap at or below rounding level (ε·max(1, |f*|)) is drawn
-    at that floor. ``xscale="log"`` makes the x axis logarithmic too (symmetric-log, so the
+    at that floor. A problem is a name and a size (``rosenbrock`` with n = 2 and n = 10 get
+    a subplot each). ``xscale="log"`` makes the x axis logarithmic too (symmetric-log, so the
     start at 0 stays visible): useful when fast and slow methods share a plot.
-    ``problems`` / ``methods`` select and order problems and labels.
+    ``problems`` (names, or ``(name, n)`` pairs) and ``methods`` (labels) select and
+    order the subplots and lines.
 
     >>> from plots.records import example_records
     >>> fig = convergence(example_records(problems=("booth",)), x="nfev", y="grad_norm")
@@ -105,27 +108,34 @@ def convergence(records, x="iterations", y="auto", problems=None, methods=None, 
     records = list(records)
     if not records:
         raise ValueError("convergence: no records to plot.")
-    by_problem = group_by(records, "problem")
-    names = [k[0] for k in by_problem] if problems is None else list(problems)
-    missing = [p for p in names if (p,) not in by_problem]
-    if missing:
-        raise ValueError(f"convergence: no records for problem(s) {missing}; "
-                         f"have {[k[0] for k in by_problem]}.")
+    by_problem = {}
+    for r in records:
+        by_problem.setdefault(problem_key(r), []).append(r)
+    if problems is None:
+        keys = list(by_problem)
+    else:   # names select every size of that problem; (name, n) pairs one size
+        keys = []
+        for p in problems:
+            found = [k for k in by_problem if k == p or k[0] == p]
+            if not found:
+                raise ValueError(f"convergence: no records for problem {p!r}; have "
+                                 f"{sorted({k[0] for k in by_problem})}.")
+            keys.extend(k for k in found if k not in keys)
     labels = list(dict.fromkeys(label_of(r) for r in records)) if methods is None else list(methods)
     style = colors_for(labels)
     refs = references(records)
     column, xlabel = AXES[x]
-    nseeds = max(len({r.get("seed") for r in recs}) for recs in by_problem.values())
+    nseeds = max(len({r.get("seed") for r in by_problem[k]}) for k in keys)
 
-    ncols = max(1, min(ncols, len(names)))
-    nrows = math.ceil(len(names) / ncols)
-    fig = new_figure(width * ncols, height * nrows + (0.5 if len(names) > 1 else 0.2),
+    ncols = max(1, min(ncols, len(keys)))
+    nrows = math.ceil(len(keys) / ncols)
+    fig = new_figure(width * ncols, height * nrows + (0.5 if len(keys) > 1 else 0.2),
                      layout="constrained")
     axes = fig.subplots(nrows, ncols, squeeze=False).ravel()
     handles = {}
-    for ax, name in zip(axes, names):
-        recs = by_problem[(name,)]
-        f_ref, known = refs.get(name, (0.0, False))
+    for ax, key in zip(axes, keys):
+        recs = by_problem[key]
+        f_ref, known = refs.get(key, (0.0, False))
         fvals = np.concatenate([history_of(r, "f") for r in recs] or [np.zeros(0)])
         kind, ylabel = _metric_for(y, f_ref, known, fvals)
         failed = {}
@@ -166,8 +176,7 @@ def convergence(records, x="iterations", y="auto", problems=None, methods=None, 
             ax.set_xlim(left=0)
         elif xscale != "linear":
             raise ValueError(f"xscale must be 'linear' or 'log'; got {xscale!r}.")
-        n = recs[0].get("n")
-        ax.set_title(f"{name} (n={n})" if n is not None else str(name))
+        ax.set_title(problem_title(key))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(True, which="major", alpha=0.3)
@@ -175,10 +184,10 @@ def convergence(records, x="iterations", y="auto", problems=None, methods=None, 
             text = "failed: " + ", ".join(f"{k} ×{v}" for k, v in failed.items())
             ax.text(0.98, 0.98, text, transform=ax.transAxes, ha="right", va="top",
                     fontsize=7, color="#aa0000")
-    for ax in axes[len(names):]:
+    for ax in axes[len(keys):]:
         ax.set_axis_off()
     ordered = [lab for lab in labels if lab in handles]
-    if len(names) == 1:
+    if len(keys) == 1:
         axes[0].legend([handles[k] for k in ordered], ordered, fontsize=8)
     else:
         fig.legend([handles[k] for k in ordered], ordered, loc="outside lower center",

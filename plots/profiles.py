@@ -24,8 +24,8 @@ import math
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from .records import (AXES, DEFAULT_TOL, _axis_name, label_of, references, solved_cost,
-                      start_value)
+from .records import (AXES, DEFAULT_TOL, _axis_name, label_of, problem_key, references,
+                      solved_cost, start_values)
 from .style import colors_for, new_figure
 
 __all__ = ["cost_table", "performance_profile", "data_profile", "solved_text"]
@@ -53,26 +53,21 @@ def cost_table(records, measure="nfev", tol=DEFAULT_TOL):
     >>> from plots.records import example_records
     >>> labels, inst, c = cost_table(example_records(problems=("booth",), seeds=(0,)), tol=0.1)
     >>> labels, inst, c.tolist()
-    (['gd', 'adam(lr=0.01)', 'BFGS'], [('booth', 0, 2)], [[5.0, 12.0, 3.0]])
+    (['gd', 'adam(lr=0.01)', 'BFGS'], [('booth', 2, 0)], [[5.0, 12.0, 3.0]])
     """
     measure = _axis_name(measure)
     records = list(records)
     refs = references(records)
     labels = list(dict.fromkeys(label_of(r) for r in records))
-    instances = list(dict.fromkeys((r.get("problem"), r.get("seed"), r.get("n"))
-                                   for r in records))
-    index = {inst[:2]: k for k, inst in enumerate(instances)}
+    instances = list(dict.fromkeys(problem_key(r) + (r.get("seed"),) for r in records))
+    index = {inst: k for k, inst in enumerate(instances)}
     # The start value of an instance: the same x0 for every method, so take any run's.
-    f0 = {}
-    for r in records:
-        v = start_value(r)
-        if v is not None:
-            f0.setdefault((r.get("problem"), r.get("seed")), v)
+    f0 = start_values(records)
     costs = np.full((len(instances), len(labels)), math.inf)
     col = {lab: k for k, lab in enumerate(labels)}
     for r in records:
-        key = (r.get("problem"), r.get("seed"))
-        f_ref = refs.get(key[0], (None, False))[0]
+        key = problem_key(r) + (r.get("seed"),)
+        f_ref = refs.get(key[:2], (None, False))[0]
         if f_ref is None or key not in f0:
             continue
         c = solved_cost(r, f_ref, tol=tol, measure=measure, f0=f0[key])
@@ -155,7 +150,7 @@ def data_profile(records, tol=DEFAULT_TOL, per_dimension=True, title=None, xscal
     if not labels:
         raise ValueError("data_profile: no records.")
     if per_dimension:
-        dims = np.array([(inst[2] or 1) + 1 for inst in instances], dtype=float)[:, None]
+        dims = np.array([(inst[1] or 1) + 1 for inst in instances], dtype=float)[:, None]
         budgets = costs / dims
         xlabel = "budget κ (function evaluations ÷ (n + 1))"
     else:

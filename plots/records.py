@@ -26,8 +26,8 @@ import os
 import numpy as np
 
 __all__ = ["load_records", "label_of", "method_label", "history_of", "AXES", "METRICS",
-           "references", "start_value", "solved_cost", "group_by", "example_records",
-           "DEFAULT_TOL"]
+           "problem_key", "problem_title", "references", "start_value", "start_values",
+           "solved_cost", "group_by", "example_records", "DEFAULT_TOL"]
 
 #: Default tolerance of the solved test: a reduction of the initial gap by a factor 10^6.
 DEFAULT_TOL = 1e-6
@@ -124,15 +124,34 @@ def _finite_float(v):
     return v if math.isfinite(v) else None
 
 
-def references(records):
-    """Per problem: ``(f_ref, known)``: the known ``f_star``, or the best value any run found.
+def problem_key(record):
+    """A problem is its name *and* size: ``("rosenbrock", 10)`` differs from ``("rosenbrock", 2)``.
 
-    >>> references(example_records())["booth"]
+    >>> problem_key({"problem": "rosenbrock", "n": 10, "seed": 1})
+    ('rosenbrock', 10)
+    """
+    return (record.get("problem"), record.get("n"))
+
+
+def problem_title(key):
+    """How figures name a problem: ``rosenbrock (n=10)``.
+
+    >>> problem_title(("rosenbrock", 10))
+    'rosenbrock (n=10)'
+    """
+    name, n = key
+    return f"{name} (n={n})" if n is not None else str(name)
+
+
+def references(records):
+    """Per problem key: ``(f_ref, known)``: the known ``f_star``, or the best value any run found.
+
+    >>> references(example_records())[("booth", 2)]
     (0.0, True)
     """
     best, star = {}, {}
     for r in records:
-        p = r.get("problem")
+        p = problem_key(r)
         fs = _finite_float(r.get("f_star"))
         if fs is not None:
             star[p] = fs
@@ -156,6 +175,20 @@ def start_value(record):
     """
     f = history_of(record, "f")
     return _finite_float(f[0]) if f.size else None
+
+
+def start_values(records):
+    """``f(x0)`` per instance ``(problem, n, seed)``: the same start for every method.
+
+    >>> start_values(example_records())[("booth", 2, 1)]
+    48.0
+    """
+    out = {}
+    for r in records:
+        v = start_value(r)
+        if v is not None:
+            out.setdefault(problem_key(r) + (r.get("seed"),), v)
+    return out
 
 
 def solved_cost(record, f_ref, tol=DEFAULT_TOL, measure="nfev", f0=None):

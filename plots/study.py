@@ -22,6 +22,8 @@ import os
 import re
 import sys
 
+import numpy as np
+
 from .cliargs import parse_spec, split_items
 from .records import DEFAULT_TOL, load_records
 
@@ -162,7 +164,8 @@ def _trajectory_figures(records, methods, max_iter):
     seen, figs = [], []
     for r in records:
         name, n = r.get("problem"), r.get("n")
-        if n == 2 and name not in seen and r.get("status", "ok") == "ok":
+        if n == 2 and name not in seen and r.get("status", "ok") == "ok" and \
+                np.size(r.get("x") or ()) == 2:
             seen.append(name)
     if methods is None:
         methods = list(dict.fromkeys(
@@ -171,7 +174,10 @@ def _trajectory_figures(records, methods, max_iter):
     for name in seen[:MAX_TRAJECTORY_FIGURES]:
         def make(name=name):
             import problems
-            return trajectories(problems.get(name), methods=methods, maxiter=max_iter)
+            p = problems.get(name)
+            if p.n != 2:
+                p = problems.get(name, n=2)
+            return trajectories(p, methods=methods, maxiter=max_iter)
         figs.append((f"trajectories-{_safe_name(name)}", make))
     return figs
 

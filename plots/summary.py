@@ -16,7 +16,7 @@ import math
 
 import numpy as np
 
-from .records import DEFAULT_TOL, group_by, references, solved_cost, start_value
+from .records import DEFAULT_TOL, group_by, problem_key, references, solved_cost, start_values
 
 __all__ = ["summarize", "summary_table"]
 
@@ -31,18 +31,14 @@ def summarize(records, tol=DEFAULT_TOL):
     """
     records = list(records)
     refs = references(records)
-    f0 = {}
-    for r in records:
-        v = start_value(r)
-        if v is not None:
-            f0.setdefault((r.get("problem"), r.get("seed")), v)
+    f0 = start_values(records)
     rows = []
     for (label,), recs in group_by(records, "label").items():
         ok = [r for r in recs if r.get("status", "ok") == "ok"]
         solved = 0
         for r in ok:
-            key = (r.get("problem"), r.get("seed"))
-            f_ref = refs.get(key[0], (None, False))[0]
+            key = problem_key(r) + (r.get("seed"),)
+            f_ref = refs.get(key[:2], (None, False))[0]
             if f_ref is not None and key in f0 and math.isfinite(
                     solved_cost(r, f_ref, tol=tol, measure="iterations", f0=f0[key])):
                 solved += 1

@@ -55,10 +55,10 @@ def collect_path(problem, method, maxiter=200, **options):
         x = getattr(xk, "x", xk)          # SciPy's OptimizeResult-style or plain x_k
         points.append(np.array(x, dtype=float).ravel())
 
-    kwargs = dict(method=name, maxiter=maxiter, callback=keep, **opts)
-    if getattr(problem, "bounds", None) is not None:
-        kwargs["bounds"] = problem.bounds
-    result = optimizers.minimize(problem.fun, x0.copy(), **kwargs)
+    # Unconstrained, as in a study: a problem's bounds describe its usual search domain.
+    with np.errstate(all="ignore"):   # a diverging run stops itself; no overflow chatter
+        result = optimizers.minimize(problem.fun, x0.copy(), method=name, maxiter=maxiter,
+                                     callback=keep, **opts)
     final = np.array(getattr(result, "x", points[-1]), dtype=float).ravel()
     if not np.allclose(points[-1], final):
         points.append(final)
@@ -97,13 +97,14 @@ def _extent(problem, paths):
     base = np.array(pts)
     lo, hi = base.min(axis=0), base.max(axis=0)
     size = np.maximum(hi - lo, 1.0)
-    # Include the paths, but no further than 3 base sizes out (a diverging run leaves the frame).
+    # Include the paths, but no further than 1.5 base sizes out (a diverging run leaves the
+    # frame instead of shrinking the interesting part to a dot).
     for path in paths.values():
         p = np.asarray(path, dtype=float)
         p = p[np.all(np.isfinite(p), axis=1)]
         if p.size:
-            lo = np.minimum(lo, np.maximum(p.min(axis=0), base.min(axis=0) - 3 * size))
-            hi = np.maximum(hi, np.minimum(p.max(axis=0), base.max(axis=0) + 3 * size))
+            lo = np.minimum(lo, np.maximum(p.min(axis=0), base.min(axis=0) - 1.5 * size))
+            hi = np.maximum(hi, np.minimum(p.max(axis=0), base.max(axis=0) + 1.5 * size))
     pad = 0.15 * np.maximum(hi - lo, 1e-3)
     return lo - pad, hi + pad
 
@@ -113,7 +114,7 @@ def trajectories(problem, methods=DEFAULT_TRAJECTORY_METHODS, paths=None, maxite
     """Iterates of several methods on the contour map of a 2-D problem.
 
     ``problem``: a ``problems.Problem`` (or its registered name), or any object with
-    ``fun``, ``x0`` (and optionally ``x_star``, ``bounds``, ``name``). ``methods``: names
+    ``fun``, ``x0`` (and optionally ``x_star``, ``name``). ``methods``: names
     or ``(name, options)`` pairs, run with at most ``maxiter`` iterations; ``paths``
     (``{label: (k, 2) array}``) skips the runs. Filled contours show log₁₀(f − f_min) over
     the frame; a dot marks the start, a star the known minimizer.
@@ -157,7 +158,7 @@ def trajectories(problem, methods=DEFAULT_TRAJECTORY_METHODS, paths=None, maxite
     for label, path in paths.items():
         color, ls = style[label]
         ax.plot(path[:, 0], path[:, 1], color=color, linestyle=ls, marker="o", markersize=2.5,
-                linewidth=1.4, label=f"{label} ({len(path) - 1} steps)")
+                linewidth=1.4, alpha=0.9, label=f"{label} ({len(path) - 1} steps)")
     ax.scatter([x0.ravel()[0]], [x0.ravel()[1]], s=40, color="k", zorder=5, label="_start")
     x_star = getattr(problem, "x_star", None)
     if x_star is not None:

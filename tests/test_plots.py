@@ -132,6 +132,23 @@ def test_convergence_rejects_unknown_axes_and_problems():
         plots.convergence(recs, problems=["nope"])
 
 
+def test_same_name_different_sizes_are_different_problems():
+    small = example_records(problems=("rosenbrock",), seeds=(0,))
+    big = [dict(r, n=10) for r in example_records(problems=("rosenbrock",), seeds=(0,))]
+    for r in big:
+        r["history"] = dict(r["history"], f=[2 * v for v in r["history"]["f"]])
+    recs = small + big
+    fig = plots.convergence(recs)
+    assert [ax.get_title() for ax in fig.axes if ax.axison] == [
+        "rosenbrock (n=2)", "rosenbrock (n=10)"]
+    assert [ax.get_title() for ax in plots.convergence(recs, problems=[("rosenbrock", 10)]).axes
+            ] == ["rosenbrock (n=10)"]
+    labels, inst, _ = cost_table(recs)
+    assert inst == [("rosenbrock", 2, 0), ("rosenbrock", 10, 0)]
+    rows = plots.summarize(recs)
+    assert rows[0]["runs"] == 2 and rows[0]["solved"] == 2
+
+
 def test_median_band_carries_finished_runs_forward():
     g, med, lo, hi = median_band([[0, 1, 2, 3], [0, 1]], [[8, 4, 2, 1], [6, 2]], integer=True)
     assert g.tolist() == [0, 1, 2, 3]
@@ -164,15 +181,15 @@ def test_solved_test_is_relative_reduction_of_the_initial_gap():
 
 def test_reference_is_f_star_or_best_found():
     refs = references(example_records(problems=("booth", "noopt"), seeds=(0,)))
-    assert refs["booth"] == (0.0, True)
-    value, known = refs["noopt"]
+    assert refs[("booth", 2)] == (0.0, True)
+    value, known = refs[("noopt", 2)]
     assert not known and value == pytest.approx(48 * 0.5 ** 59)
 
 
 def test_cost_table_and_performance_profile_values():
     recs = example_records(problems=("booth", "rosenbrock"), seeds=(0,))
     labels, inst, costs = cost_table(recs, "nfev", tol=0.1)
-    assert labels == LABELS and [i[:2] for i in inst] == [("booth", 0), ("rosenbrock", 0)]
+    assert labels == LABELS and inst == [("booth", 2, 0), ("rosenbrock", 2, 0)]
     assert costs[0].tolist() == [5.0, 12.0, 3.0]
     fig = plots.performance_profile(recs, tol=0.1)
     ax = fig.axes[0]
