@@ -15,7 +15,7 @@ optad differentiates, with its standard start, known minimum and literature refe
 from .problem import Minimum, Problem
 from .registry import (DimensionError, UnknownProblemError, aliases, get, names, register,
                        suite, suites)
-from . import classic, mgh_fixed, mgh_scalable  # noqa: F401  (register the problems)
+from . import classic, mgh_fixed, mgh_scalable, ml  # noqa: F401  (register the problems)
 
 __all__ = ["Problem", "Minimum", "get", "names", "aliases", "suite", "suites", "register",
            "UnknownProblemError", "DimensionError"]

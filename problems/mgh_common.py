@@ -38,7 +38,7 @@ def sum_of_squares(residuals):
     """The objective F(x) = sum_i f_i(x)^2 of a residual function.
 
     >>> import numpy as np
-    >>> sum_of_squares(lambda x: x - 1.0)(np.array([3.0, 1.0]))
+    >>> float(sum_of_squares(lambda x: x - 1.0)(np.array([3.0, 1.0])))
     4.0
     """
     def fun(x):

@@ -135,6 +135,8 @@ def get(name, n=None, **params):
             raise DimensionError(
                 f"{entry.name} has the fixed dimension n={entry.fixed_n}; got n={n}.")
         use_n = entry.fixed_n
+    elif entry.default_n is None:          # n follows from other parameters (e.g. an MLP)
+        use_n = n
     else:
         use_n = entry.default_n if n is None else n
         msg = "n must be >= 1" if use_n < 1 else (entry.n_rule(use_n) if entry.n_rule else None)
@@ -147,6 +149,10 @@ def get(name, n=None, **params):
             f"{entry.name} got unknown parameter(s) {', '.join(unknown)}; valid: {valid}.")
     merged = {**entry.params, **params}
     problem = entry.factory(use_n, **merged)
+    if n is not None and problem.n != n:
+        raise DimensionError(
+            f"{entry.name}: its size is set by its parameters ({entry.n_rule_text}) and is "
+            f"n={problem.n} for {merged}; got n={n}.")
     problem.name = entry.name
     problem.tags = tuple(dict.fromkeys(entry.tags + problem.tags))
     problem.params = {**merged, **problem.params}
@@ -162,7 +168,7 @@ def names(tags=None, *, aliases=False):
 
     >>> import problems
     >>> problems.names(tags=("mgh", "zero-residual"))[:3]
-    ['mgh01', 'mgh03', 'mgh04']
+    ['mgh01', 'mgh02', 'mgh03']
     """
     want = (tags,) if isinstance(tags, str) else tuple(tags or ())
     out = [k for k, e in _REGISTRY.items() if all(t in e.tags for t in want)]
