@@ -12,15 +12,17 @@ over problems and seeds into a resumable JSON Lines file.
 """
 
 from .adam import Adam, AdamState
+from .compare import compare
 from .errors import LineSearchError, UnknownMethodError, UnknownOptionError
 from .gd import GDState, GradientDescent
 from .history import History
 from .minimize import minimize
 from .registry import methods
+from .results_file import load_results
 from .schedules import constant, cosine, exponential
 
 __all__ = [
-    "minimize", "methods", "History", "GradientDescent", "GDState", "Adam", "AdamState",
+    "minimize", "methods", "compare", "load_results", "History", "GradientDescent", "GDState", "Adam", "AdamState",
     "constant", "exponential", "cosine",
     "UnknownMethodError", "UnknownOptionError", "LineSearchError",
 ]

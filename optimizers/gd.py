@@ -119,13 +119,13 @@ class GradientDescent:
                 slope = float(np.vdot(g, g))
             f0 = float(fun(params)) if value is None else float(value)
             for tries in range(1, self.max_backtracks + 1):
-                ft = float(fun(back(p - t * d)))
-                if ft <= f0 - self.c1 * t * slope:   # False for nan: backtrack
+                trial = p - t * d
+                if np.array_equal(trial, p):    # the step no longer moves x: give up
                     break
+                if float(fun(back(trial))) <= f0 - self.c1 * t * slope:  # nan: backtrack
+                    return back(trial), GDState(state.count + 1, velocity, t)
                 t *= self.shrink
-            else:
-                raise LineSearchError(
-                    f"Armijo backtracking found no sufficient decrease in {self.max_backtracks} "
-                    f"trials (last step {t / self.shrink:.3g}).", tries=self.max_backtracks,
-                    step=t / self.shrink)
+            raise LineSearchError(
+                f"Armijo backtracking found no sufficient decrease in {tries} trials (last "
+                f"step {t:.3g}).", tries=tries, step=t)
         return back(p - t * d), GDState(state.count + 1, velocity, t)

@@ -62,6 +62,10 @@ def _same(v):
     return v
 
 
+def _key(x):
+    return np.asarray(x, dtype=np.float64).tobytes()
+
+
 def _describe_bad(a):
     """'nan', 'inf' or 'nan in 3 of 100 components' for a non-finite value."""
     a = np.asarray(a)
@@ -91,7 +95,7 @@ class Objective:
         self.maxfev = maxfev
         self.deadline = deadline
         self.nfev = self.njev = self.nhev = 0
-        self._cache = []        # [(x, f, g)], newest last
+        self._cache = {}        # x.tobytes() -> (x, f, g), oldest first
         self.best = None        # (f, x, g) with the lowest finite f evaluated
         self.max_time = None    # for the message when the deadline passes
 
@@ -112,11 +116,9 @@ class Objective:
 
     # --- evaluations ---------------------------------------------------------------------
     def lookup(self, x):
-        """The cached ``(f, g)`` at ``x``, or None."""
-        for cx, f, g in reversed(self._cache):
-            if np.array_equal(cx, x):
-                return f, g
-        return None
+        """The cached ``(f, g)`` at the flat point ``x``, or None."""
+        hit = self._cache.get(_key(x))
+        return None if hit is None else hit[1:]
 
     def value_and_grad(self, x):
         """``(f, g)`` at the flat point ``x`` (g flat), from one value-and-gradient pass."""
@@ -134,9 +136,9 @@ class Objective:
         if not np.all(np.isfinite(g)):
             raise Halt("nonfinite", what="gradient", bad=_describe_bad(g))
         x = np.array(x, dtype=np.float64)
-        self._cache.append((x, f, g))
+        self._cache[_key(x)] = (x, f, g)
         if len(self._cache) > _CACHE_SIZE:
-            del self._cache[0]
+            del self._cache[next(iter(self._cache))]
         if self.best is None or f < self.best[0]:
             self.best = (f, x, g)
         return f, g.copy()

@@ -55,7 +55,7 @@ _ROWS = [
     Method("adam", _rule_options(Adam), rule=Adam),
     Method("BFGS", ("norm", "xrtol", "c1", "c2", "hess_inv0", "disp", "return_all"),
            native={"gtol": "gtol", "maxiter": "maxiter"}),
-    Method("L-BFGS-B", ("maxcor", "maxls", "disp", "iprint"),
+    Method("L-BFGS-B", ("maxcor", "maxls"),
            native={"gtol": "gtol", "ftol": "ftol", "maxiter": "maxiter", "maxfev": "maxfun"},
            bounds=True),
     Method("CG", ("norm", "c1", "c2", "disp", "return_all"),

@@ -1,0 +1,220 @@
+"""``compare``: every (method, problem, seed) of a study, resumable, on any executor.
+
+>>> import numpy as np
+>>> class Bowl:
+...     name, n, f_star, x0 = "bowl", 2, 0.0, np.array([1.0, -1.0])
+...     fun = staticmethod(lambda x: np.sum(x ** 2))
+>>> records = compare(["BFGS", ("gd", {"lr": 0.1})], [Bowl()], executor="serial",
+...                   progress=False)
+>>> [(r["label"], r["status"], r["fun"] < 1e-9) for r in records]
+[('BFGS', 'ok', True), ('gd(lr=0.1)', 'ok', True)]
+"""
+
+import concurrent.futures as cf
+import os
+import pickle
+
+from tqdm.auto import tqdm
+
+from .objective import flattener
+from .registry import check_options, lookup
+from .results_file import ResultsFile
+from .runs import Task, label, run_task, start_of
+
+__all__ = ["compare", "DEFAULT_BUDGET", "BUDGET_KEYS"]
+
+#: The stopping budget of every run unless ``budget=`` says otherwise.
+DEFAULT_BUDGET = {"maxiter": 1000, "gtol": 1e-5}
+BUDGET_KEYS = ("gtol", "ftol", "maxiter", "maxfev", "max_time")
+
+
+def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=None,
+            resume=True, on_result=None, progress=True, *, resolve=None, workers=None):
+    """Run every (method, problem, seed); return one record per run, in study order.
+
+    * ``methods``: names, or ``(name, options)`` pairs: ``["BFGS", ("adam", {"lr": 0.01})]``.
+    * ``problems``: Problem-like objects (attributes ``name``, ``fun``, ``x0``, and
+      optionally ``n``, ``f_star``, ``start(seed)``), or names / ``(name, params)`` pairs
+      that ``resolve(name, **params)`` turns into problems. ``optimizers`` never imports
+      ``problems``; the command line passes ``resolve=problems.get``.
+    * ``seeds``: each seed picks a start, ``problem.start(seed)`` (seed 0 the standard
+      ``x0``); a problem without ``start`` uses ``x0`` for every seed.
+    * ``budget``: stopping options given to every run (keys :data:`BUDGET_KEYS`; an int
+      means ``maxiter``). Default :data:`DEFAULT_BUDGET`.
+    * ``executor``: any ``concurrent.futures.Executor`` (a Dask client's
+      ``client.get_executor()`` works), ``"serial"`` to run in this process, or None for a
+      local process pool of ``workers`` processes (``workers=1``: serial).
+    * ``results``: a JSON Lines file; each finished run is appended as one line at once.
+      With ``resume=True`` runs already in it (finished or failed) are skipped and their
+      records returned; ``resume=False`` starts the file afresh.
+    * ``on_result(record)``: called in this process as each run finishes, after its record
+      is written; an exception from it stops the study (pending runs are cancelled) and
+      propagates.
+    * ``progress``: a tqdm progress bar on stderr.
+
+    A run whose objective raises or becomes non-finite is recorded with
+    ``"status": "failed"`` and its message; the study goes on. Records hold ``method,
+    options, label, problem, n, seed, f_star, budget, status, fun, nit, nfev, njev,
+    success, message, time, x, history``. Resuming matches runs by (label, problem, n,
+    seed), so change ``results`` when you change the budget.
+    """
+    budget = _budget(budget)
+    method_specs = _methods(methods)
+    problem_specs = _problems(problems, resolve)
+    seeds = [int(s) for s in ([seeds] if isinstance(seeds, int) else seeds)]
+    tasks = [Task(name, options, lab, payload, pname, n, seed, f_star, budget)
+             for name, options, lab in method_specs
+             for pname, n, f_star, payload in problem_specs
+             for seed in seeds]
+
+    store = ResultsFile(results, resume=resume) if results is not None else None
+    try:
+        done = {}
+        if store is not None:
+            wanted = {t.key for t in tasks}
+            for rec in store.records:
+                key = (rec.get("label"), rec.get("problem"), rec.get("n"), rec.get("seed"))
+                if key in wanted:
+                    done[key] = rec
+        pending = [t for t in tasks if t.key not in done]
+        bar = tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc="compare",
+                   unit="run", disable=not progress)
+        try:
+            def finished(record):
+                if store is not None:
+                    store.append(record)
+                key = (record["label"], record["problem"], record["n"], record["seed"])
+                done[key] = record
+                bar.update(1)
+                bar.set_postfix_str(f"{record['label']} on {record['problem']}", refresh=False)
+                if on_result is not None:
+                    on_result(record)
+
+            _execute(pending, finished, executor, workers)
+        finally:
+            bar.close()
+    finally:
+        if store is not None:
+            store.close()
+    return [done[t.key] for t in tasks]
+
+
+def _budget(budget):
+    if budget is None:
+        return dict(DEFAULT_BUDGET)
+    if isinstance(budget, int):
+        return {"maxiter": budget}
+    unknown = [k for k in budget if k not in BUDGET_KEYS]
+    if unknown:
+        raise ValueError(f"compare: unknown budget key(s) {', '.join(map(repr, unknown))}; "
+                         f"use {', '.join(BUDGET_KEYS)}.")
+    return dict(budget)
+
+
+def _methods(methods):
+    """``[(name, options, label)]``, every name and option checked before anything runs."""
+    if isinstance(methods, (str, tuple)):
+        methods = [methods]
+    out, labels = [], set()
+    for m in methods:
+        name, options = (m, {}) if isinstance(m, str) else (m[0], dict(m[1]))
+        spec = lookup(name)
+        check_options(spec, options)
+        if spec.first_order:
+            spec.rule(**options)             # bad values fail now, not in every run
+        lab = label(spec.name, options)
+        if lab in labels:
+            raise ValueError(f"compare: method {lab} is listed twice.")
+        labels.add(lab)
+        out.append((spec.name, options, lab))
+    return out
+
+
+def _problems(problems, resolve):
+    """``[(name, n, f_star, payload)]``; payload is what the worker gets."""
+    if isinstance(problems, str) or hasattr(problems, "fun"):
+        problems = [problems]
+    out, keys = [], set()
+    for p in problems:
+        payload = None
+        if isinstance(p, str) or (isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)):
+            pname, params = (p, {}) if isinstance(p, str) else (p[0], dict(p[1]))
+            if resolve is None:
+                raise TypeError(
+                    f"compare got the problem name {pname!r} but no resolve=. optimizers does "
+                    "not import the problems package: pass resolve=problems.get, or pass "
+                    "Problem objects.")
+            p = resolve(pname, **params)
+            payload = (resolve, pname, params)
+        if not hasattr(p, "fun"):
+            raise TypeError(f"compare: {p!r} is not a problem (it needs name, fun and x0).")
+        name = getattr(p, "name", None) or getattr(p.fun, "__name__", "problem")
+        n = getattr(p, "n", None)
+        if n is None:
+            n = int(flattener(start_of(p, 0))[0].size)
+        if (name, n) in keys:
+            raise ValueError(f"compare: two problems are named {name!r} with n = {n}; give "
+                             "them distinct names (resume tells runs apart by name and n).")
+        keys.add((name, n))
+        out.append((name, int(n), getattr(p, "f_star", None), (payload, p)))
+    return out
+
+
+def _picklable(obj):
+    try:
+        pickle.dumps(obj)
+        return True
+    except Exception:
+        return False
+
+
+def _for_workers(task):
+    """The task as sent to another process: rebuild named problems there when possible."""
+    by_name, obj = task.problem
+    if by_name is not None and _picklable(by_name):
+        return task._replace(problem=by_name)
+    if not _picklable(obj):
+        raise TypeError(
+            f"compare: problem {task.problem_name!r} cannot be sent to worker processes "
+            "(its objective is probably a lambda or a closure). Define the objective at "
+            "module level, or pass executor='serial'.")
+    return task._replace(problem=obj)
+
+
+def _execute(pending, finished, executor, workers):
+    if not pending:
+        return
+    serial = executor == "serial" or (executor is None and (workers == 1 or len(pending) == 1))
+    if serial:
+        for task in pending:
+            finished(run_task(task._replace(problem=task.problem[1])))
+        return
+    own = executor is None
+    if own:
+        executor = cf.ProcessPoolExecutor(
+            max_workers=min(workers or os.cpu_count() or 1, len(pending)))
+    elif not hasattr(executor, "submit"):
+        raise TypeError(f"compare: executor must be a concurrent.futures.Executor, 'serial' or "
+                        f"None; got {executor!r}.")
+    pickles = isinstance(executor, cf.ProcessPoolExecutor)
+    cache = {}
+    futures = []
+    try:
+        for task in pending:
+            if pickles:
+                ident = id(task.problem[1])
+                if ident not in cache:
+                    cache[ident] = _for_workers(task).problem
+                sendable = task._replace(problem=cache[ident])
+            else:
+                sendable = task._replace(problem=task.problem[1])
+            futures.append(executor.submit(run_task, sendable))
+        for future in cf.as_completed(futures):
+            finished(future.result())
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
