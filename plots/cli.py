@@ -44,7 +44,7 @@ def build_parser():
     ['compare', 'explain', 'list']
     """
     from .records import DEFAULT_TOL
-    from .study import DEFAULT_MAX_ITER, SUITES
+    from .study import SUITES
 
     parser = argparse.ArgumentParser(
         prog="optad", description="Compare optimizers on test problems, plot their "
@@ -57,20 +57,21 @@ def build_parser():
                        description="Run every method on every problem for every seed, print "
                        "a summary table, and write results.jsonl and figures into the output "
                        "folder. With no options: the default study (problems.suite('default') "
-                       "× gd, adam, BFGS, L-BFGS-B, Newton-CG).",
+                       "× gd with line search, adam(lr=0.01), BFGS, L-BFGS-B, Newton-CG).",
                        epilog=_EPILOG_COMPARE, formatter_class=fmt)
     c.add_argument("--problems", metavar="LIST",
                    help="comma-separated problem names, name(n=10) for a size, or a suite: "
                         f"{', '.join(SUITES)} (default: the 'default' suite)")
     c.add_argument("--methods", metavar="LIST",
                    help="comma-separated methods, with options as name(key=value, ...), "
-                        "e.g. \"gd(momentum=0.9),adam(lr=0.01),BFGS\" (default: gd, adam, "
-                        "BFGS, L-BFGS-B, Newton-CG)")
+                        "e.g. \"gd(momentum=0.9),adam(lr=0.01),BFGS\" (default: "
+                        "gd(line_search=True), adam(lr=0.01), BFGS, L-BFGS-B, Newton-CG)")
     c.add_argument("--seeds", metavar="N|LIST", default="1",
                    help="a count N (seeds 0..N-1) or a comma-separated list of seeds; seed 0 "
                         "is the standard start, others perturb it (default: 1)")
-    c.add_argument("--max-iter", type=int, default=DEFAULT_MAX_ITER, metavar="N",
-                   help=f"iteration budget of every run (default: {DEFAULT_MAX_ITER})")
+    c.add_argument("--max-iter", type=int, default=None, metavar="N",
+                   help="iteration budget of every run (default: optimizers.compare's "
+                        "DEFAULT_BUDGET, 1000 iterations or ‖g‖ ≤ 1e-5)")
     c.add_argument("--out", default="optad-out", metavar="DIR",
                    help="output folder for results.jsonl, summary.txt and figures "
                         "(default: optad-out)")
@@ -116,7 +117,7 @@ def _cmd_compare(args):
     from .study import run_study
 
     seeds = parse_seeds(args.seeds)
-    if args.max_iter < 1:
+    if args.max_iter is not None and args.max_iter < 1:
         raise ValueError("--max-iter must be at least 1.")
     formats = [f.lower().lstrip(".") for f in split_items(args.format)]
     run_study(problems=args.problems, methods=args.methods, seeds=seeds,

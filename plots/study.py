@@ -13,57 +13,42 @@ Files written into the output folder:
 - ``performance-profile.<fmt>``, ``data-profile.<fmt>``: over all problem instances;
 - ``trajectories-<problem>.<fmt>``: iterates on the contour map, for up to two 2-D problems.
 
->>> DEFAULT_METHODS
-('gd', 'adam', 'BFGS', 'L-BFGS-B', 'Newton-CG')
+>>> resolve_methods(None)[:2]
+[('gd', {'line_search': True}), ('adam', {'lr': 0.01})]
 """
 
-import concurrent.futures as cf
 import os
 import re
 import sys
+import warnings
 
 import numpy as np
 
 from .cliargs import parse_spec, split_items
-from .records import DEFAULT_TOL, load_records
+from .records import DEFAULT_TOL
 
-__all__ = ["DEFAULT_METHODS", "DEFAULT_MAX_ITER", "SUITES", "SerialExecutor", "resolve_problems",
-           "resolve_methods", "run_study", "write_figures", "FIGURE_FORMATS"]
+__all__ = ["DEFAULT_METHODS", "SUITES", "resolve_problems", "resolve_methods", "run_study",
+           "write_figures", "study_budget", "FIGURE_FORMATS"]
 
-#: The methods of the built-in default study.
-DEFAULT_METHODS = ("gd", "adam", "BFGS", "L-BFGS-B", "Newton-CG")
-#: Iteration budget of every run unless ``--max-iter`` says otherwise.
-DEFAULT_MAX_ITER = 1000
+#: The methods of the built-in default study. Gradient descent takes its Armijo line search
+#: (with the fixed default step it diverges on Rosenbrock) and Adam a step of 0.01 (with
+#: 0.001 it barely moves in 1000 iterations), so that each method shows what it can do.
+DEFAULT_METHODS = ("gd(line_search=True)", "adam(lr=0.01)", "BFGS", "L-BFGS-B", "Newton-CG")
 #: Named problem sets ``--problems`` accepts besides single problem names.
 SUITES = ("default", "classic", "mgh", "ml", "all")
 FIGURE_FORMATS = ("png", "svg", "pdf")
 MAX_TRAJECTORY_FIGURES = 2
 
 
-class SerialExecutor(cf.Executor):
-    """Runs each submitted call at once, in this process (``--workers 1``).
-
-    >>> SerialExecutor().submit(pow, 2, 10).result()
-    1024
-    """
-
-    def submit(self, fn, /, *args, **kwargs):
-        future = cf.Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as err:  # noqa: BLE001 - the future carries it, like a pool's
-            future.set_exception(err)
-        return future
-
-
 def resolve_problems(spec=None):
     """Problems for a study from ``--problems`` text: names, ``name(n=10)``, or suite names.
 
-    ``None`` means ``problems.suite("default")``. Plain names stay names (so worker
-    processes rebuild them); a name with parameters becomes a ``Problem``.
+    ``None`` means ``problems.suite("default")``. Names stay names and ``name(n=10)``
+    becomes ``("name", {"n": 10})``, which ``optimizers.compare`` resolves with
+    ``problems.get`` (in each worker process); a suite gives its ``Problem`` objects.
 
-    >>> resolve_problems("rosenbrock, beale")
-    ['rosenbrock', 'beale']
+    >>> resolve_problems("rosenbrock(n=10), beale")
+    [('rosenbrock', {'n': 10}), 'beale']
     """
     import problems
 
@@ -75,7 +60,7 @@ def resolve_problems(spec=None):
         if name in SUITES and not params:
             out.extend(problems.suite(name))
         elif params:
-            out.append(problems.get(name, **params))
+            out.append((name, params))
         else:
             out.append(name)
     if not out:
@@ -89,10 +74,8 @@ def resolve_methods(spec=None):
     >>> resolve_methods("gd, adam(lr=0.01)")
     ['gd', ('adam', {'lr': 0.01})]
     """
-    if spec is None:
-        return list(DEFAULT_METHODS)
     out = []
-    for item in split_items(spec):
+    for item in split_items(spec) if spec is not None else DEFAULT_METHODS:
         name, options = parse_spec(item)
         out.append((name, options) if options else name)
     if not out:
@@ -115,7 +98,8 @@ def _check_problem_names(items):
     import problems
 
     known = set(problems.names())
-    bad = [p for p in items if isinstance(p, str) and p not in known]
+    bad = [p if isinstance(p, str) else p[0] for p in items if isinstance(p, (str, tuple))]
+    bad = [p for p in bad if p not in known]
     if bad:
         raise ValueError(f"unknown problem(s) {', '.join(bad)}; `optad list` shows them "
                          f"(or a suite: {', '.join(SUITES)}).")
@@ -161,11 +145,13 @@ def write_figures(records, out, formats=("png",), tol=DEFAULT_TOL, trajectories=
 def _trajectory_figures(records, methods, max_iter):
     from .trajectories import trajectories
 
+    # 2-D problems in study order (records come in study order), if any run on them worked.
     seen, figs = [], []
     for r in records:
         name, n = r.get("problem"), r.get("n")
-        if n == 2 and name not in seen and r.get("status", "ok") == "ok" and \
-                np.size(r.get("x") or ()) == 2:
+        if n == 2 and name not in seen and np.size(r.get("x") or ()) == 2 and any(
+                q.get("problem") == name and q.get("n") == 2 and q.get("status", "ok") == "ok"
+                for q in records):
             seen.append(name)
     if methods is None:
         methods = list(dict.fromkeys(
@@ -182,20 +168,36 @@ def _trajectory_figures(records, methods, max_iter):
     return figs
 
 
-def run_study(problems=None, methods=None, seeds=(0,), max_iter=DEFAULT_MAX_ITER,
-              out="optad-out", workers=None, resume=False, formats=("png",),
-              tol=DEFAULT_TOL, progress=True, trajectories=True, stdout=None):
+def study_budget(max_iter=None):
+    """The stopping budget of every run: ``optimizers.compare``'s default, ``maxiter`` replaced.
+
+    >>> study_budget(50)["maxiter"]
+    50
+    """
+    from optimizers.compare import DEFAULT_BUDGET
+
+    budget = dict(DEFAULT_BUDGET)
+    if max_iter is not None:
+        budget["maxiter"] = int(max_iter)
+    return budget
+
+
+def run_study(problems=None, methods=None, seeds=(0,), max_iter=None, out="optad-out",
+              workers=None, resume=False, formats=("png",), tol=DEFAULT_TOL, progress=True,
+              trajectories=True, stdout=None):
     """Run the study, print the summary table, write results and figures; return the records.
 
     ``problems`` / ``methods`` are ``--problems`` / ``--methods`` text (``None``: the
-    default study). ``workers``: ``None`` lets ``optimizers.compare`` use its process
-    pool, 1 runs in this process, k > 1 a pool of k processes. Without ``resume`` an
-    old results file in ``out`` is replaced; with it, runs already there are kept.
+    default study). ``max_iter`` replaces the iteration budget (default: compare's).
+    ``workers``: ``None`` lets ``optimizers.compare`` size its process pool, 1 runs in
+    this process. Without ``resume`` an old results file in ``out`` is replaced; with it,
+    runs already there are kept and only the missing ones run.
 
     >>> run_study.__name__
     'run_study'
     """
     import optimizers
+    import problems as _problems
 
     from .summary import summary_table
 
@@ -207,42 +209,29 @@ def run_study(problems=None, methods=None, seeds=(0,), max_iter=DEFAULT_MAX_ITER
     bad = [f for f in formats if f not in FIGURE_FORMATS]
     if bad:
         raise ValueError(f"--format: {', '.join(bad)} not one of {', '.join(FIGURE_FORMATS)}.")
+    if workers is not None and workers < 1:
+        raise ValueError("--workers must be at least 1.")
+    budget = study_budget(max_iter)
     os.makedirs(out, exist_ok=True)
     results = os.path.join(out, "results.jsonl")
-    if not resume and os.path.exists(results):
-        os.remove(results)
-
-    executor, own = None, False
-    if workers is not None:
-        if workers < 1:
-            raise ValueError("--workers must be at least 1.")
-        executor = SerialExecutor() if workers == 1 else cf.ProcessPoolExecutor(workers)
-        own = True
-    try:
+    # A diverging run is recorded as failed by compare; NumPy's overflow warnings on the
+    # way there (also in worker processes, which inherit these settings) are only noise.
+    with warnings.catch_warnings(), np.errstate(over="ignore", invalid="ignore",
+                                                divide="ignore", under="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
         records = optimizers.compare(method_list, problem_list, seeds=tuple(seeds),
-                                     budget=_budget(max_iter), executor=executor,
-                                     results=results, resume=resume, progress=progress)
-    finally:
-        if own:
-            executor.shutdown(wait=True)
-    # The file holds every run of the study, also those kept from an earlier, resumed one.
-    if os.path.exists(results):
-        on_file = load_records(results)
-        if len(on_file) >= len(records):
-            records = on_file
+                                     budget=budget, results=results, resume=resume,
+                                     progress=progress, resolve=_problems.get, workers=workers)
     table = summary_table(records, tol=tol)
     print(table, file=stdout)
     with open(os.path.join(out, "summary.txt"), "w", encoding="utf-8") as fh:
         fh.write(table + "\n")
     paths = write_figures(records, out, formats, tol=tol, trajectories=trajectories,
-                          methods=method_list, max_iter=min(max_iter, 300))
-    print(f"\nsolved: f − f* ≤ {tol:g}·(f0 − f*) (f* unknown: the best value found)",
-          file=stdout)
+                          methods=method_list, max_iter=min(budget["maxiter"], 300))
+    spent = ", ".join(f"{k}={v:g}" for k, v in budget.items())
+    print(f"\nsolved: f − f* ≤ {tol:g}·(f0 − f*) at some iteration (f* unknown: the best "
+          f"value found). Budget per run: {spent}.", file=stdout)
     print(f"wrote {results}, {os.path.join(out, 'summary.txt')}", file=stdout)
     for p in paths:
         print(f"wrote {p}", file=stdout)
     return records
-
-
-def _budget(max_iter):
-    return {"maxiter": int(max_iter)}
