@@ -4,7 +4,7 @@
 * ``jacfwd``: one forward pass per input element (a Jacobian column);
 * ``jacobian``: whichever needs fewer passes;
 * ``hessian``: forward over reverse, ``jacfwd(grad(f))``;
-* ``hvp``: one forward pass through the gradient, about the cost of a few gradients.
+* ``hvp``: reverse over forward, the gradient of one directional derivative: a few gradients' cost.
 
 For an array input of shape ``(n...)`` and output of shape ``(m...)`` the Jacobian has
 shape ``(m..., n...)``. With pytrees, the result nests the input structure inside the
@@ -159,14 +159,21 @@ def hessian(f, argnums=0):
 def hvp(f, x, v):
     """The Hessian of a scalar ``f`` at ``x`` times ``v``, without forming the Hessian.
 
-    One forward pass through the gradient computation (forward over reverse), so it costs
-    a small multiple of one gradient, whatever the dimension.
+    Computed as the gradient of the directional derivative, ``∇ₓ ⟨∇f(x), v⟩`` with the
+    inner product taken by one forward-mode pass (reverse over forward). It costs a small
+    multiple of one gradient whatever the dimension, and agrees with forward over reverse
+    (``jvp(grad(f), (x,), (v,))``) to rounding; it is the faster of the two here because
+    the outer reverse pass runs on plain arrays, where the engine updates adjoints in
+    place.
 
     >>> import numpy as np, optad
     >>> optad.hvp(lambda x: np.sum(x ** 3), np.array([1.0, 2.0]), np.array([1.0, 1.0]))
     array([ 6., 12.])
     """
-    return jvp(grad(f), (x,), (v,))[1]
+    def directional_derivative(y):
+        return jvp(f, (y,), (v,))[1]
+
+    return grad(directional_derivative)(x)
 
 
 def elementwise_grad(f):

@@ -110,3 +110,15 @@ def test_elementwise_grad():
     x = np.linspace(-2, 2, 7)
     np.testing.assert_allclose(optad.elementwise_grad(np.tanh)(x), 1 - np.tanh(x) ** 2)
     np.testing.assert_allclose(optad.elementwise_grad(lambda x: x ** 3)(x), 3 * x ** 2)
+
+
+def test_hvp_agrees_with_forward_over_reverse_on_pytrees():
+    def f(p):
+        return np.sum(np.tanh(p["w"]) ** 2) * p["b"] + p["b"] ** 3
+
+    p = {"w": np.array([0.3, -0.7, 1.1]), "b": 0.5}
+    v = {"w": np.array([1.0, 2.0, -1.0]), "b": -0.25}
+    rev_over_fwd = optad.hvp(f, p, v)
+    fwd_over_rev = optad.jvp(optad.grad(f), (p,), (v,))[1]
+    np.testing.assert_allclose(rev_over_fwd["w"], fwd_over_rev["w"], rtol=1e-13)
+    assert rev_over_fwd["b"] == pytest.approx(fwd_over_rev["b"], rel=1e-13)
