@@ -147,7 +147,13 @@ def _p26(n):
 @register_mgh(27, "brown_almost_linear", default_n=10, tags=("zero-residual", "scalable"))
 def _p27(n):
     def r(x):
-        return np.concatenate([x[:-1] + np.sum(x) - (n + 1.0), np.stack([np.prod(x) - 1.0])])
+        # The product as a chain of multiplications, not np.prod: optad refuses np.prod's
+        # derivative at inputs with exact zeros, and the paper's local minimum
+        # (0, ..., 0, n+1) has them.
+        prod = x[0]
+        for k in range(1, n):
+            prod = prod * x[k]
+        return np.concatenate([x[:-1] + np.sum(x) - (n + 1.0), np.stack([prod - 1.0])])
     local = np.zeros(n)
     local[-1] = n + 1.0
     return mgh_problem(27, "Brown almost-linear", r, np.full(n, 0.5), f_star=0.0,
