@@ -87,6 +87,8 @@ def build_parser():
                    help="solved test: f − f* ≤ TOL·(f0 − f*) (default: %(default)g)")
     c.add_argument("--no-trajectories", action="store_true",
                    help="skip the contour-map figures of 2-D problems")
+    c.add_argument("--no-figures", action="store_true",
+                   help="only the table and the results file")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
 
     sub.add_parser("list", help="show the problems (n, f*, tags) and the methods",
@@ -123,7 +125,7 @@ def _cmd_compare(args):
     run_study(problems=args.problems, methods=args.methods, seeds=seeds,
               max_iter=args.max_iter, out=args.out, workers=args.workers,
               resume=args.resume, formats=formats, tol=args.tol, progress=not args.quiet,
-              trajectories=not args.no_trajectories)
+              trajectories=not args.no_trajectories, figures=not args.no_figures)
     return 0
 
 

@@ -77,7 +77,7 @@ def cost_table(records, measure="nfev", tol=DEFAULT_TOL):
 
 
 def _profile_axes(title, xlabel):
-    fig = new_figure(6.0, 4.2, layout="constrained")
+    fig = new_figure(7.6, 4.2, layout="constrained")
     ax = fig.add_subplot()
     ax.set_xlabel(xlabel)
     ax.set_ylabel("fraction of problems solved")
@@ -99,7 +99,8 @@ def _draw_steps(ax, labels, values, xmax, xmin):
         ys[0] = np.count_nonzero(finite <= xmin) / v.size
         color, ls = style[label]
         ax.step(xs, ys, where="post", color=color, linestyle=ls, linewidth=1.6, label=label)
-    ax.legend(loc="lower right", fontsize=8)
+    # Beside the plot: profiles end at the right, where a legend inside would cover them.
+    ax.legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=8, frameon=False)
 
 
 def performance_profile(records, measure="nfev", tol=DEFAULT_TOL, title=None):

@@ -184,7 +184,7 @@ def study_budget(max_iter=None):
 
 def run_study(problems=None, methods=None, seeds=(0,), max_iter=None, out="optad-out",
               workers=None, resume=False, formats=("png",), tol=DEFAULT_TOL, progress=True,
-              trajectories=True, stdout=None):
+              trajectories=True, figures=True, stdout=None):
     """Run the study, print the summary table, write results and figures; return the records.
 
     ``problems`` / ``methods`` are ``--problems`` / ``--methods`` text (``None``: the
@@ -227,7 +227,8 @@ def run_study(problems=None, methods=None, seeds=(0,), max_iter=None, out="optad
     with open(os.path.join(out, "summary.txt"), "w", encoding="utf-8") as fh:
         fh.write(table + "\n")
     paths = write_figures(records, out, formats, tol=tol, trajectories=trajectories,
-                          methods=method_list, max_iter=min(budget["maxiter"], 300))
+                          methods=method_list, max_iter=min(budget["maxiter"], 300)
+                          ) if figures else []
     spent = ", ".join(f"{k}={v:g}" for k, v in budget.items())
     print(f"\nsolved: f − f* ≤ {tol:g}·(f0 − f*) at some iteration (f* unknown: the best "
           f"value found). Budget per run: {spent}.", file=stdout)

@@ -144,7 +144,7 @@ def trajectories(problem, methods=DEFAULT_TRAJECTORY_METHODS, paths=None, maxite
     lo, hi = _extent(problem, paths)
     X, Y = np.meshgrid(np.linspace(lo[0], hi[0], grid), np.linspace(lo[1], hi[1], grid))
     Z = _grid_values(problem.fun, X, Y)
-    fig = new_figure(6.4, 5.2, layout="constrained")
+    fig = new_figure(6.4, 5.8, layout="constrained")
     ax = fig.add_subplot()
     if np.isfinite(Z).any():
         zmin = np.nanmin(Z)
@@ -169,7 +169,9 @@ def trajectories(problem, methods=DEFAULT_TRAJECTORY_METHODS, paths=None, maxite
     ax.set_ylim(lo[1], hi[1])
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
-    ax.legend(loc="best", fontsize=8, framealpha=0.85)
+    # Below the map, so that no legend box hides a path or the minimizer.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=min(3, max(1, len(paths))),
+              fontsize=8, frameon=False)
     name = getattr(problem, "name", None)
     ax.set_title(title or (f"{name}: " if name else "") + "iterates from x0 (●) toward x* (★)",
                  fontsize=10)
