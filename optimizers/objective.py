@@ -109,8 +109,8 @@ class Objective:
     def _call(self, fn, x, *rest):
         try:
             return fn(self.unravel(x), *rest)
-        except Halt:
-            raise
+        except (Halt, optad.errors.OptadError):
+            raise       # optad cannot differentiate this code: a usage error, not a fault
         except Exception as exc:  # the user's objective failed: stop the run, keep the cause
             raise Halt("error", error=f"{type(exc).__name__}: {exc}") from exc
 
