@@ -135,9 +135,10 @@ def _cmd_list(args):
 
     from .study import SUITES
 
-    rows = []
+    rows, default_n = [], {}
     for name in problems.names():
         p = problems.get(name)
+        default_n[name] = p.n
         f_star = "?" if p.f_star is None else f"{p.f_star:.6g}"
         rows.append((name, str(p.n), f_star, ", ".join(p.tags or ())))
     head = ("problem", "n", "f*", "tags")
@@ -148,7 +149,8 @@ def _cmd_list(args):
     print(f"\n{len(rows)} problems. Suites (for --problems):")
     for s in SUITES:
         try:
-            members = [p.name for p in problems.suite(s)]
+            members = [p.name if default_n.get(p.name) == p.n else f"{p.name}(n={p.n})"
+                       for p in problems.suite(s)]
         except (KeyError, ValueError):
             continue
         shown = ", ".join(members[:8]) + (", ..." if len(members) > 8 else "")
