@@ -163,8 +163,10 @@ class _Trace:
         for i, a in enumerate(args):
             if isinstance(a, Traced):
                 if a._trace is self:
-                    raw[i] = a._value
+                    raw[i] = v = a._value
                     mine.append((i, a))
+                    if isinstance(v, Traced):
+                        nested = True   # a value of an outer transform: it must see this op
                 else:
                     a._trace._check()
                     nested = True
@@ -199,21 +201,36 @@ class ReverseTrace(_Trace):
     constant = new_input
 
     def process(self, prim, args, kwargs):
+        # The hot path of recording: kept flat (one loop, no helper calls) on purpose.
         if not self.active:
             self._check()
-        raw, mine, nested = self._unbox(args)
-        ans = bind(prim, raw, kwargs) if nested else prim.impl(*raw, **kwargs)
-        vjps = prim.vjps
+        raw = list(args)
         parents = []
-        for i, a in mine:
-            if i >= len(vjps) or vjps[i] is None:
-                raise NotDifferentiableError(_no_rule_message(prim, i, "defvjp", "g"))
-            parents.append((i, a._aux))
+        nested = False
+        arrays = False          # any ndarray argument: then unneeded values may be dropped
+        vjps = prim.vjps
+        for i, a in enumerate(args):
+            if isinstance(a, Traced):
+                if a._trace is self:
+                    if i >= len(vjps) or vjps[i] is None:
+                        raise NotDifferentiableError(_no_rule_message(prim, i, "defvjp", "g"))
+                    raw[i] = v = a._value
+                    parents.append((i, a._aux))
+                    if type(v) is np.ndarray:
+                        arrays = True
+                    elif isinstance(v, Traced):
+                        nested = True   # a value of an outer transform: it must see this op
+                else:
+                    a._trace._check()
+                    nested = True
+            elif type(a) is np.ndarray:
+                arrays = True
+        ans = bind(prim, raw, kwargs) if nested else prim.impl(*raw, **kwargs)
         tape = self.tape
         shape = _shape(ans)
         stored = ans
         needs = prim.needs
-        if needs is not None and not self.keep_all:
+        if needs is not None and (shape or arrays or nested) and not self.keep_all:
             stored = self._drop_unneeded(needs, parents, raw, ans)
         tape.append((prim, raw, kwargs, stored, parents, shape, nested))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
@@ -286,14 +303,17 @@ class ReverseTrace(_Trace):
                     c = inplace[argnum](g, ans, *raw, **kwargs)
                     c_owned = True
                 else:
-                    c = vjps[argnum](g_rule, ans, *raw, **kwargs)
-                    if g_rule is not g and _shape(c) != g.shape:
+                    if kwargs:
+                        c = vjps[argnum](g_rule, ans, *raw, **kwargs)
+                    else:
+                        c = vjps[argnum](g_rule, ans, *raw)
+                    if g_rule is not g and getattr(c, "shape", ()) != g.shape:
                         # Computed from the scalar: it stands for its broadcast over g's shape.
                         c = np.broadcast_to(c, g.shape)
                     # A fresh array only this loop references (no base, no other owner).
-                    c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
+                    c_owned = (type(c) is np.ndarray and REFCOUNTS_EXACT and c.base is None
                                and getrefcount(c) == 2)
-                if _shape(c) != pshape:
+                if getattr(c, "shape", ()) != pshape:
                     c = _unbroadcast(c, pshape)
                     c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
