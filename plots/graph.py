@@ -72,7 +72,7 @@ def draw_trace(trace, title=None, fontsize=9):
     pos, height, width = _positions(trace, depth)
     forward = trace.mode == "forward"
     mark = "dot" if forward else "bar"
-    fig = new_figure(max(4.0, 2.7 * (width + 1)), max(2.6, 1.25 * height + 1.0))
+    fig = new_figure(max(3.5, 2.3 * (width + 1)), max(2.2, 1.05 * height + 0.8))
     ax = fig.add_subplot()
     ax.set_axis_off()
     boxes = {}
@@ -88,12 +88,16 @@ def draw_trace(trace, title=None, fontsize=9):
     for r in trace.rows:
         for p in r.parents:
             if p in boxes:
+                # An edge that skips layers bends, so it passes beside the boxes in between.
+                span = depth[r.name] - depth.get(p, 0)
+                bend = 0.0 if span <= 1 else -0.12 if pos[p][1] >= pos[r.name][1] else 0.12
                 ax.annotate("", xy=(0.0, 0.5), xycoords=boxes[r.name], xytext=(1.0, 0.5),
                             textcoords=boxes[p], zorder=2,
                             arrowprops=dict(arrowstyle="-|>", color="#555555", lw=1.0,
-                                            shrinkA=6, shrinkB=6))
-    ax.set_xlim(-0.6, width + 0.6)
-    ax.set_ylim(-(height - 1) / 2.0 - 0.7, (height - 1) / 2.0 + 0.7)
+                                            shrinkA=6, shrinkB=6,
+                                            connectionstyle=f"arc3,rad={bend}"))
+    ax.set_xlim(-0.5, width + 0.5)
+    ax.set_ylim(-(height - 1) / 2.0 - 0.5, (height - 1) / 2.0 + 0.5)
     inputs = ", ".join(trace.input_names)
     if title is None:
         if forward:
