@@ -104,8 +104,9 @@ def explain_expression(text, at, mode=None, seed=None, dot=None, png=None, digit
     try:
         with np.errstate(all="ignore"):
             trace = optad.trace(fun, *args, mode=mode, seed=tangents, digits=digits)
-    except ArithmeticError as err:
-        raise CommandError(f"cannot evaluate the expression: {err}.") from None
+    except (ArithmeticError, TypeError, ValueError) as err:
+        # optad's own errors subclass TypeError / ValueError and say what went wrong.
+        raise CommandError(f"cannot evaluate the expression: {err}") from None
     print(f"f({', '.join(names)}) = {expr.text}\n", file=out)
     print(str(trace), file=out)
     if dot:

@@ -40,9 +40,9 @@ def collect_path(problem, method, maxiter=200, **options):
     Returns ``(path, result)``: ``path`` is an ``(k, 2)`` array starting at ``x0``.
 
     >>> import problems
-    >>> path, res = collect_path(problems.get("booth"), "BFGS")   # doctest: +SKIP
-    >>> path.shape[1]                                              # doctest: +SKIP
-    2
+    >>> path, res = collect_path(problems.get("booth"), "BFGS")
+    >>> path[0].tolist(), path.shape[1], bool(res.success)
+    ([0.0, 0.0], 2, True)
     """
     import optimizers
 

@@ -153,6 +153,8 @@ def test_parser_whitelist_details():
      "forward"),
     (["explain", "x1*x2", "--at", "x1=2,x2=3", "--seed", "z"], "not a variable"),
     (["explain", "sin(2)", "--at", ""], "no variables"),
+    (["explain", "x @ x", "--at", "x=1"], "cannot evaluate"),
+    (["explain", "x / 0", "--at", "x=1"], "cannot evaluate"),
 ])
 def test_explain_usage_errors(argv, message, capsys):
     code, out, err = run(capsys, argv)
