@@ -124,6 +124,17 @@ for axis in (None, 1):
          fixed(((3, 4), STD)))
     case(f"var_std_axis{axis}", lambda x, axis=axis: np.var(x, axis=axis) + np.std(x, axis=axis, ddof=1),
          (np.var, np.std), fixed(((3, 4), STD)))
+def _with_zeros(n_zeros):
+    def sample(rng, shape):
+        v = rng.uniform(0.5, 1.5, size=shape) * rng.choice([-1.0, 1.0], size=shape)
+        v.flat[rng.choice(v.size, n_zeros, replace=False)] = 0.0
+        return v
+    return sample
+
+
+for nz in (1, 2):
+    case(f"prod_with_{nz}_zeros", lambda x: np.prod(x) + np.prod(x, axis=0).sum(), (),
+         fixed(((3, 4), _with_zeros(nz))))
 case("average", lambda x, w: np.average(x) + np.average(x, weights=w), (np.average,),
      fixed(((5,), STD), ((5,), POS)))
 case("methods", lambda x: x.sum(axis=0) + x.mean(0) + x.max(axis=0) - x.min(0)

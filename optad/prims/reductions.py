@@ -6,7 +6,7 @@ helper ``_expand`` restores the reduced axes so that broadcasting does the sprea
 
 import numpy as np
 
-from ..engine import bind
+from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements, no_out
@@ -59,18 +59,30 @@ mean = Primitive(
 
 
 def _prod_partial(ans, x, axis, keepdims):
-    # ∂prod/∂x_i = prod / x_i, valid where no factor is zero.
-    if np.any(np.asarray(_plain(x)) == 0):
+    """∂prod/∂x_k = the product of the other entries, also where some entries are exactly 0.
+
+    With P the product of the nonzero entries and Z the product of the zero ones (0 if
+    there is any, else 1; kept traced so higher derivatives see it):
+    nonzero x_k: (P / x_k) · Z;  zero x_k: P if it is the only zero, else 0.
+    """
+    plain = _plain(x)
+    is_zero = plain == 0
+    if not np.any(is_zero):
+        return _expand(ans, np.shape(x), axis, keepdims) / x
+    zeros = np.sum(is_zero, axis=axis, keepdims=True)
+    if np.any(zeros >= 2) and isinstance(x, Traced):
         raise NotDifferentiableError(
-            "np.prod's derivative at an input containing zeros is not implemented in optad "
-            "(prod/x_i is undefined there). Write the product as np.exp(np.sum(np.log(...))) "
-            "for positive inputs, or avoid exact zeros."
-        )
-    return _expand(ans, np.shape(x), axis, keepdims) / x
+            "Higher derivatives of np.prod at a point with two or more exact zeros along the "
+            "reduced axis are not implemented in optad (first derivatives are). Perturb the "
+            "point or write the product explicitly.")
+    safe = np.where(is_zero, 1.0, x)
+    nonzero_product = np.prod(safe, axis=axis, keepdims=True)
+    zero_product = np.prod(np.where(is_zero, x, 1.0), axis=axis, keepdims=True)
+    only_zero = is_zero & (zeros == 1)
+    return np.where(is_zero, nonzero_product * only_zero, nonzero_product / safe * zero_product)
 
 
 def _plain(x):
-    from ..engine import value_of
     return value_of(x)
 
 
