@@ -13,6 +13,7 @@ Gradient: ∂z/∂x1 = 2.584, ∂z/∂x2 = 2
 
 import argparse
 import sys
+import textwrap
 
 __all__ = ["main", "build_parser"]
 
@@ -37,6 +38,10 @@ sum mean prod max min (asin acos atan atan2 ln as aliases).
 """
 
 
+def _wrap(text):
+    return textwrap.fill(text, width=78)
+
+
 def build_parser():
     """The argument parser of the ``optad`` command (one subparser per subcommand).
 
@@ -54,10 +59,11 @@ def build_parser():
     fmt = argparse.RawDescriptionHelpFormatter
 
     c = sub.add_parser("compare", help="run methods × problems × seeds; table, results, figures",
-                       description="Run every method on every problem for every seed, print "
-                       "a summary table, and write results.jsonl and figures into the output "
-                       "folder. With no options: the default study (problems.suite('default') "
-                       "× gd with line search, adam(lr=0.01), BFGS, L-BFGS-B, Newton-CG).",
+                       description=_wrap(
+                           "Run every method on every problem for every seed, print a summary "
+                           "table, and write results.jsonl and figures into the output folder. "
+                           "With no options: the default study (problems.suite('default') × "
+                           "gd with line search, adam(lr=0.01), BFGS, L-BFGS-B, Newton-CG)."),
                        epilog=_EPILOG_COMPARE, formatter_class=fmt)
     c.add_argument("--problems", metavar="LIST",
                    help="comma-separated problem names, name(n=10) for a size, or a suite: "
@@ -71,7 +77,7 @@ def build_parser():
                         "is the standard start, others perturb it (default: 1)")
     c.add_argument("--max-iter", type=int, default=None, metavar="N",
                    help="iteration budget of every run (default: optimizers.compare's "
-                        "DEFAULT_BUDGET, 1000 iterations or ‖g‖ ≤ 1e-5)")
+                        "DEFAULT_BUDGET: 1000, with gtol 1e-5)")
     c.add_argument("--out", default="optad-out", metavar="DIR",
                    help="output folder for results.jsonl, summary.txt and figures "
                         "(default: optad-out)")
@@ -100,6 +106,7 @@ def build_parser():
                        "with its forward values and its adjoints (reverse mode) or tangents "
                        "(forward mode), as computed by optad's engine.",
                        epilog=_EPILOG_EXPLAIN, formatter_class=fmt)
+    e.description = _wrap(e.description)
     e.add_argument("expression", help='e.g. "x1*x2 + sin(x1)"')
     e.add_argument("--at", required=True, metavar="NAME=VALUE,...",
                    help="the point, e.g. x1=2,x2=3 (a list such as x=[1,2] gives an array)")
