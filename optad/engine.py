@@ -318,7 +318,8 @@ class ReverseTrace(_Trace):
                     c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
                 if observer is not None:
-                    observer(i, argnum, j, c)
+                    # A copy: the accumulation below may add into c in place.
+                    observer(i, argnum, j, c.copy() if type(c) is np.ndarray else c)
                 if cur is None:
                     adj[j] = c
                     owned[j] = c_owned

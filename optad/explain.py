@@ -385,7 +385,7 @@ def _reverse_seeds(outs, out_names, seed):
         text = ", ".join(f"{_bar(n)} = {format_value(s)}" for n, s in zip(out_names, leaves))
         return [list(leaves)], [text], ["(ȳ·y)"]
     if len(outs) == 1 and np.size(value_of(outs[0])) == 1:
-        return [[1.0]], ["z̄ = 1"], ["z"]
+        return [[np.float64(1.0)]], ["z̄ = 1"], ["z"]
     seeds_list, texts, labels = [], [], []
     for k, o in enumerate(outs):
         shape = np.shape(value_of(o))
@@ -396,7 +396,7 @@ def _reverse_seeds(outs, out_names, seed):
                 s = np.zeros(s2)
                 if m == k:
                     s.flat[e] = 1.0
-                seeds.append(s if s2 else float(s))
+                seeds.append(s if s2 else np.float64(s))
             seeds_list.append(seeds)
             label = out_names[k] + (f"[{e}]" if shape else "")
             texts.append(f"{_bar(label)} = 1, the other outputs 0")

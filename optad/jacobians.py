@@ -73,7 +73,7 @@ def jacrev(f, argnums=0):
                 seeds = [None] * len(out_values)
                 seed = np.zeros(size)
                 seed[e] = 1.0
-                seeds[k] = seed.reshape(np.shape(ov)) if np.shape(ov) else 1.0
+                seeds[k] = seed.reshape(np.shape(ov)) if np.shape(ov) else np.float64(1.0)
                 cot = rec.pull(seeds, free=False)
                 rows.append(np.concatenate([tree.ravel(c)[0] for c in cot]))
         matrix = _stack_rows(rows, n_total)
@@ -188,7 +188,7 @@ def elementwise_grad(f):
     """
     def elementwise_grad_f(x):
         rec = _Recording(f, (x,), {}, (0,), "elementwise_grad")
-        seeds = [np.ones(np.shape(value_of(o))) if np.shape(value_of(o)) else 1.0
+        seeds = [np.ones(np.shape(value_of(o))) if np.shape(value_of(o)) else np.float64(1.0)
                  for o in rec.out_leaves]
         return rec.pull(seeds, free=True)[0]
 

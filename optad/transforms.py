@@ -19,6 +19,8 @@ from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeErr
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
 
+_ONE = np.float64(1.0)
+
 
 # --- the edge: arguments in, results out ---------------------------------------------------
 def normalize_argnums(argnums, nargs, fname):
@@ -225,7 +227,7 @@ def value_and_grad(f, argnums=0):
                 f"Reduce it to one number (np.sum, np.mean, a norm), or use optad.jacobian, "
                 f"optad.vjp or optad.elementwise_grad for vector outputs."
             )
-        grads = rec.pull([1.0], free=True)
+        grads = rec.pull([_ONE], free=True)  # a NumPy 1: x/0 gives inf, not ZeroDivisionError
         value = rec.output()
         return value, (grads[0] if single else tuple(grads))
 

@@ -227,3 +227,9 @@ def test_check_grad_reports_a_wrong_rule():
     bad_error = optad.check_grad(lambda x: np.sum(bad(x)), np.array([0.3, 1.2]))
     assert good_error < 1e-8
     assert bad_error > 0.1
+
+
+def test_division_by_zero_follows_numpy_semantics():
+    with np.errstate(divide="ignore"):
+        assert optad.grad(lambda x: x / 0)(2.0) == np.inf
+        assert optad.grad(lambda x: 1.0 / x)(0.0) == -np.inf

@@ -79,3 +79,10 @@ def test_array_inputs_are_shown_compactly():
     t = optad.trace(lambda x: np.sum(x ** 2), np.array([1.0, 2.0, 3.0]))
     assert t.rows[0].adjoint.tolist() == [2.0, 4.0, 6.0]
     assert "[2 4 6]" in t.table()
+
+
+def test_array_terms_are_recorded_before_the_engine_adds_into_them():
+    t = optad.trace(lambda x: x @ x, np.array([1.0, 2.0]))
+    first, second = t.rows[0].terms
+    assert first.tolist() == [1.0, 2.0] and second.tolist() == [1.0, 2.0]
+    assert t.rows[0].adjoint.tolist() == [2.0, 4.0]
