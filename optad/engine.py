@@ -18,7 +18,6 @@ rest down, so perturbations of different transforms never mix.
 6.0
 """
 
-import gc
 import itertools
 import sys
 import threading
@@ -26,6 +25,9 @@ import threading
 import numpy as np
 
 from .errors import LeakedTracerError, NotDifferentiableError
+from .gcpause import gc_pause as _gc_pause
+from .gcpause import pause_gc
+from .traced import Traced, TracedArray, traced, value_of
 
 __all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
 
@@ -36,52 +38,6 @@ _levels = itertools.count(1)
 # references on the evaluation stack, making counts too low to trust: off there.
 REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 _EMPTY = {}
-
-
-class Traced:
-    """A value recorded by a transform; NumPy code runs on it unchanged.
-
-    ``_value`` is the raw value (or a traced value of an outer transform), ``_trace`` the
-    trace it belongs to, ``_aux`` the trace's bookkeeping: the tape index in reverse
-    mode, the tangent in forward mode. Operators and the NumPy protocols are attached in
-    :mod:`optad.tracer`.
-    """
-
-    __slots__ = ("_value", "_trace", "_aux")
-
-    def __init__(self, value, trace, aux):
-        self._value = value
-        self._trace = trace
-        self._aux = aux
-
-
-class TracedArray(Traced):
-    """A traced value with at least one dimension: it also indexes, iterates and has a length.
-
-    Kept apart from scalar :class:`Traced` values on purpose: NumPy treats any object with
-    ``__getitem__`` as a sequence and would turn our clear error for ``a[0] = traced_scalar``
-    into "setting an array element with a sequence".
-    """
-
-    __slots__ = ()
-
-
-def traced(value, trace, aux):
-    """A :class:`Traced` (0-d value) or :class:`TracedArray` (array value)."""
-    if getattr(value, "shape", ()) == ():
-        return Traced(value, trace, aux)
-    return TracedArray(value, trace, aux)
-
-
-def value_of(x):
-    """The plain value under any number of traces.
-
-    >>> value_of(2.0)
-    2.0
-    """
-    while isinstance(x, Traced):
-        x = x._value
-    return x
 
 
 def _shape(v):
@@ -417,50 +373,3 @@ def _no_rule_message(prim, argnum, register, first):
         f"lambda {first}, ans, *args: ...) (one rule per positional argument, None where it "
         f"is not differentiable), or pass a plain value there (optad.stop_gradient(x))."
     )
-
-
-class _GCPause:
-    """Pause Python's cyclic garbage collector while any trace is open.
-
-    A tape is many small objects created in a burst; the collector would rescan them on
-    every generation-0 threshold and make long recordings quadratic. Counted, so nested
-    and concurrent transforms re-enable it only when the last one ends.
-    """
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._was_enabled = False
-
-    def enter(self):
-        with self._lock:
-            if self._depth == 0:
-                self._was_enabled = gc.isenabled()
-                gc.disable()
-            self._depth += 1
-
-    def exit(self):
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0 and self._was_enabled:
-                gc.enable()
-
-
-_gc_pause = _GCPause()
-
-
-def pause_gc():
-    """Context manager pausing the cyclic collector (what every transform does while tracing).
-
-    >>> with pause_gc():
-    ...     pass
-    """
-    class _Ctx:
-        def __enter__(self):
-            _gc_pause.enter()
-
-        def __exit__(self, *exc):
-            _gc_pause.exit()
-            return False
-
-    return _Ctx()

@@ -1,0 +1,66 @@
+"""Traced values: what a transform hands to the user's function in place of its inputs.
+
+A :class:`Traced` holds a raw value (or a traced value of an outer transform), the trace
+it belongs to, and that trace's bookkeeping. It knows nothing about derivatives; its
+operators and NumPy protocols are attached in :mod:`optad.tracer`.
+
+>>> import optad, numpy as np
+>>> seen = []
+>>> _ = optad.grad(lambda x: seen.append(type(x).__name__) or np.sum(x))(np.ones(2))
+>>> seen
+['TracedArray']
+"""
+
+__all__ = ["Traced", "TracedArray", "traced", "value_of"]
+
+
+class Traced:
+    """A value recorded by a transform; NumPy code runs on it unchanged.
+
+    ``_value`` is the raw value (or a traced value of an outer transform), ``_trace`` the
+    trace it belongs to, ``_aux`` the trace's bookkeeping: the tape index in reverse
+    mode, the tangent in forward mode. Operators and the NumPy protocols are attached in
+    :mod:`optad.tracer`.
+
+    >>> from optad.engine import ReverseTrace
+    >>> with ReverseTrace() as tr:
+    ...     t = tr.new_input(2.0)
+    ...     print(isinstance(t * 3.0, Traced), value_of(t * 3.0))
+    True 6.0
+    """
+
+    __slots__ = ("_value", "_trace", "_aux")
+
+    def __init__(self, value, trace, aux):
+        self._value = value
+        self._trace = trace
+        self._aux = aux
+
+
+class TracedArray(Traced):
+    """A traced value with at least one dimension: it also indexes, iterates and has a length.
+
+    Kept apart from scalar :class:`Traced` values on purpose: NumPy treats any object with
+    ``__getitem__`` as a sequence and would turn our clear error for ``a[0] = traced_scalar``
+    into "setting an array element with a sequence".
+    """
+
+    __slots__ = ()
+
+
+def traced(value, trace, aux):
+    """A :class:`Traced` (0-d value) or :class:`TracedArray` (array value)."""
+    if getattr(value, "shape", ()) == ():
+        return Traced(value, trace, aux)
+    return TracedArray(value, trace, aux)
+
+
+def value_of(x):
+    """The plain value under any number of traces.
+
+    >>> value_of(2.0)
+    2.0
+    """
+    while isinstance(x, Traced):
+        x = x._value
+    return x
