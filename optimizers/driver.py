@@ -79,7 +79,7 @@ class Run:
         self.nit += 1
         self.last = (x, f, g)
         obj = self.objective
-        grad_norm = float(np.max(np.abs(g))) if g.size else 0.0
+        grad_norm = float(np.abs(g).max()) if g.size else 0.0
         now = self.elapsed()
         self.history.append(self.nit, f, grad_norm, obj.nfev, obj.njev, now,
                             x=x if self.keep_x else None)

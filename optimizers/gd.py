@@ -117,6 +117,8 @@ class GradientDescent:
                 velocity = g.copy() if isinstance(g, np.ndarray) else g
                 d = g
                 slope = float(np.vdot(g, g))
+            if slope == 0.0:                    # a stationary point: nothing to search
+                return back(p), GDState(state.count + 1, velocity, 0.0)
             f0 = float(fun(params)) if value is None else float(value)
             for tries in range(1, self.max_backtracks + 1):
                 trial = p - t * d

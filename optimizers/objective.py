@@ -19,6 +19,7 @@ cached and guarded evaluations out.
 ((5.0, array([2., 4.])), 1)
 """
 
+import math
 import time
 
 import numpy as np
@@ -62,10 +63,6 @@ def _same(v):
     return v
 
 
-def _key(x):
-    return np.asarray(x, dtype=np.float64).tobytes()
-
-
 def _describe_bad(a):
     """'nan', 'inf' or 'nan in 3 of 100 components' for a non-finite value."""
     a = np.asarray(a)
@@ -88,6 +85,8 @@ class Objective:
         self.fun = fun
         self.args = tuple(args)
         self.x0, self.unravel, self.ravel = flattener(x0)
+        if self.x0.size == 0:
+            raise ValueError("x0 has no entries: there is nothing to optimize.")
         if not np.all(np.isfinite(self.x0)):
             raise ValueError(f"x0 has non-finite entries ({_describe_bad(self.x0)}); "
                              "start from a finite point.")
@@ -95,7 +94,7 @@ class Objective:
         self.maxfev = maxfev
         self.deadline = deadline
         self.nfev = self.njev = self.nhev = 0
-        self._cache = {}        # x.tobytes() -> (x, f, g), oldest first
+        self._cache = []        # [(x, f, g)], newest last
         self.best = None        # (f, x, g) with the lowest finite f evaluated
         self.max_time = None    # for the message when the deadline passes
 
@@ -115,30 +114,39 @@ class Objective:
             raise Halt("error", error=f"{type(exc).__name__}: {exc}") from exc
 
     # --- evaluations ---------------------------------------------------------------------
+    def _find(self, x):
+        # Newest first; the first and last entries reject most misses before a full compare
+        # (cheaper than hashing the point's bytes).
+        for entry in reversed(self._cache):
+            cx = entry[0]
+            if cx[0] == x[0] and cx[-1] == x[-1] and (cx == x).all():
+                return entry
+        return None
+
     def lookup(self, x):
-        """The cached ``(f, g)`` at the flat point ``x``, or None."""
-        hit = self._cache.get(_key(x))
+        """The cached ``(f, g)`` at the flat point ``x``, or None (``g`` is not a copy)."""
+        hit = self._find(x)
         return None if hit is None else hit[1:]
 
     def value_and_grad(self, x):
         """``(f, g)`` at the flat point ``x`` (g flat), from one value-and-gradient pass."""
-        hit = self.lookup(x)
+        hit = self._find(x)
         if hit is not None:
-            return hit[0], hit[1].copy()
+            return hit[1], hit[2].copy()
         self._check_limits()
         f, g = self._call(self._vg, x, *self.args)
         self.nfev += 1
         self.njev += 1
         f = float(f)
         g = np.array(self.ravel(g), dtype=np.float64)
-        if not np.isfinite(f):
+        if not math.isfinite(f):
             raise Halt("nonfinite", what="value", bad=_describe_bad(f))
-        if not np.all(np.isfinite(g)):
+        if not np.isfinite(g).all():
             raise Halt("nonfinite", what="gradient", bad=_describe_bad(g))
         x = np.array(x, dtype=np.float64)
-        self._cache[_key(x)] = (x, f, g)
+        self._cache.append((x, f, g))
         if len(self._cache) > _CACHE_SIZE:
-            del self._cache[next(iter(self._cache))]
+            del self._cache[0]
         if self.best is None or f < self.best[0]:
             self.best = (f, x, g)
         return f, g.copy()

@@ -37,7 +37,8 @@ def run_scipy(method, objective, run, options, bounds=None, constraints=()):
         x = intermediate_result
         if not isinstance(x, np.ndarray):       # TNC passes x itself
             x = intermediate_result.x
-        run.observe(x, *objective.value_and_grad(x))
+        hit = objective.lookup(x)          # SciPy's iterates were just evaluated
+        run.observe(x, *(hit if hit is not None else objective.value_and_grad(x)))
 
     extra = {}
     if method.second_order == "hessp":
