@@ -20,12 +20,14 @@ __all__ = ["GradientDescent", "GDState"]
 
 
 class GDState(NamedTuple):
-    """State of :class:`GradientDescent`: the update count, the momentum buffer and the
-    last step length (``lr``, or what the line search accepted)."""
+    """State of :class:`GradientDescent`: the update count, the momentum buffer, the last
+    step length (``lr``, or what the line search accepted) and the last slope gᵀd (for the
+    line search's first trial step)."""
 
     count: int
     velocity: object
     step_size: float
+    slope: float = 0.0
 
 
 class GradientDescent:
@@ -40,10 +42,13 @@ class GradientDescent:
 
     then :math:`x_{k+1} = x_k - t_k d_k`. Without a line search :math:`t_k` = ``lr``. With
     ``line_search=True``, :math:`t_k` is found by Armijo backtracking (Nocedal & Wright,
-    *Numerical Optimization*, 2nd ed., Algorithm 3.1): start at ``lr`` and multiply by
-    ``shrink`` until :math:`f(x_k - t d_k) \le f(x_k) - c_1 t\, g_k^\top d_k`. If momentum
-    makes :math:`d_k` an ascent direction (:math:`g_k^\top d_k \le 0`) the buffer restarts
-    from :math:`g_k`. The line search needs the objective: pass ``fun=`` to :meth:`step`.
+    *Numerical Optimization*, 2nd ed., Algorithm 3.1): multiply a first trial step by
+    ``shrink`` until :math:`f(x_k - t d_k) \le f(x_k) - c_1 t\, g_k^\top d_k`. The first
+    trial is ``lr`` at the first step, then the step whose first-order decrease matches the
+    last one, :math:`t_{k-1}\, g_{k-1}^\top d_{k-1} / g_k^\top d_k` (N&W eq. 3.60), doubled and
+    capped at ``lr``; so ``lr`` is the largest step tried. If momentum makes :math:`d_k` an
+    ascent direction (:math:`g_k^\top d_k \le 0`) the buffer restarts from :math:`g_k`. The
+    line search needs the objective: pass ``fun=`` to :meth:`step`.
 
     Parameters: ``lr`` (step, or first trial step with a line search; default 0.01, or 1.0
     with a line search), ``momentum`` in [0, 1), ``nesterov``, ``line_search``, ``c1``
@@ -85,10 +90,10 @@ class GradientDescent:
         """The state before the first step (zero momentum buffer).
 
         >>> GradientDescent().init(np.ones(2))
-        GDState(count=0, velocity=array([0., 0.]), step_size=0.01)
+        GDState(count=0, velocity=array([0., 0.]), step_size=0.01, slope=0.0)
         """
         p, _, _ = as_vectors(params, params)
-        return GDState(0, np.zeros_like(p), self.lr)
+        return GDState(0, np.zeros_like(p), self.lr, 0.0)
 
     def step(self, params, grads, state, *, fun=None, value=None):
         """One update: ``(new_params, new_state)``. ``fun`` (the objective, same structure
@@ -118,16 +123,18 @@ class GradientDescent:
                 d = g
                 slope = float(np.vdot(g, g))
             if slope == 0.0:                    # a stationary point: nothing to search
-                return back(p), GDState(state.count + 1, velocity, 0.0)
+                return back(p), GDState(state.count + 1, velocity, 0.0, 0.0)
+            if state.count and state.slope > 0 and state.step_size > 0:
+                t = min(self.lr, 2.0 * state.step_size * state.slope / slope)
             f0 = float(fun(params)) if value is None else float(value)
             for tries in range(1, self.max_backtracks + 1):
                 trial = p - t * d
                 if np.array_equal(trial, p):    # the step no longer moves x: give up
                     break
                 if float(fun(back(trial))) <= f0 - self.c1 * t * slope:  # nan: backtrack
-                    return back(trial), GDState(state.count + 1, velocity, t)
+                    return back(trial), GDState(state.count + 1, velocity, t, slope)
                 t *= self.shrink
             raise LineSearchError(
                 f"Armijo backtracking found no sufficient decrease in {tries} trials (last "
                 f"step {t:.3g}).", tries=tries, step=t)
-        return back(p - t * d), GDState(state.count + 1, velocity, t)
+        return back(p - t * d), GDState(state.count + 1, velocity, t, 0.0)
