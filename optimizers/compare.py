@@ -77,7 +77,8 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
                 if key in wanted:
                     done[key] = rec
         pending = [t for t in tasks if t.key not in done]
-        bar = tqdm(total=len(tasks), initial=len(tasks) - len(pending), desc="compare",
+        pool, own = _executor(executor, workers, len(pending))
+        bar = _Bar(total=len(tasks), initial=len(tasks) - len(pending), desc="compare",
                    unit="run", disable=not progress)
         try:
             def finished(record):
@@ -90,13 +91,22 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
                 if on_result is not None:
                     on_result(record)
 
-            _execute(pending, finished, executor, workers)
+            _execute(pending, finished, pool)
         finally:
             bar.close()
+            if own:
+                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         if store is not None:
             store.close()
     return [done[t.key] for t in tasks]
+
+
+class _Bar(tqdm):
+    """tqdm without its monitor thread: the process pool forks, and forking a process
+    that runs threads is unsafe."""
+
+    monitor_interval = 0
 
 
 def _budget(budget):
@@ -181,21 +191,26 @@ def _for_workers(task):
     return task._replace(problem=obj)
 
 
-def _execute(pending, finished, executor, workers):
-    if not pending:
-        return
-    serial = executor == "serial" or (executor is None and (workers == 1 or len(pending) == 1))
-    if serial:
+def _executor(executor, workers, n_pending):
+    """``(executor, own)``: None for serial runs; ``own`` if we made it (and shut it down)."""
+    if executor == "serial" or n_pending == 0:
+        return None, False
+    if executor is None:
+        if workers == 1 or n_pending == 1:
+            return None, False
+        return cf.ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1,
+                                                      n_pending)), True
+    if not hasattr(executor, "submit"):
+        raise TypeError(f"compare: executor must be a concurrent.futures.Executor, 'serial' or "
+                        f"None; got {executor!r}.")
+    return executor, False
+
+
+def _execute(pending, finished, executor):
+    if executor is None:
         for task in pending:
             finished(run_task(task._replace(problem=task.problem[1])))
         return
-    own = executor is None
-    if own:
-        executor = cf.ProcessPoolExecutor(
-            max_workers=min(workers or os.cpu_count() or 1, len(pending)))
-    elif not hasattr(executor, "submit"):
-        raise TypeError(f"compare: executor must be a concurrent.futures.Executor, 'serial' or "
-                        f"None; got {executor!r}.")
     pickles = isinstance(executor, cf.ProcessPoolExecutor)
     cache = {}
     futures = []
@@ -215,6 +230,3 @@ def _execute(pending, finished, executor, workers):
         for future in futures:
             future.cancel()
         raise
-    finally:
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)

@@ -131,7 +131,10 @@ def _stopped(halt, spec, obj, run, constrained):
         if point is None:           # the start itself failed: nothing was optimized
             if halt.reason == "error":
                 cause = halt.__cause__
-                cause.add_note("(raised by the objective at x0, before any iteration)")
+                if cause is None:
+                    raise TypeError(fields["error"])
+                if hasattr(cause, "add_note"):      # Python 3.11+
+                    cause.add_note("(raised by the objective at x0, before any iteration)")
                 raise cause
             msg = (f"Stopped at the start: the objective's {fields['what']} is "
                    f"{fields['bad']} at x0; nothing was optimized.")

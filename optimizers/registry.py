@@ -111,6 +111,17 @@ def lookup(name):
                              f"{', '.join(methods())}.")
 
 
+_SCIPY_HABITS = {
+    "jac": "optad computes the gradient (exactly, from your NumPy code).",
+    "hess": "optad computes the Hessian for the methods that use one.",
+    "hessp": "optad computes Hessian-vector products for the methods that use them.",
+    "tol": "use gtol (on the largest gradient component) or ftol (relative decrease of f).",
+    "options": "pass the method's options as keywords, e.g. minimize(f, x0, 'L-BFGS-B', "
+               "maxcor=20).",
+    "maxfun": "use maxfev, which every method takes.",
+}
+
+
 def check_options(method, options):
     """Reject options ``method`` does not take, naming the ones it does.
 
@@ -121,6 +132,9 @@ def check_options(method, options):
     Method 'adam' has no option 'momentum'.
     """
     unknown = [k for k in options if k not in method.options]
+    for k in unknown:
+        if k in _SCIPY_HABITS:
+            raise UnknownOptionError(f"minimize takes no {k!r}: {_SCIPY_HABITS[k]}")
     if unknown:
         names = ", ".join(repr(k) for k in unknown)
         plural = "s" if len(unknown) > 1 else ""

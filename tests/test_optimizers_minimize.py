@@ -163,6 +163,10 @@ def test_unknown_methods_and_options_are_rejected_with_the_valid_ones():
         optimizers.minimize(rosen, X0, "L-BFGS-B", maxcorr=5)
     with pytest.raises(TypeError):          # an UnknownOptionError is a TypeError
         optimizers.minimize(rosen, X0, "BFGS", eps=1e-8)   # finite differences: not ours
+    with pytest.raises(UnknownOptionError, match="optad computes the gradient"):
+        optimizers.minimize(rosen, X0, "BFGS", jac=True)
+    with pytest.raises(UnknownOptionError, match="as keywords"):
+        optimizers.minimize(rosen, X0, "L-BFGS-B", options={"maxcor": 5})
     with pytest.raises(ValueError, match="takes no bounds"):
         optimizers.minimize(rosen, X0, "BFGS", bounds=[(0, 1), (0, 1)])
     with pytest.raises(ValueError, match="SLSQP or trust-constr"):
