@@ -106,8 +106,9 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
 
     try:
         if spec.first_order:
-            first_order_loop(rule, run)
-        scipy_result = run_scipy(spec, obj, run, options, bounds, constraints)
+            first_order_loop(rule, run)          # every way out of it is a Halt
+        else:
+            scipy_result = run_scipy(spec, obj, run, options, bounds, constraints)
     except Halt as halt:
         return _stopped(halt, spec, obj, run, constrained=bool(constraints))
     return _finished(scipy_result, spec, obj, run)
@@ -139,7 +140,7 @@ def _stopped(halt, spec, obj, run, constrained):
             msg = (f"Stopped at the start: the objective's {fields['what']} is "
                    f"{fields['bad']} at x0; nothing was optimized.")
             return _result(spec, obj, run, obj.x0, np.nan, None, 0, 4, False, msg)
-        f, x, g = point if point is obj.best else (point[1], point[0], point[2])
+        x, f, g = point
         fields.update(iteration=run.nit + 1, fun=f)
     else:
         x, f, g = run.last

@@ -95,7 +95,7 @@ class Objective:
         self.deadline = deadline
         self.nfev = self.njev = self.nhev = 0
         self._cache = []        # [(x, f, g)], newest last
-        self.best = None        # (f, x, g) with the lowest finite f evaluated
+        self.best = None        # (x, f, g) with the lowest finite f evaluated
         self.max_time = None    # for the message when the deadline passes
 
     # --- limits and faults -------------------------------------------------------------
@@ -147,8 +147,8 @@ class Objective:
         self._cache.append((x, f, g))
         if len(self._cache) > _CACHE_SIZE:
             del self._cache[0]
-        if self.best is None or f < self.best[0]:
-            self.best = (f, x, g)
+        if self.best is None or f < self.best[1]:
+            self.best = (x, f, g)
         return f, g.copy()
 
     def value(self, x):
