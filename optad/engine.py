@@ -27,7 +27,7 @@ import numpy as np
 from .errors import LeakedTracerError, NotDifferentiableError
 from .gcpause import gc_pause as _gc_pause
 from .gcpause import pause_gc
-from .traced import Traced, TracedArray, traced, value_of
+from .traced import Traced, TracedArray, broadcast, traced, value_of
 
 __all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
 
@@ -38,6 +38,7 @@ _levels = itertools.count(1)
 # references on the evaluation stack, making counts too low to trust: off there.
 REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 _EMPTY = {}
+_ZERO_STRIDES = [(0,) * k for k in range(64)]
 
 
 def _shape(v):
@@ -163,7 +164,7 @@ class ReverseTrace(_Trace):
         raw = list(args)
         parents = []
         nested = False
-        arrays = False          # any ndarray argument: then unneeded values may be dropped
+        big = False             # an array worth freeing among the arguments
         vjps = prim.vjps
         for i, a in enumerate(args):
             if isinstance(a, Traced):
@@ -173,21 +174,24 @@ class ReverseTrace(_Trace):
                     raw[i] = v = a._value
                     parents.append((i, a._aux))
                     if type(v) is np.ndarray:
-                        arrays = True
+                        big = big or v.size >= _DROP_MIN_SIZE
                     elif isinstance(v, Traced):
                         nested = True   # a value of an outer transform: it must see this op
                 else:
                     a._trace._check()
                     nested = True
             elif type(a) is np.ndarray:
-                arrays = True
-        ans = bind(prim, raw, kwargs) if nested else prim.impl(*raw, **kwargs)
+                big = big or a.size >= _DROP_MIN_SIZE
+        if nested:
+            ans = bind(prim, raw, kwargs)
+        else:
+            ans = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
         tape = self.tape
-        shape = _shape(ans)
+        shape = getattr(ans, "shape", ())
         stored = ans
-        needs = prim.needs
-        if needs is not None and (shape or arrays or nested) and not self.keep_all:
-            stored = self._drop_unneeded(needs, parents, raw, ans)
+        if (big or nested or (type(ans) is np.ndarray and ans.size >= _DROP_MIN_SIZE)) and (
+                prim.needs is not None and not self.keep_all):
+            stored = self._drop_unneeded(prim.needs, parents, raw, ans)
         tape.append((prim, raw, kwargs, stored, parents, shape, nested))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
@@ -239,8 +243,8 @@ class ReverseTrace(_Trace):
             inplace = prim.vjps_inplace
             scatter = prim.scatter
             g_rule = g
-            if prim.elementwise and type(g) is np.ndarray and g.ndim and not any(g.strides):
-                g_rule = g[(0,) * g.ndim]  # a uniform adjoint: let the rules see the scalar
+            if prim.elementwise and type(g) is np.ndarray and g.ndim and g.strides == _ZERO_STRIDES[g.ndim]:
+                g_rule = g[_ZERO_STRIDES[g.ndim]]  # a uniform adjoint: let the rules see the scalar
             for argnum, j in parents:
                 cur = adj[j]
                 pshape = tape[j][5]
@@ -265,7 +269,7 @@ class ReverseTrace(_Trace):
                         c = vjps[argnum](g_rule, ans, *raw)
                     if g_rule is not g and getattr(c, "shape", ()) != g.shape:
                         # Computed from the scalar: it stands for its broadcast over g's shape.
-                        c = np.broadcast_to(c, g.shape)
+                        c = broadcast(c, g.shape)
                     # A fresh array only this loop references (no base, no other owner).
                     c_owned = (type(c) is np.ndarray and REFCOUNTS_EXACT and c.base is None
                                and getrefcount(c) == 2)
@@ -300,7 +304,7 @@ def _unbroadcast(c, shape):
     extra = len(cshape) - len(shape)
     if extra < 0:
         # A rule returned fewer dimensions than the parent (e.g. a scalar for a whole array).
-        return np.broadcast_to(c, shape)
+        return broadcast(c, shape)
     axes = tuple(range(extra)) + tuple(
         extra + k for k, d in enumerate(shape) if d == 1 and cshape[extra + k] != 1)
     if axes:
@@ -358,7 +362,7 @@ class ForwardTrace(_Trace):
         if t is not None:
             shape = _shape(ans)
             if _shape(t) != shape:
-                t = np.broadcast_to(t, shape)
+                t = broadcast(t, shape)
         out = traced(ans, self, t)
         if observer is not None:
             observer(prim, args, kwargs, out, contributions)

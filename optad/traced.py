@@ -11,7 +11,9 @@ operators and NumPy protocols are attached in :mod:`optad.tracer`.
 ['TracedArray']
 """
 
-__all__ = ["Traced", "TracedArray", "traced", "value_of"]
+import numpy as np
+
+__all__ = ["Traced", "TracedArray", "traced", "value_of", "broadcast"]
 
 
 class Traced:
@@ -64,3 +66,22 @@ def value_of(x):
     while isinstance(x, Traced):
         x = x._value
     return x
+
+
+def broadcast(value, shape):
+    """``np.broadcast_to(value, shape)``, fast for plain scalars (a read-only stride-0 view).
+
+    ``np.broadcast_to`` costs microseconds of Python per call; adjoints of sums are
+    broadcast scalars on every backward pass, so this is on the hot path.
+
+    >>> broadcast(2.0, (2, 3))
+    array([[2., 2., 2.],
+           [2., 2., 2.]])
+    """
+    kind = type(value)
+    if kind is np.float64 or kind is float or (kind is np.ndarray and value.ndim == 0
+                                               and value.dtype == np.float64):
+        view = np.ndarray(shape, np.float64, np.array((value,)), 0, (0,) * len(shape))
+        view.flags.writeable = False
+        return view
+    return np.broadcast_to(value, shape)

@@ -25,6 +25,8 @@ _ONE = np.float64(1.0)
 # --- the edge: arguments in, results out ---------------------------------------------------
 def normalize_argnums(argnums, nargs, fname):
     """``argnums`` as a tuple of valid positions, and whether a single int was given."""
+    if type(argnums) is int and 0 <= argnums < nargs:
+        return (argnums,), True
     single = isinstance(argnums, (int, np.integer)) and not isinstance(argnums, bool)
     nums = (argnums,) if single else argnums
     if not isinstance(nums, (tuple, list)) or not all(

@@ -42,6 +42,9 @@ class TreeDef:
         return f"TreeDef({_describe(self.node)})"
 
 
+LEAF = TreeDef(None, 1)
+
+
 def _describe(node):
     if node is None:
         return "*"
@@ -59,6 +62,9 @@ def flatten(tree):
     >>> flatten([1.0, (2.0, 3.0)])[0]
     [1.0, 2.0, 3.0]
     """
+    kind = type(tree)
+    if kind is not tuple and kind is not list and kind is not dict:
+        return [tree], LEAF  # the common case: one array or float
     leaves = []
     node = _flatten(tree, leaves)
     return leaves, TreeDef(node, len(leaves))
@@ -82,6 +88,8 @@ def unflatten(treedef, leaves):
     >>> unflatten(td, [5.0, 6.0])
     {'a': 5.0, 'b': (6.0,)}
     """
+    if treedef is LEAF and len(leaves) == 1:
+        return leaves[0]
     leaves = list(leaves)
     if len(leaves) != treedef.num_leaves:
         raise ValueError(

@@ -7,6 +7,7 @@ helper ``_expand`` restores the reduced axes so that broadcasting does the sprea
 import numpy as np
 
 from ..engine import Traced, bind, value_of
+from ..traced import broadcast
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements, no_out
@@ -26,7 +27,7 @@ def _expand(g, shape, axis, keepdims):
     if keepdims or not shape:
         return g
     if axis is None:
-        return np.reshape(g, (1,) * len(shape))
+        return g if getattr(g, "ndim", 0) == 0 else np.reshape(g, (1,) * len(shape))
     kept = [1 if k in axis else d for k, d in enumerate(shape)]
     return np.reshape(g, kept)
 
@@ -38,10 +39,17 @@ def _count(shape, axis):
 
 
 # sum: the adjoint of every summed element is the adjoint of the sum.
+def _sum_vjp(g, x, axis, keepdims):
+    shape = getattr(x, "shape", ())
+    if axis is None and not keepdims:
+        return broadcast(g, shape)   # the common case: a scalar spread over everything
+    return broadcast(_expand(g, shape, axis, keepdims), shape)
+
+
 sum_ = Primitive(
-    "sum", lambda x, axis=None, keepdims=False: np.sum(x, axis=axis, keepdims=keepdims),
-    vjps=(lambda g, ans, x, axis=None, keepdims=False:
-          np.broadcast_to(_expand(g, np.shape(x), axis, keepdims), np.shape(x)),),
+    # np.add.reduce, not np.sum: the same result without np.sum's Python-level overhead.
+    "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
+    vjps=(lambda g, ans, x, axis=None, keepdims=False: _sum_vjp(g, x, axis, keepdims),),
     jvps=(lambda t, ans, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims),),
     explain=("sum({0})", ("1",)), needs=((),))
 
@@ -133,12 +141,19 @@ cumsum = Primitive(
 
 def _reduction(prim, name):
     def handler(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
-        no_out(f"np.{name}", out)
-        if unused.get("where", True) is not True or unused.get("initial", None) is not None:
+        if out is not None:
+            no_out(f"np.{name}", out)
+        if unused and (unused.get("where", True) is not True
+                       or unused.get("initial", None) is not None):
             raise NotDifferentiableError(f"np.{name}(..., where=/initial=) is not supported on "
                                          f"traced values; select with indexing first.")
+        if axis is None and not keepdims:
+            return bind(prim, (a,), _ALL_AXES)   # the common case, without normalizing
         return bind(prim, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
     return handler
+
+
+_ALL_AXES = {"axis": None, "keepdims": False}
 
 
 implements(np.sum)(_reduction(sum_, "sum"))
