@@ -40,6 +40,14 @@ def U(lo, hi, signed=False):
 
 
 STD = U(-2, 2)
+
+
+def DISTINCT(rng, shape):
+    """Values at least 0.1 apart: sort, max and min have no ties that FD steps could swap."""
+    size = int(np.prod(shape)) if shape else 1
+    v = rng.permutation(np.linspace(-2, 2, size)) + rng.uniform(
+        -0.01, 0.01, size)
+    return v.reshape(shape) if shape else float(v[0])
 POS = U(0.5, 2.5)
 
 
@@ -112,7 +120,7 @@ case("operators", lambda x, y: (x + 1.0) * y - x / (y * y + 1.0) + 2.0 ** x - (-
 case("pow_const", lambda x: x ** 2 + x ** 3.5 + x ** -1, (), unary(POS))
 
 # --- reductions -------------------------------------------------------------------------
-AXES_SHAPES = fixed(((3, 4, 2), STD))
+AXES_SHAPES = fixed(((3, 4, 2), DISTINCT))
 for red in (np.sum, np.mean, np.max, np.min, np.amax, np.amin):
     for axis, kd in [(None, False), (0, False), (1, True), ((0, 2), False), (-1, True)]:
         case(f"{red.__name__}_axis{axis}_kd{kd}",
@@ -138,9 +146,9 @@ for nz in (1, 2):
 case("average", lambda x, w: np.average(x) + np.average(x, weights=w), (np.average,),
      fixed(((5,), STD), ((5,), POS)))
 case("methods", lambda x: x.sum(axis=0) + x.mean(0) + x.max(axis=0) - x.min(0)
-     + x.prod(0) + x.var(0) + x.std(0), (), fixed(((3, 2), U(0.5, 2))))
+     + x.prod(0) + x.var(0) + x.std(0), (), fixed(((3, 2), lambda rng, s: DISTINCT(rng, s) + 3.0)))
 case("logsumexp_style", lambda x: np.max(x) + np.log(np.sum(np.exp(x - np.max(x)))), (),
-     fixed(((6,), U(-3, 3))))
+     fixed(((6,), DISTINCT)))
 
 # --- shapes -----------------------------------------------------------------------------
 M = fixed(((3, 4), STD))
@@ -182,7 +190,7 @@ case("tile_repeat", lambda x: np.tile(x, (2, 1)) + np.repeat(x, 2, axis=0), (np.
 case("repeat_flat", lambda x: np.repeat(x, [1, 2, 3]), (), fixed(((3,), STD)))
 case("copy", lambda x: np.copy(x) * x.copy(), (np.copy,), M)
 case("sort", lambda x: np.sort(x) * np.arange(12.0).reshape(3, 4) + np.sort(x, axis=0)
-     + np.sort(x, axis=None)[:4], (np.sort,), M)
+     + np.sort(x, axis=None)[:4], (np.sort,), fixed(((3, 4), DISTINCT)))
 case("take", lambda x: np.take(x, [0, 2, 2]) + np.take(x, [1, 1, 0], axis=1)[0], (np.take,), M)
 case("take_along_axis", lambda x: np.take_along_axis(x, np.array([[0, 1], [3, 3], [2, 0]]), axis=1),
      (np.take_along_axis,), M)
