@@ -21,7 +21,12 @@ __all__ = ["Adam", "AdamState"]
 
 class AdamState(NamedTuple):
     """State of :class:`Adam`: update count, first moment ``mu``, second moment ``nu`` and,
-    for AMSGrad, the running maximum ``nu_max`` (else None)."""
+    for AMSGrad, the running maximum ``nu_max`` (else None).
+
+    >>> import numpy as np
+    >>> Adam().init(np.zeros(2)).mu
+    array([0., 0.])
+    """
 
     count: int
     mu: object

@@ -57,6 +57,15 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
     options, label, problem, n, seed, f_star, budget, status, fun, nit, nfev, njev,
     success, message, time, x, history``. Resuming matches runs by (label, problem, n,
     seed), so change ``results`` when you change the budget.
+
+    >>> import numpy as np
+    >>> class Bowl:
+    ...     name, n, f_star, x0 = "bowl", 2, 0.0, np.array([1.0, -2.0])
+    ...     fun = staticmethod(lambda x: np.sum(x ** 2))
+    >>> records = compare(["BFGS", ("gd", {"lr": 0.1})], [Bowl()], executor="serial",
+    ...                   progress=False)
+    >>> [(r["label"], r["status"], r["fun"] < 1e-8) for r in records]
+    [('BFGS', 'ok', True), ('gd(lr=0.1)', 'ok', True)]
     """
     budget = _budget(budget)
     method_specs = _methods(methods)

@@ -22,7 +22,12 @@ __all__ = ["GradientDescent", "GDState"]
 class GDState(NamedTuple):
     """State of :class:`GradientDescent`: the update count, the momentum buffer, the last
     step length (``lr``, or what the line search accepted) and the last slope gᵀd (for the
-    line search's first trial step)."""
+    line search's first trial step).
+
+    >>> import numpy as np
+    >>> GradientDescent(lr=0.1).init(np.zeros(2)).count
+    0
+    """
 
     count: int
     velocity: object
