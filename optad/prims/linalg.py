@@ -38,8 +38,10 @@ def _matmul_vjp_b(g, ans, a, b):
         return g * a
     if na == 1:                       # (k,) @ (..., k, m): b̄ = outer(a, ḡ)
         return np.expand_dims(a, -1) * np.expand_dims(g, -2)
+    if nb == 1 and na == 2:           # (n, k) @ (k,): b̄ = ḡ A, one matrix-vector product
+        return np.matmul(g, a)
     if nb == 1:                       # (..., n, k) @ (k,): b̄ = Aᵀ ḡ, summed over the batch
-        return np.matmul(_mT(a), np.expand_dims(g, -1))[..., 0]
+        return np.matmul(np.expand_dims(g, -2), a)[..., 0, :]
     return np.matmul(_mT(a), g)
 
 
