@@ -27,6 +27,7 @@ import numpy as np
 from .errors import LeakedTracerError, NotDifferentiableError
 from .gcpause import gc_pause as _gc_pause
 from .gcpause import pause_gc
+from .pool import POOL
 from .traced import Traced, TracedArray, broadcast, traced, value_of
 
 __all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
@@ -142,11 +143,12 @@ class ReverseTrace(_Trace):
     topological order, so the backward pass is a single reverse loop.
     """
 
-    __slots__ = ("tape", "keep_all")
+    __slots__ = ("tape", "keep_all", "allocated")
 
     def __init__(self, keep_all=False):
         super().__init__()
         self.tape = []
+        self.allocated = []     # large arrays this trace's forward pass created
         self.keep_all = keep_all  # the explain view shows every value, so it keeps them all
 
     def new_input(self, value):
@@ -184,6 +186,8 @@ class ReverseTrace(_Trace):
                 big = big or a.size >= _DROP_MIN_SIZE
         if nested:
             ans = bind(prim, raw, kwargs)
+        elif big and prim.ufunc is not None and not kwargs:
+            ans = self._into_pooled_buffer(prim, raw)
         else:
             ans = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
         tape = self.tape
@@ -194,6 +198,23 @@ class ReverseTrace(_Trace):
             stored = self._drop_unneeded(prim.needs, parents, raw, ans)
         tape.append((prim, raw, kwargs, stored, parents, shape, nested))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
+
+    def _into_pooled_buffer(self, prim, raw):
+        """Run an elementwise primitive on large plain arrays, reusing a dead buffer if any."""
+        shapes = []
+        for r in raw:
+            if type(r) is np.ndarray:
+                if r.dtype != np.float64:
+                    return prim.impl(*raw)
+                shapes.append(r.shape)
+            elif not isinstance(r, (float, int)):
+                return prim.impl(*raw)
+        shape = np.broadcast_shapes(*shapes)
+        buf = POOL.take(shape)
+        ans = prim.impl(*raw) if buf is None else prim.ufunc(*raw, out=buf)
+        if REFCOUNTS_EXACT:
+            self.allocated.append(ans)   # offered back to the pool when the call ends
+        return ans
 
     @staticmethod
     def _drop_unneeded(needs, parents, raw, ans):

@@ -103,6 +103,9 @@ class Primitive:
         # elementwise: the rules broadcast, so a uniform adjoint (a broadcast scalar, as
         # sum() sends back) may be passed as the scalar itself, saving full-size passes.
         self.elementwise = elementwise
+        # The NumPy ufunc computing impl, when there is one: the forward pass may then
+        # write its result into a pooled buffer (``out=``) instead of a fresh array.
+        self.ufunc = None
         self.__doc__ = getattr(impl, "__doc__", None)
 
     def __call__(self, *args, **kwargs):

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import ForwardTrace, ReverseTrace, Traced, value_of
+from .pool import POOL
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
@@ -231,6 +232,9 @@ def value_and_grad(f, argnums=0):
             )
         grads = rec.pull([_ONE], free=True)  # a NumPy 1: x/0 gives inf, not ZeroDivisionError
         value = rec.output()
+        allocated = rec.trace.allocated
+        del rec, out
+        POOL.recycle(allocated)   # the forward pass's dead large arrays, for the next call
         return value, (grads[0] if single else tuple(grads))
 
     value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"

@@ -233,3 +233,26 @@ def test_division_by_zero_follows_numpy_semantics():
     with np.errstate(divide="ignore"):
         assert optad.grad(lambda x: x / 0)(2.0) == np.inf
         assert optad.grad(lambda x: 1.0 / x)(0.0) == -np.inf
+
+
+def test_buffer_pool_reuses_only_dead_arrays():
+    from optad.pool import POOL
+
+    optad.release_memory()
+    kept = []
+
+    def f(x):
+        y = np.sin(x) * 2.0                  # large temporaries: pooled when dead
+        kept.append(optad.value_of(y))       # ... but this one stays referenced
+        return np.sum(y * x + np.cos(x) ** 2)
+
+    x = np.linspace(0.0, 1.0, 100_000)
+    exact = lambda x: 2 * np.cos(x) * x + 2 * np.sin(x) - 2 * np.cos(x) * np.sin(x)  # noqa: E731
+    g1 = optad.grad(f)(x)
+    assert POOL.nbytes > 0                   # dead temporaries were kept for reuse
+    snapshot = kept[0].copy()
+    g2 = optad.grad(f)(x + 1.0)              # writes into pooled buffers
+    np.testing.assert_array_equal(kept[0], snapshot)   # the referenced one was not reused
+    np.testing.assert_allclose(g1, exact(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(g2, exact(x + 1.0), rtol=1e-12, atol=1e-12)
+    assert optad.release_memory() > 0 and POOL.nbytes == 0

@@ -57,12 +57,16 @@ def elementwise(ufunc, *partials, impl=None, name=None, expr=None, texts=None, r
                      tuple(_vjp_of(p) for p in partials), tuple(_jvp_of(p) for p in partials),
                      explain=(expr, texts), needs=needs,
                      vjps_inplace=tuple(_vjp_inplace_of(p) for p in partials), elementwise=True)
+    prim.ufunc = ufunc
     UFUNC_PRIMITIVES[ufunc] = prim
     return prim
 
 
 def ufunc_primitive(ufunc, prim):
     """Route ``ufunc`` on traced values to ``prim`` (which may have hand-written rules)."""
+    if prim.ufunc is None and isinstance(ufunc, np.ufunc) and ufunc.nout == 1 and (
+            ufunc.signature is None):
+        prim.ufunc = ufunc   # the first registration names the ufunc that computes it
     UFUNC_PRIMITIVES[ufunc] = prim
     return prim
 
