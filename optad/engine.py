@@ -27,6 +27,7 @@ import numpy as np
 from .errors import LeakedTracerError, NotDifferentiableError
 from .gcpause import gc_pause as _gc_pause
 from .gcpause import pause_gc
+from .pool import MIN_BYTES as POOL_MIN
 from .pool import POOL
 from .traced import Traced, TracedArray, broadcast, traced, value_of
 
@@ -273,7 +274,11 @@ class ReverseTrace(_Trace):
                         and not isinstance(cur, Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
                     if cur is None:
-                        cur = np.zeros(pshape)
+                        cur = POOL.take(pshape)
+                        if cur is None:
+                            cur = np.zeros(pshape)
+                        else:
+                            cur.fill(0.0)
                     elif not owned[j] or type(cur) is not np.ndarray:
                         cur = np.array(cur, dtype=float)  # copy (it may be a view or shared)
                     scatter(cur, g, *raw, **kwargs)
@@ -316,6 +321,11 @@ class ReverseTrace(_Trace):
                     owned[j] = type(s) is np.ndarray
             if free:
                 tape[i] = None
+            if owned[i] and observer is None and type(g) is np.ndarray and g.nbytes >= POOL_MIN:
+                # A consumed adjoint this pass created: if nothing else holds it now, later
+                # rules (and the next call) write into it instead of faulting in new pages.
+                g_rule = c = cur = None
+                POOL.offer(g)
         return adj
 
 

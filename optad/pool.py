@@ -23,7 +23,10 @@ import numpy as np
 
 from .traced import Traced
 
-__all__ = ["POOL", "release_memory", "MIN_BYTES"]
+# Same flag as the engine's: reference counts are exact on CPython before 3.14.
+REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
+
+__all__ = ["POOL", "release_memory", "MIN_BYTES", "out_for"]
 
 #: Arrays smaller than this are left to the allocator (faults are cheap for them).
 MIN_BYTES = 256 * 1024
@@ -56,12 +59,23 @@ class BufferPool(threading.local):
             # References: the local name `a` and getrefcount's argument; any other holder
             # (a user variable, a view's base, a tape entry) raises the count.
             if (getrefcount(a) == 2 and self.nbytes + a.nbytes <= MAX_BYTES
-                    and a.flags.writeable and a.flags.c_contiguous):
+                    and a.flags.writeable and a.flags.c_contiguous and a.base is None):
                 stack = self.free.setdefault(a.shape, [])
                 if len(stack) < _PER_SHAPE:
                     stack.append(a)
                     self.nbytes += a.nbytes
             del a
+
+    def offer(self, a):
+        """Keep ``a`` if the caller's name for it is its only reference."""
+        # References: the caller's local, this parameter, getrefcount's argument.
+        if (REFCOUNTS_EXACT and sys.getrefcount(a) == 3 and a.dtype == np.float64
+                and self.nbytes + a.nbytes <= MAX_BYTES and a.flags.writeable
+                and a.flags.c_contiguous and a.base is None):
+            stack = self.free.setdefault(a.shape, [])
+            if len(stack) < _PER_SHAPE:
+                stack.append(a)
+                self.nbytes += a.nbytes
 
     def clear(self):
         released = self.nbytes
@@ -82,6 +96,25 @@ def release_memory():
     return POOL.clear()
 
 
-def poolable(x):
-    """Whether ``x`` is a plain float64 array large enough to pool (or a scalar)."""
-    return type(x) is not np.ndarray or x.dtype == np.float64 and not isinstance(x, Traced)
+def out_for(*operands):
+    """A pooled buffer for an elementwise result of plain float64 ``operands``, or None.
+
+    ``np.multiply(a, b, out=out_for(a, b))`` then reuses memory when it can and
+    allocates as usual (``out=None``) when it cannot (small, broadcast, traced, other
+    dtypes).
+
+    >>> out_for(np.ones(3), 2.0) is None     # small arrays are left to the allocator
+    True
+    """
+    big = None
+    for x in operands:
+        if type(x) is np.ndarray:
+            if x.nbytes >= MIN_BYTES and x.dtype == np.float64:
+                if big is not None and x.shape != big.shape:
+                    return None     # broadcasting: let NumPy size the result
+                big = x
+            elif x.size != 1:
+                return None
+        elif isinstance(x, Traced) or not isinstance(x, (float, int)):
+            return None
+    return None if big is None or not POOL.free else POOL.take(big.shape)

@@ -11,6 +11,7 @@ import operator
 import numpy as np
 
 from ..primitive import Primitive
+from ..pool import out_for
 from .declare import _times_fresh, elementwise, ufunc_primitive
 
 _LN2 = np.log(2.0)
@@ -34,13 +35,14 @@ add = ufunc_primitive(np.add, Primitive(
     explain=("{0} + {1}", ("1", "1")), needs=((), ()), elementwise=True))
 subtract = ufunc_primitive(np.subtract, Primitive(
     "subtract", operator.sub,
-    vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
+    vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: np.negative(g, out=out_for(g))),
     jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t), jvp_joint=_subtract_jvp,
     explain=("{0} - {1}", ("1", "-1")), needs=((), ()),
     vjps_inplace=(None, lambda g, ans, x, y: np.negative(g, out=g)), elementwise=True))
 multiply = ufunc_primitive(np.multiply, Primitive(
     "multiply", operator.mul,
-    vjps=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+    vjps=(lambda g, ans, x, y: np.multiply(g, y, out=out_for(g, y)),
+          lambda g, ans, x, y: np.multiply(g, x, out=out_for(g, x))),
     jvps=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
     explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)),
     vjps_inplace=(lambda g, ans, x, y: np.multiply(g, y, out=g),
@@ -69,7 +71,8 @@ def _pow_dbase(ans, x, y):
 def _pow_vjp_base(g, x, y):
     if isinstance(y, (int, float)) and y == 2:
         if getattr(g, "ndim", 0) == 0:
-            return x * (2.0 * g)           # one pass when the adjoint is uniform
+            two_g = 2.0 * g
+            return np.multiply(x, two_g, out=out_for(x, two_g))   # one pass when g is uniform
         out = x * 2.0
         if type(out) is np.ndarray and type(g) is np.ndarray and out.shape == g.shape:
             return np.multiply(out, g, out=out)   # one allocation, not two
