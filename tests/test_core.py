@@ -271,5 +271,5 @@ def test_repeated_large_gradients_stay_exact_with_pooled_buffers():
     for _ in range(3):
         np.testing.assert_array_equal(optad.grad(f)(x), first)
     fd = optad.numerical_grad(lambda y: f(np.concatenate([y, x[5:]])), x[:5])
-    np.testing.assert_allclose(first[:5], fd, rtol=1e-6)
+    np.testing.assert_allclose(first[:5], fd, rtol=1e-6, atol=1e-3)   # f ~ 1e6: FD noise ~1e-4
     np.testing.assert_allclose(optad.grad(rosenbrock)(x), rosen_der(x), rtol=1e-12, atol=1e-12)
