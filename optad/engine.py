@@ -135,6 +135,10 @@ class _Trace:
         """A traced value with no dependence on the inputs (for ``np.zeros_like(x)``)."""
         raise NotImplementedError
 
+    def is_view(self, t):
+        """Whether NumPy would have made ``t`` (of this trace) a view of another array."""
+        raise NotImplementedError
+
 
 class ReverseTrace(_Trace):
     """Records a tape of primitive applications and runs the backward pass over it.
@@ -159,6 +163,12 @@ class ReverseTrace(_Trace):
         return traced(value, self, len(tape) - 1)
 
     constant = new_input
+
+    def is_view(self, t):
+        entry = self.tape[t._aux]
+        prim = entry[0]
+        return (prim is not None and prim.makes_view is not None
+                and prim.makes_view(*entry[1], **entry[2]))
 
     def process(self, prim, args, kwargs):
         # The hot path of recording: kept flat (one loop, no helper calls) on purpose.
@@ -348,7 +358,14 @@ def _unbroadcast(c, shape):
 class ForwardTrace(_Trace):
     """Carries a tangent beside each value: one forward pass gives one Jacobian column."""
 
-    __slots__ = ()
+    __slots__ = ("views",)
+
+    def __init__(self):
+        super().__init__()
+        self.views = {}   # id -> the traced results NumPy would have made views (kept alive)
+
+    def is_view(self, t):
+        return id(t) in self.views
 
     def new_input(self, value, tangent):
         return traced(value, self, tangent)
@@ -395,6 +412,8 @@ class ForwardTrace(_Trace):
             if _shape(t) != shape:
                 t = broadcast(t, shape)
         out = traced(ans, self, t)
+        if prim.makes_view is not None and prim.makes_view(*raw, **kwargs):
+            self.views[id(out)] = out
         if observer is not None:
             observer(prim, args, kwargs, out, contributions)
         return out

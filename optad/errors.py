@@ -111,6 +111,26 @@ class ShapeError(OptadError, ValueError):
     """
 
 
+class ViewWriteError(OptadError, TypeError):
+    """A write into a traced slice (or reshape/transpose) that NumPy would make a view.
+
+    In NumPy, ``y = x[1:]; y[0] = 5`` also changes ``x``; optad records writes as new
+    values, so it cannot carry the change back into ``x`` and refuses instead of
+    silently computing something else.
+
+    >>> import optad, numpy as np
+    >>> def f(x):
+    ...     y = x[1:]
+    ...     y[0] = 5.0
+    ...     return np.sum(x)
+    >>> try:
+    ...     optad.grad(f)(np.ones(3))
+    ... except ViewWriteError:
+    ...     print("caught")
+    caught
+    """
+
+
 class LeakedTracerError(OptadError, RuntimeError):
     """A traced value escaped the transform that created it and was used after it ended.
 

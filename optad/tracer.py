@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 from .engine import Traced, TracedArray, bind, value_of
-from .errors import TracerConversionError, UnsupportedFunctionError
+from .errors import TracerConversionError, UnsupportedFunctionError, ViewWriteError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
 from .prims import indexing, linalg, reductions, shape
@@ -164,7 +164,7 @@ T.__pow__, T.__rpow__ = _binary(ew.power)
 T.__mod__, T.__rmod__ = _binary(ew.remainder)
 T.__matmul__, T.__rmatmul__ = _binary(linalg.matmul)
 T.__neg__ = lambda self: bind(ew.negative, (self,), _EMPTY)
-T.__pos__ = lambda self: self
+T.__pos__ = lambda self: bind(shape.copy, (self,), _EMPTY)
 T.__abs__ = lambda self: bind(ew.absolute, (self,), _EMPTY)
 T.__lt__ = _compare(lambda a, b: a < b)
 T.__le__ = _compare(lambda a, b: a <= b)
@@ -191,6 +191,13 @@ TracedArray.__getitem__ = lambda self, key: indexing.getitem(self, key)
 def _setitem(self, key, value):
     # Functional update: record y_new = y_old with y_old[key] replaced, then rebind this
     # object to the new value so that `y[1:] = ...` reads like plain NumPy.
+    if self._trace.is_view(self):
+        raise ViewWriteError(
+            "Writing into a traced slice (or reshape/transpose) of another array: in NumPy "
+            "this would also change the array it views, which optad cannot follow.\n"
+            "Write into the original array instead (x[1:][0] = v  ->  x[1] = v), or take "
+            "a copy first (y = x[1:].copy())."
+        )
     new = indexing.setitem(self, key, value)
     self._value, self._trace, self._aux = new._value, new._trace, new._aux
 
@@ -222,7 +229,7 @@ T.real = property(lambda self: self)
 def _astype(self, dtype, *args, **kwargs):
     dtype = np.dtype(dtype)
     if dtype == np.float64:
-        return self
+        return bind(shape.copy, (self,), _EMPTY)   # astype copies, as in NumPy
     if dtype.kind in "iub":
         return value_of(self).astype(dtype)  # piecewise constant: no derivative to keep
     raise TypeError(
@@ -232,7 +239,7 @@ def _astype(self, dtype, *args, **kwargs):
 
 
 T.astype = _astype
-T.copy = lambda self, *a, **k: self
+T.copy = lambda self, *a, **k: bind(shape.copy, (self,), _EMPTY)
 T.sum = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.sum(
     self, axis=axis, out=out, keepdims=keepdims)
 T.mean = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.mean(

@@ -273,3 +273,43 @@ def test_repeated_large_gradients_stay_exact_with_pooled_buffers():
     fd = optad.numerical_grad(lambda y: f(np.concatenate([y, x[5:]])), x[:5])
     np.testing.assert_allclose(first[:5], fd, rtol=1e-6, atol=1e-3)   # f ~ 1e6: FD noise ~1e-4
     np.testing.assert_allclose(optad.grad(rosenbrock)(x), rosen_der(x), rtol=1e-12, atol=1e-12)
+
+
+def test_a_copy_is_independent_of_its_source():
+    def f(x):
+        y = x.copy()
+        y[0] = 0.0
+        z = np.copy(x)
+        z[1] = 0.0
+        w = x.astype(float)
+        w[2] = 0.0
+        v = +x
+        v[0] = 1.0
+        return np.sum(x * (y + z + w + v))
+
+    x = np.array([1.0, 2.0, 3.0])
+    assert f(x) == pytest.approx(1 * (0 + 1 + 1 + 1) + 2 * (2 + 0 + 2 + 2) + 3 * (3 + 3 + 0 + 3))
+    np.testing.assert_allclose(optad.grad(f)(x), optad.numerical_grad(f, x), rtol=1e-8)
+
+
+def test_writing_into_a_view_of_a_traced_array_is_refused():
+    from optad.errors import ViewWriteError
+
+    def f(x):
+        y = x[1:]          # a view in NumPy: writing into it would change x
+        y[0] = 5.0
+        return np.sum(x)
+
+    with pytest.raises(ViewWriteError, match=r"x\[") as info:
+        optad.grad(f)(np.ones(3))
+    assert isinstance(info.value, TypeError)
+    with pytest.raises(ViewWriteError):
+        optad.jvp(f, (np.ones(3),), (np.ones(3),))
+    # Writing into the base array, or into a copy of the slice, is fine.
+    def g(x):
+        y = x[1:].copy()
+        y[0] = 5.0
+        x = x * 1.0
+        x[1] = 5.0
+        return np.sum(x) + np.sum(y)
+    np.testing.assert_allclose(optad.grad(g)(np.ones(3)), [1.0, 0.0, 2.0])

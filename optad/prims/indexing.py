@@ -72,6 +72,9 @@ getitem_prim = Primitive(
     scatter=lambda buf, g, x, key: _scatter_into(buf, g, key))
 
 
+getitem_prim.makes_view = lambda x, key: not is_advanced(key)
+
+
 def getitem(x, key):
     """``x[key]`` on a traced ``x`` (basic and advanced indexing)."""
     return bind(getitem_prim, (x, normalize_key(key)), {})

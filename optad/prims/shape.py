@@ -35,6 +35,17 @@ broadcast_to = Primitive(
     explain=("broadcast({0})", ("1",)), needs=((),))
 
 
+# copy: the identity on values (optad never mutates a recorded value), but a new node, so
+# that writing into the copy (recorded as a new value) leaves the original alone.
+copy = Primitive(
+    "copy", lambda x: x,
+    vjps=(lambda g, ans, x: g,), jvps=(lambda t, ans, x: t,),
+    explain=("copy({0})", ("1",)), needs=((),))
+
+for _view in (reshape, transpose, broadcast_to):
+    _view.makes_view = lambda *args, **kwargs: True
+
+
 def _concat_impl(*arrays, axis=0):
     return np.concatenate(arrays, axis=axis)
 
@@ -222,7 +233,7 @@ def _roll(a, shift, axis=None):
 
 @implements(np.copy)
 def _copy(a, order="K", subok=False):
-    return a
+    return bind(copy, (a,), {})
 
 
 @implements(np.diag)
