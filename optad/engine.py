@@ -139,6 +139,9 @@ class _Trace:
         """Whether NumPy would have made ``t`` (of this trace) a view of another array."""
         raise NotImplementedError
 
+    #: references this trace keeps to each view it reports (for refcount-based checks)
+    holds_views = 0
+
 
 class ReverseTrace(_Trace):
     """Records a tape of primitive applications and runs the backward pass over it.
@@ -363,6 +366,8 @@ class ForwardTrace(_Trace):
     def __init__(self):
         super().__init__()
         self.views = {}   # id -> the traced results NumPy would have made views (kept alive)
+
+    holds_views = 1
 
     def is_view(self, t):
         return id(t) in self.views

@@ -292,6 +292,7 @@ def _trace_reverse(f, names, inputs, seed, digits):
     tr = ReverseTrace(keep_all=True)
     with tr:
         boxes = [tr.new_input(x) for x in inputs]
+        leaf_index = [b._aux for b in boxes]   # before f runs: it may write into its inputs
         out = f(*boxes)
     out_leaves, _ = tree.flatten(out)
     outs = [o for o in out_leaves if isinstance(o, Traced) and o._trace is tr]
@@ -306,10 +307,10 @@ def _trace_reverse(f, names, inputs, seed, digits):
             continue
         needed.add(i)
         stack.extend(j for _, j in tr.tape[i][4])
-    needed.update(b._aux for b in boxes)
+    needed.update(leaf_index)
     order = sorted(needed)
     name_of = {i: f"w{k + 1}" for k, i in enumerate(order)}
-    input_pos = {b._aux: k for k, b in enumerate(boxes)}
+    input_pos = {i: k for k, i in enumerate(leaf_index)}
     out_pos = {o._aux: k for k, o in enumerate(outs)}
     out_names = ["z"] if len(outs) == 1 and np.size(value_of(outs[0])) == 1 else [
         f"y{k + 1}" for k in range(len(outs))]
@@ -366,8 +367,8 @@ def _trace_reverse(f, names, inputs, seed, digits):
         for i in order:
             all_terms[i].append(tuple(per_node[i]))
         gradients.append([(f"∂{pass_outs[p]}/∂{names[k]}",
-                           adj[b._aux] if adj[b._aux] is not None else 0.0)
-                          for k, b in enumerate(boxes)])
+                           adj[i] if adj[i] is not None else 0.0)
+                          for k, i in enumerate(leaf_index)])
     for i in order:
         rows[i].adjoints = tuple(all_adjoints[i])
         rows[i].adjoint = all_adjoints[i][0]
@@ -417,15 +418,17 @@ def _trace_forward(f, names, inputs, seed, digits):
     with tr:
         boxes = [tr.new_input(x, _input(s) if not isinstance(s, np.ndarray) else s.astype(float))
                  for x, s in zip(inputs, seed)]
+        starts = [(b._value, b._aux) for b in boxes]   # before f may write into its inputs
         out = f(*boxes)
     out_leaves, _ = tree.flatten(out)
     outs = [o for o in out_leaves if isinstance(o, Traced) and o._trace is tr]
     name_of, rows = {}, []
     for k, b in enumerate(boxes):
         name_of[id(b)] = f"w{k + 1}"
-        rows.append(TraceRow(f"w{k + 1}", names[k], b._value, (), adjoint=b._aux,
-                             adjoint_expr=_dot(names[k]) + " (seed)", adjoints=(b._aux,),
-                             terms=(b._aux,), is_input=True))
+        value, tangent = starts[k]
+        rows.append(TraceRow(f"w{k + 1}", names[k], value, (), adjoint=tangent,
+                             adjoint_expr=_dot(names[k]) + " (seed)", adjoints=(tangent,),
+                             terms=(tangent,), is_input=True))
     for prim, args, kwargs, out_box, contribs in events:
         name = f"w{len(rows) + 1}"
         name_of[id(out_box)] = name

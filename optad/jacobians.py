@@ -64,7 +64,7 @@ def jacrev(f, argnums=0):
         nums, single = normalize_argnums(argnums, len(args), "jacrev")
         rec = _Recording(f, args, {}, nums, "jacrev")
         out_values = [value_of(o) for o in rec.out_leaves]
-        in_leaves = [(td, [b._value for b in boxes]) for td, boxes in rec.inputs]
+        in_leaves = [(td, values) for td, _, values in rec.inputs]
         n_total = sum(int(np.size(value_of(x))) for _, leaves in in_leaves for x in leaves)
         rows = []
         for k, ov in enumerate(out_values):

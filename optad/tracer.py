@@ -22,7 +22,7 @@ import sys
 
 import numpy as np
 
-from .engine import Traced, TracedArray, bind, value_of
+from .engine import REFCOUNTS_EXACT, Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError, ViewWriteError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
@@ -212,6 +212,34 @@ def _repr(self):
     return f"Traced({value_of(self)!r}, level={level})"
 
 
+def _in_place(prim):
+    # x op= y on an array changes it in place in NumPy, so every name for it sees the
+    # change: record x op y and rebind this same object, as __setitem__ does.
+    def method(self, other):
+        if self._trace.is_view(self):
+            # `x[1:] += y` (a temporary view: Python writes the result back with
+            # x[1:] = ...) is fine; `v = x[1:]; v += y` would have to change x too.
+            if not REFCOUNTS_EXACT or sys.getrefcount(self) <= 3 + self._trace.holds_views:
+                return bind(prim, (self, other), _EMPTY)
+            raise ViewWriteError(
+                "An in-place operator on a traced slice (or reshape/transpose) held in a "
+                "variable: in NumPy it would also change the array it views, which optad "
+                "cannot follow. Apply it to the original array (x[1:] += y), or write "
+                "v = v + y to make a new array.")
+        new = bind(prim, (self, other), _EMPTY)
+        if new.shape != self.shape:
+            raise ValueError(f"non-broadcastable output operand with shape {self.shape} "
+                             f"doesn't match the broadcast shape {new.shape}")
+        self._value, self._trace, self._aux = new._value, new._trace, new._aux
+        return self
+    return method
+
+
+TracedArray.__iadd__ = _in_place(ew.add)
+TracedArray.__isub__ = _in_place(ew.subtract)
+TracedArray.__imul__ = _in_place(ew.multiply)
+TracedArray.__itruediv__ = _in_place(ew.divide)
+TracedArray.__ipow__ = _in_place(ew.power)
 TracedArray.__setitem__ = _setitem
 TracedArray.__iter__ = _iter
 T.__repr__ = _repr

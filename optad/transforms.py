@@ -103,7 +103,9 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
                 t = _match(t, leaf, f"{fname}: tangent of argument {i}")
                 boxes.append(trace.new_input(leaf, t))
         args[i] = tree.unflatten(td, boxes)
-        inputs.append((td, boxes))
+        # Tape positions and values as they are now: the function may write into its
+        # argument (x[0] = ...), which rebinds the traced object, never the leaf.
+        inputs.append((td, [b._aux for b in boxes], [b._value for b in boxes]))
     return args, inputs
 
 
@@ -167,8 +169,9 @@ class _Recording:
                  if s is not None and self.is_mine(leaf)]
         adj = self.trace.backward(pairs, free=free) if pairs else []
         results = []
-        for td, boxes in self.inputs:
-            leaves = [_as_output(adj[b._aux] if b._aux < len(adj) else None, b) for b in boxes]
+        for td, indices, values in self.inputs:
+            leaves = [_as_output(adj[i] if i < len(adj) else None, v)
+                      for i, v in zip(indices, values)]
             results.append(tree.unflatten(td, leaves))
         return results
 

@@ -313,3 +313,50 @@ def test_writing_into_a_view_of_a_traced_array_is_refused():
         x[1] = 5.0
         return np.sum(x) + np.sum(y)
     np.testing.assert_allclose(optad.grad(g)(np.ones(3)), [1.0, 0.0, 2.0])
+
+
+def test_writing_into_an_input_inside_the_function():
+    # The gradient is of the function the code computes: x[0] is overwritten, so its
+    # derivative is 0, and the written value does not leak into the other entries.
+    def f(x):
+        x[0] = 5.0
+        return np.sum(x * x)
+
+    np.testing.assert_allclose(optad.grad(f)(np.array([1.0, 2.0, 3.0])), [0.0, 4.0, 6.0])
+    t = optad.trace(f, np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(t.gradients[0][0][1], [0.0, 4.0, 6.0])
+
+
+def test_in_place_operators_update_every_name_of_the_array():
+    def f(x):
+        y = x * 1.0
+        z = y              # another name for the same array, as in NumPy
+        y += 1.0
+        y *= 2.0
+        return np.sum(z * x)
+
+    x = np.array([1.0, 2.0])
+    assert f(x) == pytest.approx(np.sum((x + 1) * 2 * x))
+    np.testing.assert_allclose(optad.grad(f)(x), 4 * x + 2)
+
+
+def test_in_place_operator_on_a_named_view_is_refused_but_slice_updates_work():
+    from optad.errors import ViewWriteError
+
+    def named_view(x):
+        x = x * 1.0
+        v = x[1:]
+        v += 1.0          # NumPy would change x; optad cannot follow
+        return np.sum(x)
+
+    with pytest.raises(ViewWriteError):
+        optad.grad(named_view)(np.ones(3))
+
+    def slice_update(x):
+        x = x * 1.0
+        x[1:] += x[:-1] ** 2      # the idiom: a temporary view written back into x
+        return np.sum(x)
+
+    x = np.array([1.0, 2.0, 3.0])
+    assert slice_update(x) == pytest.approx(1 + (2 + 1) + (3 + 4))
+    np.testing.assert_allclose(optad.grad(slice_update)(x), [3.0, 5.0, 1.0])
