@@ -31,7 +31,7 @@ __all__ = ["POOL", "release_memory", "MIN_BYTES", "out_for"]
 #: Arrays smaller than this are left to the allocator (faults are cheap for them).
 MIN_BYTES = 256 * 1024
 #: At most this many bytes are kept per thread.
-MAX_BYTES = 512 * 1024 * 1024
+MAX_BYTES = 256 * 1024 * 1024
 _PER_SHAPE = 16
 
 
