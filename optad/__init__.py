@@ -8,7 +8,6 @@
 
 from . import errors, tree
 from . import tracer as _tracer  # attaches operators and NumPy dispatch to Traced
-from .prims import select as _select  # noqa: F401  (registers np.where / np.clip)
 from .engine import Traced, value_of
 from .primitive import Primitive, defjvp, defvjp, primitive
 from .transforms import grad, jvp, stop_gradient, value_and_grad, vjp

@@ -26,7 +26,7 @@ from .engine import REFCOUNTS_EXACT, Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError, ViewWriteError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
-from .prims import indexing, linalg, reductions, shape
+from .prims import indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
 
 _EMPTY = {}
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
@@ -351,6 +351,3 @@ def _array_function(self, func, types, args, kwargs):
 
 T.__array_ufunc__ = _array_ufunc
 T.__array_function__ = _array_function
-
-# Keep references so linters see the imported families are used (they register handlers).
-_FAMILIES = (reductions, shape, indexing, linalg)

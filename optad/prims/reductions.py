@@ -73,7 +73,7 @@ def _prod_partial(ans, x, axis, keepdims):
     there is any, else 1; kept traced so higher derivatives see it):
     nonzero x_k: (P / x_k) · Z;  zero x_k: P if it is the only zero, else 0.
     """
-    plain = _plain(x)
+    plain = value_of(x)
     is_zero = plain == 0
     if not np.any(is_zero):
         return _expand(ans, np.shape(x), axis, keepdims) / x
@@ -90,10 +90,6 @@ def _prod_partial(ans, x, axis, keepdims):
     return np.where(is_zero, nonzero_product * only_zero, nonzero_product / safe * zero_product)
 
 
-def _plain(x):
-    return value_of(x)
-
-
 prod = Primitive(
     "prod", lambda x, axis=None, keepdims=False: np.prod(x, axis=axis, keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, keepdims=False:
@@ -105,7 +101,7 @@ prod = Primitive(
 
 def _extreme_mask(ans, x, axis, keepdims):
     # Ties share the adjoint evenly (the subgradient autograd and JAX use).
-    hit = (_plain(x) == _plain(_expand(ans, np.shape(x), axis, keepdims)))
+    hit = (value_of(x) == value_of(_expand(ans, np.shape(x), axis, keepdims)))
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 

@@ -7,7 +7,7 @@ reshape back, transpose with the inverse permutation, slice the concatenation ap
 
 import numpy as np
 
-from ..engine import Traced, bind
+from ..engine import Traced, bind, value_of
 from ..primitive import Primitive, Variadic
 from .declare import implements
 
@@ -311,12 +311,6 @@ def _constant_like(maker):
     return handler
 
 
-def _plain_value(a):
-    while isinstance(a, Traced):
-        a = a._value
-    return a
-
-
 implements(np.zeros_like)(_constant_like(lambda a, dtype=None, order="K", subok=True, shape=None:
                                          np.zeros(np.shape(a) if shape is None else shape,
                                                   dtype=dtype or float)))
@@ -328,15 +322,15 @@ implements(np.empty_like)(_constant_like(lambda a, dtype=None, order="K", subok=
                                                   dtype=dtype or float)))
 implements(np.full_like)(_constant_like(
     lambda a, fill_value, dtype=None, order="K", subok=True, shape=None:
-    np.full(np.shape(a) if shape is None else shape, _plain_value(fill_value), dtype=dtype or float)))
+    np.full(np.shape(a) if shape is None else shape, value_of(fill_value), dtype=dtype or float)))
 
 
 def _on_values(func):
     """Run ``func`` on the plain values: its result carries no derivative."""
     def handler(*args, **kwargs):
-        args = [_plain_value(a) if not isinstance(a, (list, tuple)) else type(a)(
-            _plain_value(x) for x in a) for a in args]
-        kwargs = {k: _plain_value(v) for k, v in kwargs.items()}
+        args = [value_of(a) if not isinstance(a, (list, tuple)) else type(a)(
+            value_of(x) for x in a) for a in args]
+        kwargs = {k: value_of(v) for k, v in kwargs.items()}
         return func(*args, **kwargs)
     handler.value_only = True
     return handler
