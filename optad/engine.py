@@ -70,6 +70,13 @@ class Shaped:
 _DROP_MIN_SIZE = 4096
 
 
+def _has_big_array(values):
+    for v in values:
+        if type(v) is np.ndarray and v.nbytes >= POOL_MIN:
+            return True
+    return False
+
+
 def _droppable(v):
     # Plain arrays, and traced arrays of an outer transform (their memory is the same).
     return (type(v) is np.ndarray or isinstance(v, TracedArray)) and v.size >= _DROP_MIN_SIZE
@@ -89,12 +96,30 @@ def bind(prim, args, kwargs):
 
 
 class _Trace:
-    __slots__ = ("level", "active", "observer")
+    __slots__ = ("level", "active", "observer", "allocated")
 
     def __init__(self):
         self.level = next(_levels)
         self.active = True
         self.observer = None
+        self.allocated = []     # large arrays this trace's operations created (see pool.py)
+
+    def _into_pooled_buffer(self, prim, raw):
+        """Run an elementwise primitive on large plain arrays, reusing a dead buffer if any."""
+        shapes = []
+        for r in raw:
+            if type(r) is np.ndarray:
+                if r.dtype != np.float64:
+                    return prim.impl(*raw)
+                shapes.append(r.shape)
+            elif not isinstance(r, (float, int)):
+                return prim.impl(*raw)
+        shape = np.broadcast_shapes(*shapes)
+        buf = POOL.take(shape)
+        ans = prim.impl(*raw) if buf is None else prim.ufunc(*raw, out=buf)
+        if REFCOUNTS_EXACT:
+            self.allocated.append(ans)   # offered back to the pool when the call ends
+        return ans
 
     def __enter__(self):
         _gc_pause.enter()
@@ -151,12 +176,11 @@ class ReverseTrace(_Trace):
     topological order, so the backward pass is a single reverse loop.
     """
 
-    __slots__ = ("tape", "keep_all", "allocated")
+    __slots__ = ("tape", "keep_all")
 
     def __init__(self, keep_all=False):
         super().__init__()
         self.tape = []
-        self.allocated = []     # large arrays this trace's forward pass created
         self.keep_all = keep_all  # the explain view shows every value, so it keeps them all
 
     def new_input(self, value):
@@ -212,23 +236,6 @@ class ReverseTrace(_Trace):
             stored = self._drop_unneeded(prim.needs, parents, raw, ans)
         tape.append((prim, raw, kwargs, stored, parents, shape, nested))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
-
-    def _into_pooled_buffer(self, prim, raw):
-        """Run an elementwise primitive on large plain arrays, reusing a dead buffer if any."""
-        shapes = []
-        for r in raw:
-            if type(r) is np.ndarray:
-                if r.dtype != np.float64:
-                    return prim.impl(*raw)
-                shapes.append(r.shape)
-            elif not isinstance(r, (float, int)):
-                return prim.impl(*raw)
-        shape = np.broadcast_shapes(*shapes)
-        buf = POOL.take(shape)
-        ans = prim.impl(*raw) if buf is None else prim.ufunc(*raw, out=buf)
-        if REFCOUNTS_EXACT:
-            self.allocated.append(ans)   # offered back to the pool when the call ends
-        return ans
 
     @staticmethod
     def _drop_unneeded(needs, parents, raw, ans):
@@ -382,7 +389,12 @@ class ForwardTrace(_Trace):
         if not self.active:
             self._check()
         raw, mine, nested = self._unbox(args)
-        ans = bind(prim, raw, kwargs) if nested else prim.impl(*raw, **kwargs)
+        if nested:
+            ans = bind(prim, raw, kwargs)
+        elif prim.ufunc is not None and not kwargs and _has_big_array(raw):
+            ans = self._into_pooled_buffer(prim, raw)
+        else:
+            ans = prim.impl(*raw, **kwargs)
         t = None
         observer = self.observer
         contributions = [] if observer is not None else None
@@ -416,6 +428,8 @@ class ForwardTrace(_Trace):
             shape = _shape(ans)
             if _shape(t) != shape:
                 t = broadcast(t, shape)
+            elif REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
+                self.allocated.append(t)   # offered to the pool when the call ends
         out = traced(ans, self, t)
         if prim.makes_view is not None and prim.makes_view(*raw, **kwargs):
             self.views[id(out)] = out

@@ -288,6 +288,7 @@ def jvp(f, primals, tangents):
         out = f(*args)
     leaves, td = tree.flatten(out)
     values, dots = [], []
+    leaf = None
     for leaf in leaves:
         if isinstance(leaf, Traced) and leaf._trace is trace:
             values.append(_leaf_value(leaf._value))
@@ -295,6 +296,9 @@ def jvp(f, primals, tangents):
         else:
             values.append(leaf)
             dots.append(_as_output(None, leaf))
+    allocated = trace.allocated
+    del out, leaves, leaf, args
+    POOL.recycle(allocated)   # dead large values and tangents, for the next call
     return tree.unflatten(td, values), tree.unflatten(td, dots)
 
 
