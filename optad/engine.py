@@ -267,30 +267,36 @@ class ReverseTrace(_Trace):
             i = out._aux
             adj[i] = seed if adj[i] is None else adj[i] + seed
         observer = self.observer
+        lazy = observer is None   # the explain view shows every adjoint in full
         getrefcount = sys.getrefcount
         for i in range(n - 1, -1, -1):
             g = adj[i]
             if g is None:
                 continue
-            prim, raw, kwargs, ans, parents, _, nested = tape[i]
+            prim, raw, kwargs, ans, parents, shape, nested = tape[i]
+            # A plain float adjoint of an array value is *uniform*: it stands for its
+            # broadcast over the value's shape (what a sum sends back). It travels as the
+            # float, so elementwise rules do scalar work instead of full-size passes.
+            uniform = shape and (type(g) is np.float64 or type(g) is float)
             if prim is None:
+                if uniform:
+                    adj[i] = np.full(shape, g)   # a leaf: its gradient is handed out in full
                 continue
             # g may be overwritten by an in-place rule when this pass owns it, no one else
             # reads it (one parent), and nobody watches (the explain view keeps adjoints).
             # Not when nested: there the rules' operations must be recorded by outer traces.
-            g_free = owned[i] and observer is None and len(parents) == 1 and not nested
-            if observer is None:
+            g_free = owned[i] and lazy and len(parents) == 1 and not nested
+            if lazy:
                 adj[i] = None  # consumed: free it
             vjps = prim.vjps
-            inplace = prim.vjps_inplace
             scatter = prim.scatter
-            g_rule = g
-            if prim.elementwise and type(g) is np.ndarray and g.ndim and g.strides == _ZERO_STRIDES[g.ndim]:
-                g_rule = g[_ZERO_STRIDES[g.ndim]]  # a uniform adjoint: let the rules see the scalar
+            if uniform and not (prim.elementwise or (scatter is not None and lazy)):
+                g = broadcast(g, shape)    # this rule needs the adjoint in full
+                uniform = False
             for argnum, j in parents:
                 cur = adj[j]
                 pshape = tape[j][5]
-                if (scatter is not None and observer is None and not isinstance(g, Traced)
+                if (scatter is not None and lazy and not isinstance(g, Traced)
                         and not isinstance(cur, Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
                     if cur is None:
@@ -300,27 +306,44 @@ class ReverseTrace(_Trace):
                         else:
                             cur.fill(0.0)
                     elif not owned[j] or type(cur) is not np.ndarray:
-                        cur = np.array(cur, dtype=float)  # copy (it may be a view or shared)
+                        cur = np.array(broadcast(cur, pshape) if pshape else cur, dtype=float)
                     scatter(cur, g, *raw, **kwargs)
                     adj[j] = cur
                     owned[j] = 1
                     continue
-                if g_free and inplace is not None and inplace[argnum] is not None:
-                    c = inplace[argnum](g, ans, *raw, **kwargs)
+                if uniform and not prim.elementwise:
+                    g = broadcast(g, shape)    # indexing whose scatter cannot run here
+                    uniform = False
+                if g_free and prim.vjps_inplace is not None and prim.vjps_inplace[argnum] is not None:
+                    c = prim.vjps_inplace[argnum](g, ans, *raw, **kwargs)
                     c_owned = True
                 else:
                     if kwargs:
-                        c = vjps[argnum](g_rule, ans, *raw, **kwargs)
+                        c = vjps[argnum](g, ans, *raw, **kwargs)
                     else:
-                        c = vjps[argnum](g_rule, ans, *raw)
-                    if g_rule is not g and getattr(c, "shape", ()) != g.shape:
-                        # Computed from the scalar: it stands for its broadcast over g's shape.
-                        c = broadcast(c, g.shape)
+                        c = vjps[argnum](g, ans, *raw)
                     # A fresh array only this loop references (no base, no other owner).
                     c_owned = (type(c) is np.ndarray and REFCOUNTS_EXACT and c.base is None
                                and getrefcount(c) == 2)
-                if getattr(c, "shape", ()) != pshape:
-                    c = _unbroadcast(c, pshape)
+                cshape = getattr(c, "shape", ())
+                if uniform and cshape != shape:
+                    if type(c) is np.float64 or type(c) is float:
+                        # Uniform over `shape`: summing it back over the broadcast axes
+                        # multiplies it by the number of elements folded into each.
+                        if pshape != shape:
+                            folded = _size(pshape)
+                            if folded:
+                                c = c * (_size(shape) // folded)
+                        if not lazy and pshape:
+                            c = broadcast(c, pshape)
+                        cshape = pshape
+                    else:
+                        # Computed from the scalar: it stands for its broadcast over shape.
+                        c = broadcast(c, shape)
+                        cshape = shape
+                        c_owned = False
+                if cshape != pshape:
+                    c = _unbroadcast(c, pshape, lazy)
                     c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
                 if observer is not None:
@@ -341,20 +364,30 @@ class ReverseTrace(_Trace):
                     owned[j] = type(s) is np.ndarray
             if free:
                 tape[i] = None
-            if owned[i] and observer is None and type(g) is np.ndarray and g.nbytes >= POOL_MIN:
+            if owned[i] and lazy and type(g) is np.ndarray and g.nbytes >= POOL_MIN:
                 # A consumed adjoint this pass created: if nothing else holds it now, later
                 # rules (and the next call) write into it instead of faulting in new pages.
-                g_rule = c = cur = None
+                c = cur = None
                 POOL.offer(g)
         return adj
 
 
-def _unbroadcast(c, shape):
+def _size(shape):
+    size = 1
+    for d in shape:
+        size *= d
+    return size
+
+
+def _unbroadcast(c, shape, lazy=False):
     """Sum a contribution of broadcast shape back to ``shape`` (the inverse of broadcasting)."""
     cshape = _shape(c)
     extra = len(cshape) - len(shape)
     if extra < 0:
-        # A rule returned fewer dimensions than the parent (e.g. a scalar for a whole array).
+        # A rule returned fewer dimensions than the parent (e.g. a scalar for a whole
+        # array). A plain float may stay as it is: the backward pass reads it as uniform.
+        if lazy and (type(c) is np.float64 or type(c) is float):
+            return c
         return broadcast(c, shape)
     axes = tuple(range(extra)) + tuple(
         extra + k for k, d in enumerate(shape) if d == 1 and cshape[extra + k] != 1)

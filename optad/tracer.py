@@ -134,11 +134,20 @@ def conversion_error(what):
 
 # --- operators -------------------------------------------------------------------------
 def _binary(prim):
+    # The hot path of recording: when the other operand is plain or of the same trace,
+    # this value's trace handles it directly (bind's search for the innermost trace is
+    # only needed when two transforms meet).
     def op(self, other):
-        return bind(prim, (self, other), _EMPTY)
+        trace = self._trace
+        if isinstance(other, Traced) and other._trace is not trace:
+            return bind(prim, (self, other), _EMPTY)
+        return trace.process(prim, (self, other), _EMPTY)
 
     def rop(self, other):
-        return bind(prim, (other, self), _EMPTY)
+        trace = self._trace
+        if isinstance(other, Traced) and other._trace is not trace:
+            return bind(prim, (other, self), _EMPTY)
+        return trace.process(prim, (other, self), _EMPTY)
 
     return op, rop
 

@@ -104,6 +104,27 @@ def test_adjoints_sum_over_every_path_and_broadcasting_is_undone():
     assert gb.shape == (3,)
 
 
+def test_uniform_adjoints_fold_correctly_into_broadcast_parents():
+    # sum() and mean() send back one float for a whole array; the engine carries it as a
+    # float and must multiply it by the number of elements each parent's entry stands for.
+    a = np.array([[1.0], [2.0], [3.0]])          # (3, 1)
+    b = np.array([[1.0, 2.0, 3.0, 4.0]])         # (1, 4)
+    s = 0.5                                      # a scalar parent of a (3, 4) value
+
+    def f(a, b, s):
+        return np.sum(a + b + s) + np.mean(2.0 * (a - b)) + np.sum((a * s)[1:])
+
+    ga, gb, gs = optad.grad(f, argnums=(0, 1, 2))(a, b, s)
+    np.testing.assert_allclose(ga, [[4 + 8 / 12], [4 + 8 / 12 + s], [4 + 8 / 12 + s]])
+    np.testing.assert_allclose(gb, np.full((1, 4), 3 - 6 / 12))
+    np.testing.assert_allclose(gs, 12 + a[1:].sum())
+    for g in (ga, gb):
+        assert g.flags.writeable and g.base is None   # handed out in full, owned
+    for arg, g in zip((a, b, s), (ga, gb, gs)):
+        assert np.shape(g) == np.shape(arg)
+    assert optad.check_grad(lambda a: f(a, b, s), a) < 1e-7
+
+
 def test_tape_is_freed_after_grad():
     import gc
     import weakref

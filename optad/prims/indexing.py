@@ -47,10 +47,19 @@ def _untake_impl(g, key, shape):
 
 
 def _scatter_into(buf, g, key):
-    if is_advanced(key):
-        np.add.at(buf, key, g)  # unbuffered: repeated indices accumulate
+    if type(key) is slice:          # the common case (x[1:], x[:-1]): a view, added into
+        view = buf[key]
+        np.add(view, g, out=view)
+    elif is_advanced(key):
+        np.add.at(buf, key, g)      # unbuffered: repeated indices accumulate
     else:
-        buf[key] += g
+        # Basic indices never repeat. Adding into the view skips the copy back that
+        # `buf[key] += g` makes; a single element (a scalar, not a view) is written.
+        view = buf[key]
+        if type(view) is np.ndarray:
+            np.add(view, g, out=view)
+        else:
+            buf[key] = view + g
 
 
 untake = Primitive(

@@ -42,7 +42,9 @@ def _count(shape, axis):
 def _sum_vjp(g, x, axis, keepdims):
     shape = getattr(x, "shape", ())
     if axis is None and not keepdims:
-        return broadcast(g, shape)   # the common case: a scalar spread over everything
+        # The common case: a scalar spread over everything. A plain float is returned as
+        # it is: the engine reads it as uniform over x (and spreads it where needed).
+        return g if type(g) is np.float64 or type(g) is float else broadcast(g, shape)
     return broadcast(_expand(g, shape, axis, keepdims), shape)
 
 
@@ -56,6 +58,8 @@ sum_ = Primitive(
 
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
     shape = np.shape(x)
+    if axis is None and not keepdims and (type(g) is np.float64 or type(g) is float):
+        return g / _count(shape, None)    # uniform over x, as for sum
     return np.broadcast_to(_expand(g, shape, axis, keepdims) / _count(shape, axis), shape)
 
 
