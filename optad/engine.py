@@ -260,7 +260,7 @@ class ReverseTrace(_Trace):
         adjoints stay in the returned list, indexed by tape position.
         """
         tape = self.tape
-        n = max(out._aux for out, _ in seeds) + 1
+        n = (seeds[0][0]._aux if len(seeds) == 1 else max(out._aux for out, _ in seeds)) + 1
         adj = [None] * n
         owned = bytearray(n)  # 1 where adj[i] is an ndarray this pass created (safe to add into)
         for out, seed in seeds:
@@ -342,7 +342,8 @@ class ReverseTrace(_Trace):
                         c = broadcast(c, shape)
                         cshape = shape
                         c_owned = False
-                if cshape != pshape:
+                if cshape != pshape and (cshape or not lazy or not (
+                        type(c) is np.float64 or type(c) is float)):   # else: uniform, as is
                     c = _unbroadcast(c, pshape, lazy)
                     c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)

@@ -194,7 +194,13 @@ T.__array__ = _refuse("ndarray")
 T.item = _refuse("Python scalar (.item())")
 T.tolist = _refuse("list (.tolist())")
 # Only arrays index (see TracedArray for why scalars must not look like sequences).
-TracedArray.__getitem__ = lambda self, key: indexing.getitem(self, key)
+def _getitem(self, key):
+    if type(key) is slice or type(key) is int:   # x[1:], x[0]: plain keys, straight to the trace
+        return self._trace.process(indexing.getitem_prim, (self, key), _EMPTY)
+    return indexing.getitem(self, key)
+
+
+TracedArray.__getitem__ = _getitem
 
 
 def _setitem(self, key, value):
