@@ -299,15 +299,14 @@ class ReverseTrace(_Trace):
                 if (scatter is not None and lazy and not isinstance(g, Traced)
                         and not isinstance(cur, Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
-                    if cur is None:
+                    fresh = cur is None
+                    if fresh:
                         cur = POOL.take(pshape)
                         if cur is None:
-                            cur = np.zeros(pshape)
-                        else:
-                            cur.fill(0.0)
+                            cur = np.empty(pshape)
                     elif not owned[j] or type(cur) is not np.ndarray:
                         cur = np.array(broadcast(cur, pshape) if pshape else cur, dtype=float)
-                    scatter(cur, g, *raw, **kwargs)
+                    scatter(cur, g, fresh, *raw, **kwargs)
                     adj[j] = cur
                     owned[j] = 1
                     continue

@@ -87,8 +87,9 @@ class Primitive:
         self.vjps = vjps if isinstance(vjps, Variadic) else tuple(vjps)
         self.jvps = jvps if isinstance(jvps, Variadic) else tuple(jvps)
         self.explain = explain
-        # scatter(buf, g, *args, **kwargs): add this primitive's contribution into the
-        # parent's adjoint buffer in place (indexing uses it to avoid a full-size temporary).
+        # scatter(buf, g, fresh, *args, **kwargs): add this primitive's contribution into
+        # the parent's adjoint buffer in place (indexing uses it to avoid a full-size
+        # temporary). With fresh=True, buf is uninitialized: write zeros where g does not go.
         self.scatter = scatter
         # jvp_joint(tangents, ans, *args, **kwargs): one rule for all arguments at once
         # (tangents[i] is None where argument i has none); used by concatenate-like prims.

@@ -62,6 +62,20 @@ def _scatter_into(buf, g, key):
             buf[key] = view + g
 
 
+def _scatter_fresh(buf, g, key):
+    """Write g at key into the uninitialized buf, zeros elsewhere."""
+    if type(key) is slice and buf.ndim:
+        start, stop, step = key.indices(buf.shape[0])
+        if step == 1:
+            # x[a:b]: copy g in and zero only the rest (one pass over buf, not two).
+            buf[:start] = 0.0
+            buf[max(stop, start):] = 0.0
+            buf[start:stop] = g
+            return
+    buf.fill(0.0)
+    _scatter_into(buf, g, key)
+
+
 untake = Primitive(
     "untake", _untake_impl,
     vjps=(lambda g, ans, x, key, shape: getitem_raw(g, key),),
@@ -78,7 +92,7 @@ getitem_prim = Primitive(
     vjps=(lambda g, ans, x, key: bind(untake, (g, key, np.shape(x)), {}), None),
     jvps=(lambda t, ans, x, key: getitem_raw(t, key), None),
     explain=("{0}[{1}]", ("1", None)), needs=((1,), ()),
-    scatter=lambda buf, g, x, key: _scatter_into(buf, g, key))
+    scatter=lambda buf, g, fresh, x, key: (_scatter_fresh if fresh else _scatter_into)(buf, g, key))
 
 
 getitem_prim.makes_view = lambda x, key: not is_advanced(key)
