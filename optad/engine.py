@@ -156,6 +156,10 @@ class _Trace:
                     nested = True
         return raw, mine, nested
 
+    def process_binary(self, prim, x, y):
+        """Record ``prim(x, y)`` (an operator); traces may specialize this common case."""
+        return self.process(prim, (x, y), _EMPTY)
+
     def constant(self, value):
         """A traced value with no dependence on the inputs (for ``np.zeros_like(x)``)."""
         raise NotImplementedError
@@ -237,6 +241,39 @@ class ReverseTrace(_Trace):
         tape.append((prim, raw, kwargs, stored, parents, shape, nested))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
+    def process_binary(self, prim, x, y):
+        """:meth:`process` for an operator (``x - y``, ``2 * x``): the commonest case, small
+        values of this trace only, recorded with less bookkeeping; anything else goes to
+        :meth:`process`."""
+        parents = []
+        xv = x
+        yv = y
+        if isinstance(x, Traced):
+            if x._trace is not self:
+                return self.process(prim, (x, y), _EMPTY)
+            xv = x._value
+            parents.append((0, x._aux))
+        if isinstance(y, Traced):
+            if y._trace is not self:
+                return self.process(prim, (x, y), _EMPTY)
+            yv = y._value
+            parents.append((1, y._aux))
+        kx = type(xv)
+        ky = type(yv)
+        if (not self.active or kx is not float and kx is not np.float64 and kx is not int
+                and (kx is not np.ndarray or xv.size >= _DROP_MIN_SIZE)
+                or ky is not float and ky is not np.float64 and ky is not int
+                and (ky is not np.ndarray or yv.size >= _DROP_MIN_SIZE)
+                or len(prim.vjps) < 2 or prim.vjps[0] is None or prim.vjps[1] is None):
+            return self.process(prim, (x, y), _EMPTY)   # large, nested, or unusual
+        ans = prim.impl(xv, yv)
+        shape = getattr(ans, "shape", ())
+        if shape and ans.size >= _DROP_MIN_SIZE:     # broadcasting made it large
+            return self.process(prim, (x, y), _EMPTY)
+        tape = self.tape
+        tape.append((prim, [xv, yv], _EMPTY, ans, parents, shape, False))
+        return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
+
     @staticmethod
     def _drop_unneeded(needs, parents, raw, ans):
         """Replace large arrays that no rule of the traced arguments reads by their shapes."""
@@ -279,8 +316,9 @@ class ReverseTrace(_Trace):
             # float, so elementwise rules do scalar work instead of full-size passes.
             uniform = shape and (type(g) is np.float64 or type(g) is float)
             if prim is None:
-                if uniform:
-                    adj[i] = np.full(shape, g)   # a leaf: its gradient is handed out in full
+                if uniform:   # a leaf: its gradient is handed out in full
+                    adj[i] = full = np.empty(shape)
+                    full.fill(g)
                 continue
             # g may be overwritten by an in-place rule when this pass owns it, no one else
             # reads it (one parent), and nobody watches (the explain view keeps adjoints).

@@ -141,13 +141,13 @@ def _binary(prim):
         trace = self._trace
         if isinstance(other, Traced) and other._trace is not trace:
             return bind(prim, (self, other), _EMPTY)
-        return trace.process(prim, (self, other), _EMPTY)
+        return trace.process_binary(prim, self, other)
 
     def rop(self, other):
         trace = self._trace
         if isinstance(other, Traced) and other._trace is not trace:
             return bind(prim, (other, self), _EMPTY)
-        return trace.process(prim, (other, self), _EMPTY)
+        return trace.process_binary(prim, other, self)
 
     return op, rop
 

@@ -160,6 +160,9 @@ class _Recording:
 
     def output(self):
         """The output pytree with this trace's values unwrapped."""
+        if self.out_def is tree.LEAF:
+            leaf = self.out_leaves[0]
+            return _leaf_value(leaf._value) if self.is_mine(leaf) else leaf
         return tree.unflatten(self.out_def, [
             _leaf_value(leaf._value) if self.is_mine(leaf) else leaf for leaf in self.out_leaves])
 
@@ -226,7 +229,7 @@ def value_and_grad(f, argnums=0):
                 f"or use optad.jacobian / optad.vjp for several outputs."
             )
         out = rec.out
-        shape = np.shape(value_of(out))
+        shape = getattr(value_of(out), "shape", ())
         if shape != ():
             raise NonScalarOutputError(
                 f"grad needs a function with a scalar output; this one returned shape {shape}.\n"
