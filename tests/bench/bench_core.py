@@ -26,10 +26,15 @@ import importlib.util
 import statistics
 import time
 
+import sys
+
 import numpy as np
 from scipy.optimize import rosen_der, rosen_hess_prod
 
-import optad
+if __name__ == "__main__":   # runs from a checkout too, without installing
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+import optad  # noqa: E402
 
 HAVE_AUTOGRAD = importlib.util.find_spec("autograd") is not None
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
