@@ -87,7 +87,12 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
     args = list(args)
     inputs = []
     for k, i in enumerate(argnums):
-        leaves, td = tree.flatten(args[i])
+        arg = args[i]
+        if tangents is None and type(arg) is np.ndarray and arg.dtype == np.float64:
+            box = args[i] = trace.new_input(arg)    # the common case: one float array
+            inputs.append((tree.LEAF, [box._aux], [arg]))
+            continue
+        leaves, td = tree.flatten(arg)
         if not leaves:
             raise InputTypeError(f"{fname}: argument {i} has no leaves to differentiate.")
         leaves = [as_input(leaf, fname) for leaf in leaves]
