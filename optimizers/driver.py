@@ -74,13 +74,19 @@ class Run:
     def observe(self, x, f, g):
         """Record the next iterate (the first call records the start) and apply the tests;
         raises :class:`Halt` to stop."""
-        x = np.array(x, dtype=np.float64)
+        g = np.asarray(g)
+        self.record((np.array(x, dtype=np.float64), f, g,
+                     float(np.abs(g).max()) if g.size else 0.0))
+
+    def record(self, point):
+        """:meth:`observe` for a point ``(x, f, g, grad_norm)`` whose arrays nobody modifies
+        (an entry of the objective's cache, :meth:`Objective.evaluate`): kept, not copied."""
+        x, f, g, grad_norm = point
         prev = self.last
         self.nit += 1
         self.last = (x, f, g)
         obj = self.objective
-        grad_norm = float(np.abs(g).max()) if g.size else 0.0
-        now = self.elapsed()
+        now = time.perf_counter() - self.t0
         self.history.append(self.nit, f, grad_norm, obj.nfev, obj.njev, now,
                             x=x if self.keep_x else None)
         if self.nit > 0 and self.callback is not None:
@@ -121,13 +127,14 @@ def first_order_loop(optimizer, run):
     """
     obj = run.objective
     x = obj.x0.copy()
-    f, g = obj.value_and_grad(x)
-    run.observe(x, f, g)
+    point = obj.evaluate(x)
+    run.record(point)
     state = optimizer.init(x)
     while True:
+        f, g = point[1:3]       # the cache's g: the update rules never modify their inputs
         try:
             x, state = optimizer.step(x, g, state, fun=obj.value, value=f)
         except LineSearchError as exc:
             raise Halt("line_search", tries=exc.tries, step=exc.step) from None
-        f, g = obj.value_and_grad(x)
-        run.observe(x, f, g)
+        point = obj.evaluate(x)
+        run.record(point)

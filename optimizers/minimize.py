@@ -140,7 +140,7 @@ def _stopped(halt, spec, obj, run, constrained):
             msg = (f"Stopped at the start: the objective's {fields['what']} is "
                    f"{fields['bad']} at x0; nothing was optimized.")
             return _result(spec, obj, run, obj.x0, np.nan, None, 0, 4, False, msg)
-        x, f, g = point
+        x, f, g = point[:3]
         fields.update(iteration=run.nit + 1, fun=f)
     else:
         x, f, g = run.last

@@ -31,14 +31,13 @@ def run_scipy(method, objective, run, options, bounds=None, constraints=()):
     """Observe the start, then run SciPy's ``method`` until it ends or ``run`` halts it;
     returns SciPy's ``OptimizeResult`` (with flat ``x``)."""
     x0 = objective.x0.copy()
-    run.observe(x0, *objective.value_and_grad(x0))
+    run.record(objective.evaluate(x0))
 
     def callback(intermediate_result):
         x = intermediate_result
         if not isinstance(x, np.ndarray):       # TNC passes x itself
-            x = intermediate_result.x
-        hit = objective.lookup(x)          # SciPy's iterates were just evaluated
-        run.observe(x, *(hit if hit is not None else objective.value_and_grad(x)))
+            x = intermediate_result["x"]        # (OptimizeResult.x costs 0.4 us, ["x"] 0.03)
+        run.record(objective.evaluate(x))       # a cache hit: SciPy's iterates were evaluated
 
     extra = {}
     if method.second_order == "hessp":

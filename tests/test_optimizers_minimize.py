@@ -136,6 +136,62 @@ def test_nan_gradient_with_a_finite_value_is_caught():
     assert np.all(np.isfinite(res.x))
 
 
+@pytest.mark.parametrize("n", [1, 7, 1000])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_every_non_finite_gradient_component_is_caught(n, bad):
+    """The guard is exact: one bad component anywhere (SIMD heads and tails included),
+    even next to huge finite ones, stops the run; huge finite gradients do not."""
+    from optimizers.messages import Halt
+    from optimizers.objective import Objective
+
+    for k in sorted({0, 1, n // 2, n - 2, n - 1} & set(range(n))):
+        g = np.full(n, 1e300)            # |g| near the float maximum, but finite
+        g[k] = bad
+        obj = Objective(np.sum, np.ones(n))
+        obj._vg = lambda x, g=g: (1.0, g.copy())      # a finite value, this gradient
+        with pytest.raises(Halt) as info:
+            obj.value_and_grad(obj.x0)
+        kind = "nan" if np.isnan(bad) else "inf"
+        assert info.value.fields["what"] == "gradient"
+        assert info.value.fields["bad"] == (kind if n == 1 else f"{kind} in 1 of {n} components")
+    obj = Objective(lambda x: np.sum(1e308 * x), np.ones(n))
+    f, g = obj.value_and_grad(obj.x0 * 1e-300)
+    assert np.all(g == 1e308) and obj.evaluate(obj.x0 * 1e-300)[3] == 1e308
+
+
+def test_the_cache_is_read_only_and_matches_points_bit_for_bit():
+    from optimizers.objective import Objective
+
+    obj = Objective(lambda x: np.sum(x ** 2), np.array([0.0, 1.0, 2.0]))
+    f, g = obj.value_and_grad(obj.x0)
+    with pytest.raises(ValueError, match="read-only"):
+        g[:] = 99.0                               # handed out without a copy: guarded
+    assert obj.value_and_grad(obj.x0.copy())[1] == pytest.approx([0.0, 2.0, 4.0])
+    assert obj.nfev == 1
+    x = np.array([3.0, 1.0, 2.0])
+    obj.value_and_grad(x)
+    x[0] = 0.0                                    # the cache kept its own copy of x
+    assert obj.lookup(np.array([3.0, 1.0, 2.0]))[0] == 14.0 and obj.nfev == 2
+    assert obj.lookup(np.array([-0.0, 1.0, 2.0])) is None     # f may tell -0.0 from 0.0
+    assert obj.lookup(np.array([0.0, 1.0, 2.0]))[0] == 5.0
+
+
+def test_cached_gradients_survive_later_evaluations():
+    """The cache keeps optad's gradient arrays without copying them: optad must not reuse
+    them (its buffer pool works on arrays of 256 KiB and more, hence n = 50 000)."""
+    from optimizers.objective import Objective
+
+    rng = np.random.default_rng(0)
+    obj = Objective(rosen, rng.standard_normal(50_000))
+    points = [obj.x0] + [obj.x0 + rng.standard_normal(obj.x0.size) for _ in range(3)]
+    first = [obj.value_and_grad(x) for x in points]
+    kept = [g.copy() for f, g in first]
+    for x in points:                              # more passes; the pool is in use now
+        obj.value_and_grad(x * 1.5)
+    for (f, g), g_then in zip(first, kept):
+        assert np.array_equal(g, g_then)
+
+
 def test_an_exception_in_the_objective_is_a_fault_after_the_start_and_raised_at_it():
     res = optimizers.minimize(NaNAfter(4, fault="raise"), X0, "gd", lr=1e-3)
     assert (res.success, res.status) == (False, 5)

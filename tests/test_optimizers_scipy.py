@@ -171,3 +171,40 @@ def test_the_option_table_matches_what_scipy_accepts(method):
         warnings.simplefilter("ignore", UserWarning)
         res = optimizers.minimize(quadratic, np.zeros(3), method.name, **given, **options)
     assert res.x == pytest.approx(np.ones(3), abs=1e-4)
+
+
+def _variants(method):
+    cons = {"type": "ineq", "fun": lambda x: 3.0 - np.sum(x ** 2)}
+    yield {}
+    if method.bounds:
+        yield {"bounds": [(-2.0, 0.9)] * 5}
+    if method.constraints:
+        yield {"constraints": cons}
+        yield {"constraints": cons, "bounds": [(-2.0, 0.9)] * 5}
+
+
+@pytest.mark.parametrize("method", [m for m in METHODS.values() if not m.first_order],
+                         ids=lambda m: m.name)
+def test_no_method_writes_into_the_arrays_the_cache_shares(method, monkeypatch):
+    """The cache hands its x and g to SciPy, the history and the result without copies
+    (read-only flags catch NumPy writes; this catches C code that ignores them)."""
+    from optimizers.objective import Objective
+
+    shared = []
+    evaluate = Objective._evaluate
+
+    def recording(self, x, key):
+        entry = evaluate(self, x, key)
+        shared.append((entry, entry[0].copy(), entry[2].copy()))
+        return entry
+
+    monkeypatch.setattr(Objective, "_evaluate", recording)
+    for kw in _variants(method):
+        shared.clear()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            optimizers.minimize(rosen, np.array([-1.2, 1.0, -1.2, 1.0, 0.5]), method.name,
+                                **kw)
+        assert shared
+        for (x, f, g, grad_norm), x_then, g_then in shared:
+            assert np.array_equal(x, x_then) and np.array_equal(g, g_then), kw
