@@ -65,7 +65,7 @@ class Run:
         self.history = History()
         self.keep_x = objective.x0.size <= KEEP_X_MAX
         self.nit = -1            # becomes 0 when the start is observed
-        self.last = None         # (x, f, g) of the latest iterate
+        self.last = None         # (x, f, g, grad_norm) of the latest iterate
         self.t0 = time.perf_counter()
 
     def elapsed(self):
@@ -75,7 +75,7 @@ class Run:
         """Record the next iterate (the first call records the start) and apply the tests;
         raises :class:`Halt` to stop."""
         g = np.asarray(g)
-        self.record((np.array(x, dtype=np.float64), f, g,
+        self.record((np.array(x, dtype=np.float64).ravel(), float(f), g,
                      float(np.abs(g).max()) if g.size else 0.0))
 
     def record(self, point):
@@ -84,11 +84,11 @@ class Run:
         x, f, g, grad_norm = point
         prev = self.last
         self.nit += 1
-        self.last = (x, f, g)
+        self.last = point
         obj = self.objective
         now = time.perf_counter() - self.t0
-        self.history.append(self.nit, f, grad_norm, obj.nfev, obj.njev, now,
-                            x=x if self.keep_x else None)
+        self.history._add((self.nit, f, grad_norm, obj.nfev, obj.njev, now),
+                          x if self.keep_x else None)
         if self.nit > 0 and self.callback is not None:
             self._call_callback(x, f, g, grad_norm, now)
         if self.gtol is not None and grad_norm <= self.gtol:

@@ -58,6 +58,15 @@ class History:
                 self._xs = []
             self._xs.append([float(v) for v in np.ravel(x)])
 
+    def _add(self, row, x=None):
+        """:meth:`append` for a row whose values already have the column types (the hot
+        path of a run: no conversions)."""
+        self._rows.append(row)
+        if x is not None:
+            if self._xs is None:
+                self._xs = []
+            self._xs.append(x.tolist())
+
     def __len__(self):
         return len(self._rows)
 

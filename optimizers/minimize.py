@@ -143,7 +143,7 @@ def _stopped(halt, spec, obj, run, constrained):
         x, f, g = point[:3]
         fields.update(iteration=run.nit + 1, fun=f)
     else:
-        x, f, g = run.last
+        x, f, g = run.last[:3]
         fields.setdefault("iteration", run.nit)
     status, success, message = stop_message(halt.reason, **fields)
     return _result(spec, obj, run, x, f, g, run.nit, status, success, message)

@@ -70,16 +70,6 @@ def _key(x):
     return (x if x.dtype == _FLOAT64 else x.astype(np.float64)).tobytes()
 
 
-def _owned(g):
-    """optad's gradient ``g`` as a flat float64 array made read-only: the cache, SciPy and
-    the history share it without copies, so nobody may write into it. (optad returns a
-    fresh array each call and never reuses one still referenced, so it is ours to keep.)"""
-    if type(g) is not np.ndarray or g.dtype != _FLOAT64:
-        g = np.array(g, dtype=np.float64)
-    g.setflags(write=False)
-    return g
-
-
 def _norm_if_finite(g, zeros):
     """‖g‖∞ of a flat float64 ``g``, or nan if a component is nan or ±inf (``zeros``: n zeros).
 
@@ -95,6 +85,12 @@ def _norm_if_finite(g, zeros):
     if not math.isfinite(ddot(g, zeros)):
         return math.nan
     return abs(g.item(idamax(g)))
+
+
+def _fault(exc):
+    """The Halt for an exception raised by the user's objective (the run stops, keeping
+    the cause)."""
+    return Halt("error", error=f"{type(exc).__name__}: {exc}")
 
 
 def _describe_bad(a):
@@ -129,7 +125,8 @@ class Objective:
         self.maxfev = maxfev
         self.deadline = deadline
         self.nfev = self.njev = self.nhev = 0
-        self._cache = []        # [(x's bytes, (x, f, g, grad_norm))], newest last
+        self._keys = []         # x's bytes of the cached points, oldest first
+        self._entries = []      # their (x, f, g, grad_norm)
         self.best = None        # the cache entry with the lowest finite f evaluated
         self.max_time = None    # for the message when the deadline passes
 
@@ -146,18 +143,16 @@ class Objective:
         except (Halt, optad.errors.OptadError):
             raise       # optad cannot differentiate this code: a usage error, not a fault
         except Exception as exc:  # the user's objective failed: stop the run, keep the cause
-            raise Halt("error", error=f"{type(exc).__name__}: {exc}") from exc
+            raise _fault(exc) from exc
 
     # --- evaluations ---------------------------------------------------------------------
-    # A cache entry is (x, f, g, grad_norm); the cache holds (x's bytes, entry). Points
-    # match when their float64 bytes do: one tobytes and a memcmp that stops at the first
-    # differing byte, far cheaper than comparing values (which would also take 0.0 for
-    # -0.0, though f may tell them apart).
+    # A cache entry is (x, f, g, grad_norm), stored with its key, x's float64 bytes. Points
+    # match when their bytes do: `key in keys` is one C loop of memcmp's that stop at the
+    # first differing byte, far cheaper than comparing values (which would also take 0.0
+    # for -0.0, though f may tell them apart).
     def _find(self, key):
-        for xbytes, entry in reversed(self._cache):
-            if xbytes == key:
-                return entry
-        return None
+        keys = self._keys
+        return self._entries[keys.index(key)] if key in keys else None
 
     def lookup(self, x):
         """The cached ``(f, g)`` at the flat point ``x``, or None (``g`` is the cache's own,
@@ -184,12 +179,23 @@ class Objective:
         return self._find(key) or self._evaluate(x, key)
 
     def _evaluate(self, x, key):
-        self._check_limits()
-        f, g = self._call(self._vg, x, *self.args)
+        # The hot path of every run: calls are inlined here (each costs ~0.1 us).
+        if self.maxfev is not None or self.deadline is not None:
+            self._check_limits()
+        try:
+            f, g = self._vg(self.unravel(x), *self.args)
+        except (Halt, optad.errors.OptadError):
+            raise                       # as in _call: usage errors are not faults
+        except Exception as exc:
+            raise _fault(exc) from exc
         self.nfev += 1
         self.njev += 1
         f = float(f)
-        g = _owned(self.ravel(g))
+        if self.ravel is not _same or type(g) is not np.ndarray or g.dtype != _FLOAT64:
+            g = np.array(self.ravel(g), dtype=np.float64)
+        # optad's g is a fresh array each call, never reused while referenced: the cache
+        # keeps it without a copy and shares it with SciPy and the Run, read-only.
+        g.setflags(write=False)
         if not math.isfinite(f):
             raise Halt("nonfinite", what="value", bad=_describe_bad(f))
         grad_norm = _norm_if_finite(g, self._zeros)
@@ -198,10 +204,11 @@ class Objective:
         # The key is a copy of x (the caller's x may change; SciPy's does, in place): the
         # cached x is a read-only view of it.
         entry = (np.frombuffer(key), f, g, grad_norm)
-        cache = self._cache
-        cache.append((key, entry))
-        if len(cache) > _CACHE_SIZE:
-            del cache[0]
+        keys, entries = self._keys, self._entries
+        keys.append(key)
+        entries.append(entry)
+        if len(keys) > _CACHE_SIZE:
+            del keys[0], entries[0]
         if self.best is None or f < self.best[1]:
             self.best = entry
         return entry
