@@ -112,6 +112,18 @@ power = ufunc_primitive(np.power, Primitive(
           lambda t, ans, x, y: t * _pow_dexp(ans, x, y)),
     explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})")), needs=((0, 1), (0, -1)),
     vjps_inplace=(lambda g, ans, x, y: _pow_dbase_into(g, x, y), None), elementwise=True))
+
+
+def _power_into(x, y, out=None):
+    # What the engine calls to write x**y into a pooled buffer. np.power(x, 2) is a
+    # general pow() per element, twice the time of np.square; NumPy's ``x ** 2`` (what
+    # plain code runs) takes the square path too, so the values are the same.
+    if isinstance(y, (int, float)) and y == 2:
+        return np.square(x, out=out)
+    return np.power(x, y, out=out)
+
+
+power.ufunc = _power_into
 UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
 for _uf, _p in UFUNC_ALIASES.items():
     ufunc_primitive(_uf, _p)
