@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from ..engine import Traced
 from ..primitive import Primitive
 from ..pool import out_for
 from .declare import _times_fresh, elementwise, ufunc_primitive
@@ -82,8 +83,15 @@ def _pow_vjp_base(g, x, y):
 
 def _pow_jvp_base(t, x, y):
     if isinstance(y, (int, float)) and y == 2:
-        # (t·x)·2 rather than t·(2x): when this is itself recorded (reverse over forward),
-        # t·x reads only values the tape keeps anyway, and ·2 reads nothing.
+        if not isinstance(t, Traced):
+            # (2t)·x: when x is traced by an outer transform (reverse over forward, as in
+            # hvp) and t is not, 2t is plain arithmetic and only one multiply is recorded,
+            # so the outer backward pass has one full-size pass less. Exactly 2·(t·x).
+            r = t * 2.0
+            if type(r) is np.ndarray and type(x) is np.ndarray and r.shape == x.shape:
+                return np.multiply(r, x, out=r)   # r is new: multiply in place
+            return r * x
+        # Both traced: (t·x)·2, where t·x reads only values the outer tape keeps anyway.
         r = t * x
         if type(r) is np.ndarray:
             return np.multiply(r, 2.0, out=r)   # r is new: double it in place
