@@ -386,35 +386,57 @@ class ForwardTrace(_Trace):
         return traced(value, self, None)
 
     def process(self, prim, args, kwargs):
+        # The hot path of forward mode: kept flat (one loop, few helper calls) on purpose,
+        # as ReverseTrace.process is.
         if not self.active:
             self._check()
-        raw, mine, nested = self._unbox(args)
+        raw = list(args)
+        mine = []               # (argnum, tangent) of this trace's arguments
+        nested = False
+        big = False             # a large plain array among the arguments (pooled output)
+        for i, a in enumerate(args):
+            if isinstance(a, Traced):
+                if a._trace is self:
+                    raw[i] = v = a._value
+                    mine.append((i, a._aux))
+                    if isinstance(v, Traced):
+                        nested = True   # a value of an outer transform: it must see this op
+                    elif type(v) is np.ndarray and v.nbytes >= POOL_MIN:
+                        big = True
+                else:
+                    a._trace._check()
+                    nested = True
+            elif type(a) is np.ndarray and a.nbytes >= POOL_MIN:
+                big = True
         if nested:
             ans = bind(prim, raw, kwargs)
-        elif prim.ufunc is not None and not kwargs and _has_big_array(raw):
+        elif big and prim.ufunc is not None and not kwargs:
             ans = self._into_pooled_buffer(prim, raw)
-        else:
+        elif kwargs:
             ans = prim.impl(*raw, **kwargs)
+        else:
+            ans = prim.impl(*raw)
         t = None
         observer = self.observer
         contributions = [] if observer is not None else None
         if prim.jvp_joint is not None and (observer is None or not prim.jvps):
             tangents = [None] * len(raw)
-            for i, a in mine:
-                tangents[i] = a._aux
-            if any(x is not None for x in tangents):
+            for i, ti in mine:
+                tangents[i] = ti
+                if ti is not None:
+                    t = True
+            if t is not None:
                 t = prim.jvp_joint(tangents, ans, *raw, **kwargs)
                 if observer is not None:
                     contributions.append((None, t))
         else:
             jvps = prim.jvps
-            for i, a in mine:
-                ti = a._aux
+            for i, ti in mine:
                 if ti is None:
                     continue
                 if i >= len(jvps) or jvps[i] is None:
                     raise NotDifferentiableError(_no_rule_message(prim, i, "defjvp", "t"))
-                c = jvps[i](ti, ans, *raw, **kwargs)
+                c = jvps[i](ti, ans, *raw, **kwargs) if kwargs else jvps[i](ti, ans, *raw)
                 if observer is not None:
                     contributions.append((i, c))
                 if t is None:
@@ -424,18 +446,25 @@ class ForwardTrace(_Trace):
                     np.add(t, c, out=t)  # t is a fresh array only this loop holds
                 else:
                     t = t + c
+        shape = _plain_shape(ans)
         if t is not None:
-            shape = _shape(ans)
-            if _shape(t) != shape:
+            if _plain_shape(t) != shape:
                 t = broadcast(t, shape)
             elif REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
                 self.allocated.append(t)   # offered to the pool when the call ends
-        out = traced(ans, self, t)
+        out = (TracedArray if shape else Traced)(ans, self, t)
         if prim.makes_view is not None and prim.makes_view(*raw, **kwargs):
             self.views[id(out)] = out
         if observer is not None:
             observer(prim, args, kwargs, out, contributions)
         return out
+
+
+def _plain_shape(v):
+    """The shape of ``v`` or of the plain value under it (cheaper than a traced ``.shape``)."""
+    while isinstance(v, Traced):
+        v = v._value
+    return getattr(v, "shape", ())
 
 
 def _no_rule_message(prim, argnum, register, first):
