@@ -14,7 +14,7 @@ tape (as many times as asked); ``value_and_grad`` is ``vjp`` seeded with 1;
 import numpy as np
 
 from . import tree
-from .engine import ForwardTrace, ReverseTrace, Traced, value_of
+from .engine import ForwardTrace, ReverseTrace, Scaled, Traced, value_of
 from .pool import POOL
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
@@ -288,16 +288,20 @@ def jvp(f, primals, tangents):
         out = f(*args)
     leaves, td = tree.flatten(out)
     values, dots = [], []
-    leaf = None
+    leaf = dot = None
     for leaf in leaves:
         if isinstance(leaf, Traced) and leaf._trace is trace:
             values.append(_leaf_value(leaf._value))
-            dots.append(_as_output(leaf._aux, leaf, fresh=False))
+            dot = leaf._aux
+            if type(dot) is Scaled:
+                dots.append(_as_output(dot.value(), leaf))   # a new array: no copy needed
+            else:
+                dots.append(_as_output(dot, leaf, fresh=False))
         else:
             values.append(leaf)
             dots.append(_as_output(None, leaf))
     allocated = trace.allocated
-    del out, leaves, leaf, args
+    del out, leaves, leaf, args, dot
     POOL.recycle(allocated)   # dead large values and tangents, for the next call
     return tree.unflatten(td, values), tree.unflatten(td, dots)
 

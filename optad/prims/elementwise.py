@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ..engine import Traced
+from ..engine import Scaled, Traced, _combine, scaled
 from ..primitive import Primitive
 from ..pool import out_for
 from .declare import _times_fresh, elementwise, ufunc_primitive
@@ -19,14 +19,36 @@ _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
 
 # --- arithmetic -----------------------------------------------------------------
+# Forward rules defer constant factors of array tangents (engine.Scaled): -x, 100*x and
+# the 2 of d(x**2) then cost no full-size pass; add and subtract combine the factors.
 def _add_jvp(tangents, ans, x, y):
     tx, ty = tangents
-    return tx if ty is None else ty if tx is None else tx + ty
+    if tx is None or ty is None:
+        return tx if ty is None else ty
+    if type(tx) is Scaled or type(ty) is Scaled:
+        return _combine(tx, 1.0, ty)
+    return tx + ty
 
 
 def _subtract_jvp(tangents, ans, x, y):
     tx, ty = tangents
-    return tx if ty is None else -ty if tx is None else tx - ty
+    if ty is None:
+        return tx
+    if tx is None:
+        return scaled(ty, -1.0)
+    if type(tx) is Scaled or type(ty) is Scaled:
+        return _combine(tx, -1.0, ty)
+    return tx - ty
+
+
+_add_jvp.adds_scaled = _subtract_jvp.adds_scaled = True   # the engine may pass Scaled tangents
+
+
+def _times(t, c):
+    """The tangent ``t * c`` (c the other factor's value): deferred when c is a plain scalar."""
+    if type(c) is float or type(c) is np.float64 or type(c) is int:
+        return scaled(t, c)
+    return t * c
 
 
 add = ufunc_primitive(np.add, Primitive(
@@ -37,14 +59,14 @@ add = ufunc_primitive(np.add, Primitive(
 subtract = ufunc_primitive(np.subtract, Primitive(
     "subtract", operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: np.negative(g, out=out_for(g))),
-    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t), jvp_joint=_subtract_jvp,
+    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: scaled(t, -1.0)), jvp_joint=_subtract_jvp,
     explain=("{0} - {1}", ("1", "-1")), needs=((), ()),
     vjps_inplace=(None, lambda g, ans, x, y: np.negative(g, out=g)), elementwise=True))
 multiply = ufunc_primitive(np.multiply, Primitive(
     "multiply", operator.mul,
     vjps=(lambda g, ans, x, y: np.multiply(g, y, out=out_for(g, y)),
           lambda g, ans, x, y: np.multiply(g, x, out=out_for(g, x))),
-    jvps=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
+    jvps=(lambda t, ans, x, y: _times(t, y), lambda t, ans, x, y: _times(t, x)),
     explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)),
     vjps_inplace=(lambda g, ans, x, y: np.multiply(g, y, out=g),
                   lambda g, ans, x, y: np.multiply(g, x, out=g)), elementwise=True))
@@ -56,7 +78,7 @@ divide = ufunc_primitive(np.divide, Primitive(
     vjps_inplace=(lambda g, ans, x, y: np.divide(g, y, out=g), None), elementwise=True))
 negative = ufunc_primitive(np.negative, Primitive(
     "negative", operator.neg,
-    vjps=(lambda g, ans, x: -g,), jvps=(lambda t, ans, x: -t,),
+    vjps=(lambda g, ans, x: -g,), jvps=(lambda t, ans, x: scaled(t, -1.0),),
     explain=("-{0}", ("-1",)), needs=((),),
     vjps_inplace=(lambda g, ans, x: np.negative(g, out=g),), elementwise=True))
 positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",), reads=())
@@ -83,19 +105,9 @@ def _pow_vjp_base(g, x, y):
 
 def _pow_jvp_base(t, x, y):
     if isinstance(y, (int, float)) and y == 2:
-        if not isinstance(t, Traced):
-            # (2t)·x: when x is traced by an outer transform (reverse over forward, as in
-            # hvp) and t is not, 2t is plain arithmetic and only one multiply is recorded,
-            # so the outer backward pass has one full-size pass less. Exactly 2·(t·x).
-            r = t * 2.0
-            if type(r) is np.ndarray and type(x) is np.ndarray and r.shape == x.shape:
-                return np.multiply(r, x, out=r)   # r is new: multiply in place
-            return r * x
-        # Both traced: (t·x)·2, where t·x reads only values the outer tape keeps anyway.
-        r = t * x
-        if type(r) is np.ndarray:
-            return np.multiply(r, 2.0, out=r)   # r is new: double it in place
-        return r * 2.0
+        # 2·(t·x) with the 2 deferred (engine.Scaled): one full-size pass, and under an
+        # outer reverse trace (hvp) one recorded multiply, reading only t and x.
+        return scaled(t * x, 2.0)
     return _times_fresh(_pow_dbase(None, x, y), t)
 
 
