@@ -433,14 +433,74 @@ def _combine(ta, sign, tb):
     return scaled(r, cb)
 
 
+# --- primal values computed only when read (reverse over forward) -------------------------
+# Under hvp the inner forward pass's primal output is thrown away, and so is every primal
+# value that only leads to it (in Rosenbrock 5 of the 8 full-size operations). There the
+# forward trace records such an operation as a thunk; its value is computed (and recorded
+# by the outer trace) when first read: by a tangent rule, by an operation that is not
+# deferred, or by user code. Never read, never computed.
+_get_value = Traced._value.__get__
+_set_value = Traced._value.__set__
+
+
+def _lazy_value(self):
+    if self._thunk is not None:
+        _force(self)
+    return _get_value(self)
+
+
+def _set_lazy_value(self, value):
+    self._thunk = None
+    _set_value(self, value)
+
+
+class _LazyArray(TracedArray):
+    """A forward-mode traced array whose value is computed when first read."""
+
+    __slots__ = ("_thunk", "_lshape")
+    _value = property(_lazy_value, _set_lazy_value)
+
+
+class _LazyScalar(Traced):
+    """A forward-mode traced scalar whose value is computed when first read."""
+
+    __slots__ = ("_thunk", "_lshape")
+    _value = property(_lazy_value, _set_lazy_value)
+
+
+_LAZY = (_LazyArray, _LazyScalar)
+
+
+def _force(root):
+    """Compute a deferred value and those it needs, oldest first (iterative: chains may be long)."""
+    stack = [root]
+    while stack:
+        obj = stack[-1]
+        thunk = obj._thunk
+        if thunk is None:
+            stack.pop()
+            continue
+        prim, raw, kwargs = thunk
+        pending = [r for r in raw if type(r) in _LAZY and r._thunk is not None]
+        if pending:
+            stack.extend(pending)
+            continue
+        vals = [_get_value(r) if type(r) in _LAZY else r for r in raw]
+        obj._value = bind(prim, vals, kwargs)     # recorded by the outer trace now
+        stack.pop()
+
+
 class ForwardTrace(_Trace):
     """Carries a tangent beside each value: one forward pass gives one Jacobian column."""
 
-    __slots__ = ("views",)
+    __slots__ = ("views", "lazy")
 
-    def __init__(self):
+    def __init__(self, lazy=False):
         super().__init__()
         self.views = {}   # id -> the traced results NumPy would have made views (kept alive)
+        # Defer primal values nobody may read (_LazyArray): only for callers that never
+        # read the primal outputs and whose inputs belong to an outer transform (hvp).
+        self.lazy = lazy
 
     holds_views = 1
 
@@ -453,11 +513,48 @@ class ForwardTrace(_Trace):
     def constant(self, value):
         return traced(value, self, None)
 
+    @staticmethod
+    def _defer(prim, raw, mine, reads):
+        """The result shape if ``prim`` can be deferred here (else None); computes what rules read.
+
+        ``reads[i]``: the argument positions the tangent rule of argument i reads (None:
+        it reads the result, so the value is needed now).
+        """
+        for i, ti in mine:
+            if ti is not None and (i >= len(reads) or reads[i] is None):
+                return None
+        shapes = []
+        for r in raw:
+            if type(r) in _LAZY:
+                shapes.append(r._lshape)
+            elif isinstance(r, Traced) or type(r) is np.ndarray:
+                shapes.append(_plain_shape(r))
+            elif not isinstance(r, (float, int)):
+                return None     # e.g. a list: leave it to the primitive
+        if not shapes:
+            return None
+        if prim.elementwise:
+            shape = shapes[0] if shapes.count(shapes[0]) == len(shapes) else np.broadcast_shapes(*shapes)
+        else:
+            shape = ()          # sum over all axes, the only other deferrable primitive
+        for i, ti in mine:
+            if ti is not None:
+                for k in reads[i]:
+                    if type(raw[k]) in _LAZY:
+                        raw[k] = raw[k]._value   # a rule reads it: compute it now
+        return shape
+
     def process(self, prim, args, kwargs):
         # The hot path of forward mode: kept flat (one loop, few helper calls) on purpose,
         # as ReverseTrace.process is.
         if not self.active:
             self._check()
+        reads = None
+        if self.lazy and self.observer is None:
+            reads = prim.__dict__.get("jvp_reads")   # which values each tangent rule reads
+            if reads is not None and kwargs and (kwargs.get("axis") is not None
+                                                 or kwargs.get("keepdims")):
+                reads = None    # a reduction over some axes: its shape is not worked out here
         raw = list(args)
         mine = []               # (argnum, tangent) of this trace's arguments
         nested = False
@@ -466,11 +563,15 @@ class ForwardTrace(_Trace):
         for i, a in enumerate(args):
             if isinstance(a, Traced):
                 if a._trace is self:
-                    raw[i] = v = a._value
                     ti = a._aux
                     mine.append((i, ti))
                     if type(ti) is Scaled:
                         has_scaled = True
+                    if reads is not None and type(a) in _LAZY and a._thunk is not None:
+                        raw[i] = a          # still deferred: computed below only if read
+                        nested = True
+                        continue
+                    raw[i] = v = a._value
                     if isinstance(v, Traced):
                         nested = True   # a value of an outer transform: it must see this op
                     elif type(v) is np.ndarray and v.nbytes >= POOL_MIN:
@@ -480,7 +581,15 @@ class ForwardTrace(_Trace):
                     nested = True
             elif type(a) is np.ndarray and a.nbytes >= POOL_MIN:
                 big = True
-        if nested:
+        lazy_shape = None
+        if nested and reads is not None:
+            lazy_shape = self._defer(prim, raw, mine, reads)
+        if lazy_shape is not None:
+            ans = None          # the rules of deferrable primitives never read it
+        elif nested:
+            for k, r in enumerate(raw):
+                if type(r) in _LAZY:
+                    raw[k] = r._value
             ans = bind(prim, raw, kwargs)
         elif big and prim.ufunc is not None and not kwargs:
             ans = self._into_pooled_buffer(prim, raw)
@@ -533,7 +642,7 @@ class ForwardTrace(_Trace):
                     np.add(t, c, out=t)  # t is a fresh array only this loop holds
                 else:
                     t = unscaled(t) + unscaled(c)
-        shape = _plain_shape(ans)
+        shape = _plain_shape(ans) if lazy_shape is None else lazy_shape
         if t is not None:
             if scale is not None:
                 t = scaled(t, scale)
@@ -546,6 +655,11 @@ class ForwardTrace(_Trace):
                 t = broadcast(t, shape)
             elif REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
                 self.allocated.append(t)   # offered to the pool when the call ends
+        if lazy_shape is not None:
+            out = (_LazyArray if shape else _LazyScalar)(None, self, t)
+            out._thunk = (prim, [r for r in raw], kwargs)
+            out._lshape = shape
+            return out
         out = (TracedArray if shape else Traced)(ans, self, t)
         if prim.makes_view is not None and prim.makes_view(*raw, **kwargs):
             self.views[id(out)] = out

@@ -230,3 +230,80 @@ def test_explain_forward_view_shows_multiplied_out_tangents():
         assert not isinstance(row.adjoint, optad.engine.Scaled)
         assert not any(isinstance(c, optad.engine.Scaled) for c in row.terms)
     assert t.rows[-1].adjoint == pytest.approx(-8.0)
+
+
+# hvp never reads the inner forward pass's primal output, so primal values that only lead
+# there are not computed (engine._LazyArray); any other read computes them on the spot.
+def _lazy_primal_cases():
+    def control_flow(x):
+        y = 3.0 * x ** 2 - x
+        if np.sum(y) > 0:                 # user code reads a deferred value
+            y = y * 2.0
+        return np.sum(y * y.shape[0])
+
+    def in_place(x):
+        y = x * x + 1.0
+        y += x                            # in-place operator on a deferred value
+        z = -x * 0.5
+        z[0] = 7.0                        # a write into a deferred value
+        return np.sum(y * z)
+
+    def not_deferrable(x):
+        y = (x - 1.0) ** 2
+        return np.sum(np.sin(y)) + np.sum(np.concatenate([y, y[:2]])) + np.sum(np.sum(y[None, :] ** x, axis=0))
+
+    def long_chain(x):
+        y = x
+        for _ in range(3000):             # forced at the end through 3000 deferred values
+            y = y + 0.001 * x
+        return np.sum(y * y) + np.max(y)  # max is not deferrable: it forces the chain
+
+    return {"rosenbrock": rosenbrock, "control flow": control_flow, "in place": in_place,
+            "not deferrable": not_deferrable, "long chain": long_chain,
+            "output never read": lambda x: np.sum(np.exp(x) * x ** 2 - (x - x ** 2) ** 2)}
+
+
+@pytest.mark.parametrize("name", list(_lazy_primal_cases()))
+def test_hvp_with_deferred_primal_values_matches_forward_over_reverse(name):
+    f = _lazy_primal_cases()[name]
+    x = np.linspace(0.1, 1.3, 7)
+    v = np.sin(np.arange(7.0)) + 0.5
+    expected = optad.jvp(optad.grad(f), (x,), (v,))[1]
+    np.testing.assert_allclose(optad.hvp(f, x, v), expected, rtol=1e-10, atol=1e-10)
+
+
+def test_hvp_skips_primal_values_that_lead_only_to_the_output():
+    seen = []
+    sq = optad.primitive(lambda y: y * y, name="square_seen")
+    optad.defvjp(sq, lambda g, ans, y: 2 * g * y)
+    optad.defjvp(sq, lambda t, ans, y: 2 * t * y)
+
+    def f(x):
+        u = 100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2
+        seen.append(u.shape)              # .shape reads the value: u is computed
+        return np.sum(sq(x)) + np.sum(u)
+
+    x, v = np.linspace(-1, 1, 100), np.cos(np.arange(100.0))
+    np.testing.assert_allclose(optad.hvp(f, x, v), rosen_hess_prod(x, v) + 2 * v, rtol=1e-10)
+    assert seen == [(99,)]
+    from optad.engine import ReverseTrace
+    recorded = []
+    process = ReverseTrace.process
+
+    def counting(self, prim, args, kwargs):
+        recorded.append(prim.name)
+        return process(self, prim, args, kwargs)
+
+    ReverseTrace.process = counting
+    try:
+        optad.hvp(rosenbrock, x, v)
+    finally:
+        ReverseTrace.process = process
+    # 100*q, w, u and the primal sum are never recorded: 3 of rosenbrock's 8 primal values
+    # (x[:-1]**2, the difference, 1 - x[:-1]) feed tangent rules; the rest only the output.
+    assert recorded.count("sum") == 1 and recorded.count("power") == 1
+
+
+def test_hvp_keeps_numpy_shape_errors():
+    with pytest.raises(ValueError):
+        optad.hvp(lambda x: np.sum(x[1:] * 2.0 + x), np.ones(4), np.ones(4))

@@ -144,6 +144,12 @@ def _power_into(x, y, out=None):
 
 
 power.ufunc = _power_into
+# Which argument values each forward rule reads (None: it reads the result). Under hvp the
+# engine may then put off computing a result that no rule reads (engine._LazyArray).
+add.jvp_reads = subtract.jvp_reads = ((), ())
+multiply.jvp_reads = ((1,), (0,))
+negative.jvp_reads = ((),)
+power.jvp_reads = ((0, 1), None)
 UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
 for _uf, _p in UFUNC_ALIASES.items():
     ufunc_primitive(_uf, _p)
