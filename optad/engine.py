@@ -443,51 +443,70 @@ _get_value = Traced._value.__get__
 _set_value = Traced._value.__set__
 
 
+class _Deferred:
+    """An operation whose result is computed when first read: ``prim(*raw, **kwargs)``.
+
+    ``raw`` holds plain or outer-traced values and other ``_Deferred`` nodes (not the
+    traced objects: ``y += 1`` rebinds a traced object, and what was computed from ``y``
+    before must keep the old value).
+    """
+
+    __slots__ = ("thunk", "value", "shape")
+
+    def __init__(self, prim, raw, kwargs, shape):
+        self.thunk = (prim, raw, kwargs)
+        self.value = None
+        self.shape = shape
+
+    def get(self):
+        """Compute this value and the deferred ones it needs, oldest first (iteratively:
+        chains may be longer than Python's recursion limit)."""
+        stack = [self]
+        while stack:
+            node = stack[-1]
+            if node.thunk is None:
+                stack.pop()
+                continue
+            prim, raw, kwargs = node.thunk
+            pending = [r for r in raw if type(r) is _Deferred and r.thunk is not None]
+            if pending:
+                stack.extend(pending)
+                continue
+            vals = [r.value if type(r) is _Deferred else r for r in raw]
+            node.value = bind(prim, vals, kwargs)     # recorded by the outer trace now
+            node.thunk = None
+            stack.pop()
+        return self.value
+
+
 def _lazy_value(self):
-    if self._thunk is not None:
-        _force(self)
+    node = self._node
+    if node is not None:
+        _set_value(self, node.get())
+        self._node = None
     return _get_value(self)
 
 
 def _set_lazy_value(self, value):
-    self._thunk = None
+    self._node = None
     _set_value(self, value)
 
 
 class _LazyArray(TracedArray):
-    """A forward-mode traced array whose value is computed when first read."""
+    """A forward-mode traced array whose value (``_node``) is computed when first read."""
 
-    __slots__ = ("_thunk", "_lshape")
+    __slots__ = ("_node",)
     _value = property(_lazy_value, _set_lazy_value)
 
 
 class _LazyScalar(Traced):
-    """A forward-mode traced scalar whose value is computed when first read."""
+    """A forward-mode traced scalar whose value (``_node``) is computed when first read."""
 
-    __slots__ = ("_thunk", "_lshape")
+    __slots__ = ("_node",)
     _value = property(_lazy_value, _set_lazy_value)
 
 
 _LAZY = (_LazyArray, _LazyScalar)
-
-
-def _force(root):
-    """Compute a deferred value and those it needs, oldest first (iterative: chains may be long)."""
-    stack = [root]
-    while stack:
-        obj = stack[-1]
-        thunk = obj._thunk
-        if thunk is None:
-            stack.pop()
-            continue
-        prim, raw, kwargs = thunk
-        pending = [r for r in raw if type(r) in _LAZY and r._thunk is not None]
-        if pending:
-            stack.extend(pending)
-            continue
-        vals = [_get_value(r) if type(r) in _LAZY else r for r in raw]
-        obj._value = bind(prim, vals, kwargs)     # recorded by the outer trace now
-        stack.pop()
 
 
 class ForwardTrace(_Trace):
@@ -525,8 +544,8 @@ class ForwardTrace(_Trace):
                 return None
         shapes = []
         for r in raw:
-            if type(r) in _LAZY:
-                shapes.append(r._lshape)
+            if type(r) is _Deferred:
+                shapes.append(r.shape)
             elif isinstance(r, Traced) or type(r) is np.ndarray:
                 shapes.append(_plain_shape(r))
             elif not isinstance(r, (float, int)):
@@ -540,8 +559,8 @@ class ForwardTrace(_Trace):
         for i, ti in mine:
             if ti is not None:
                 for k in reads[i]:
-                    if type(raw[k]) in _LAZY:
-                        raw[k] = raw[k]._value   # a rule reads it: compute it now
+                    if type(raw[k]) is _Deferred:
+                        raw[k] = raw[k].get()   # a rule reads it: compute it now
         return shape
 
     def process(self, prim, args, kwargs):
@@ -567,8 +586,8 @@ class ForwardTrace(_Trace):
                     mine.append((i, ti))
                     if type(ti) is Scaled:
                         has_scaled = True
-                    if reads is not None and type(a) in _LAZY and a._thunk is not None:
-                        raw[i] = a          # still deferred: computed below only if read
+                    if reads is not None and type(a) in _LAZY and a._node is not None:
+                        raw[i] = a._node    # still deferred: computed below only if read
                         nested = True
                         continue
                     raw[i] = v = a._value
@@ -588,8 +607,8 @@ class ForwardTrace(_Trace):
             ans = None          # the rules of deferrable primitives never read it
         elif nested:
             for k, r in enumerate(raw):
-                if type(r) in _LAZY:
-                    raw[k] = r._value
+                if type(r) is _Deferred:
+                    raw[k] = r.get()
             ans = bind(prim, raw, kwargs)
         elif big and prim.ufunc is not None and not kwargs:
             ans = self._into_pooled_buffer(prim, raw)
@@ -657,8 +676,7 @@ class ForwardTrace(_Trace):
                 self.allocated.append(t)   # offered to the pool when the call ends
         if lazy_shape is not None:
             out = (_LazyArray if shape else _LazyScalar)(None, self, t)
-            out._thunk = (prim, [r for r in raw], kwargs)
-            out._lshape = shape
+            out._node = _Deferred(prim, raw, kwargs, shape)
             return out
         out = (TracedArray if shape else Traced)(ans, self, t)
         if prim.makes_view is not None and prim.makes_view(*raw, **kwargs):

@@ -248,6 +248,14 @@ def _lazy_primal_cases():
         z[0] = 7.0                        # a write into a deferred value
         return np.sum(y * z)
 
+    def rebound_after_use(x):
+        y = x * 2.0
+        z = y + 1.0                       # deferred: computed from y as it is now
+        y += x                            # rebinds y: z must not see it
+        w = -y
+        w[0] = 3.0
+        return np.sum(z * z) + np.sum(w * x)
+
     def not_deferrable(x):
         y = (x - 1.0) ** 2
         return np.sum(np.sin(y)) + np.sum(np.concatenate([y, y[:2]])) + np.sum(np.sum(y[None, :] ** x, axis=0))
@@ -259,7 +267,7 @@ def _lazy_primal_cases():
         return np.sum(y * y) + np.max(y)  # max is not deferrable: it forces the chain
 
     return {"rosenbrock": rosenbrock, "control flow": control_flow, "in place": in_place,
-            "not deferrable": not_deferrable, "long chain": long_chain,
+            "rebound after use": rebound_after_use, "not deferrable": not_deferrable, "long chain": long_chain,
             "output never read": lambda x: np.sum(np.exp(x) * x ** 2 - (x - x ** 2) ** 2)}
 
 
