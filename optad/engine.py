@@ -415,7 +415,7 @@ def unscaled(t):
 
 
 def _combine(ta, sign, tb):
-    """``ta + sign * tb`` for tangents either of which may be :class:`Scaled`: two passes at most."""
+    """``ta + sign * tb`` for tangents that may be :class:`Scaled` (two passes at most)."""
     a, ca = (ta.array, ta.scale) if type(ta) is Scaled else (ta, 1.0)
     b, cb = (tb.array, tb.scale) if type(tb) is Scaled else (tb, 1.0)
     cb = sign * cb
@@ -553,7 +553,9 @@ class ForwardTrace(_Trace):
         if not shapes:
             return None
         if prim.elementwise:
-            shape = shapes[0] if shapes.count(shapes[0]) == len(shapes) else np.broadcast_shapes(*shapes)
+            shape = shapes[0]
+            if shapes.count(shape) != len(shapes):
+                shape = np.broadcast_shapes(*shapes)   # raises NumPy's error for a mismatch
         else:
             shape = ()          # sum over all axes, the only other deferrable primitive
         for i, ti in mine:

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ..engine import Scaled, Traced, _combine, scaled
+from ..engine import Scaled, _combine, scaled
 from ..primitive import Primitive
 from ..pool import out_for
 from .declare import _times_fresh, elementwise, ufunc_primitive
@@ -144,6 +144,7 @@ def _power_into(x, y, out=None):
 
 
 power.ufunc = _power_into
+
 # Which argument values each forward rule reads (None: it reads the result). Under hvp the
 # engine may then put off computing a result that no rule reads (engine._LazyArray).
 add.jvp_reads = subtract.jvp_reads = ((), ())
