@@ -31,7 +31,8 @@ from .pool import MIN_BYTES as POOL_MIN
 from .pool import POOL
 from .traced import Traced, TracedArray, broadcast, traced, value_of
 
-__all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc"]
+__all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc",
+           "Scaled", "scaled", "unscaled"]
 
 _levels = itertools.count(1)
 
@@ -106,15 +107,19 @@ class _Trace:
 
     def _into_pooled_buffer(self, prim, raw):
         """Run an elementwise primitive on large plain arrays, reusing a dead buffer if any."""
+        shape = None
         shapes = []
         for r in raw:
             if type(r) is np.ndarray:
                 if r.dtype != np.float64:
                     return prim.impl(*raw)
+                if shape is None:
+                    shape = r.shape
                 shapes.append(r.shape)
             elif not isinstance(r, (float, int)):
                 return prim.impl(*raw)
-        shape = np.broadcast_shapes(*shapes)
+        if len(shapes) > 1 and shapes.count(shape) != len(shapes):
+            shape = np.broadcast_shapes(*shapes)   # (1.5 us: only when shapes differ)
         buf = POOL.take(shape)
         ans = prim.impl(*raw) if buf is None else prim.ufunc(*raw, out=buf)
         if REFCOUNTS_EXACT:
@@ -436,14 +441,156 @@ def _unbroadcast(c, shape, lazy=False):
     return c
 
 
+class Scaled:
+    """A forward-mode tangent ``scale * array`` whose multiplication is put off.
+
+    A Jacobian-vector rule is linear in its tangent, so the engine can run a rule on
+    ``array`` alone and keep ``scale`` aside. Multiplying a tangent by a constant
+    (``100 * x``, ``-x``, the 2 of ``d(x**2) = 2·x·dx``) then costs no full-size pass;
+    the multiplication happens once, where tangents of different scales are added
+    (``_combine``), at the outputs (:meth:`value`), or for the explain view. Only
+    tangents with at least one dimension are ever scaled; rules create them with
+    :func:`scaled`.
+    """
+
+    __slots__ = ("array", "scale")
+
+    def __init__(self, array, scale):
+        self.array = array      # a plain array, or an outer transform's traced array
+        self.scale = scale      # a Python float
+
+    def value(self):
+        return self.array * self.scale
+
+    def __repr__(self):
+        return f"Scaled({self.array!r}, {self.scale!r})"
+
+
+def scaled(t, c):
+    """The tangent ``c * t`` for a rule: deferred for arrays, multiplied for scalars."""
+    if type(t) is Scaled:
+        s = t.scale * c
+        if 1e-150 < abs(s) < 1e150:
+            return Scaled(t.array, s)
+        # The product of the factors might overflow or underflow where multiplying one at
+        # a time would not (or is 0, inf, nan): multiply out, as plain code would.
+        t = t.value()
+    if (type(t) is np.ndarray and t.ndim) or isinstance(t, TracedArray):
+        return Scaled(t, float(c))
+    return t * c
+
+
+def unscaled(t):
+    """``t`` as an ordinary tangent (multiplied out if it is a :class:`Scaled`)."""
+    return t.value() if type(t) is Scaled else t
+
+
+def _combine(ta, sign, tb):
+    """``ta + sign * tb`` for tangents that may be :class:`Scaled` (two passes at most)."""
+    a, ca = (ta.array, ta.scale) if type(ta) is Scaled else (ta, 1.0)
+    b, cb = (tb.array, tb.scale) if type(tb) is Scaled else (tb, 1.0)
+    cb = sign * cb
+    if ca == cb:
+        return scaled(a + b, ca)
+    ratio = ca / cb if cb != 0.0 else 0.0
+    if not 1e-150 < abs(ratio) < 1e150:
+        return a * ca + b * cb    # a zero, huge or non-finite factor: plain arithmetic
+    # ca·a + cb·b = cb·((ca/cb)·a + b): one multiply, then one add into the fresh product.
+    r = a * ratio
+    if type(r) is np.ndarray and type(b) is np.ndarray and r.shape == b.shape:
+        np.add(r, b, out=r)
+    else:
+        r = r + b
+    return scaled(r, cb)
+
+
+# --- primal values computed only when read (reverse over forward) -------------------------
+# Under hvp the inner forward pass's primal output is thrown away, and so is every primal
+# value that only leads to it (in Rosenbrock 5 of the 8 full-size operations). There the
+# forward trace records such an operation as a thunk; its value is computed (and recorded
+# by the outer trace) when first read: by a tangent rule, by an operation that is not
+# deferred, or by user code. Never read, never computed.
+_get_value = Traced._value.__get__
+_set_value = Traced._value.__set__
+
+
+class _Deferred:
+    """An operation whose result is computed when first read: ``prim(*raw, **kwargs)``.
+
+    ``raw`` holds plain or outer-traced values and other ``_Deferred`` nodes (not the
+    traced objects: ``y += 1`` rebinds a traced object, and what was computed from ``y``
+    before must keep the old value).
+    """
+
+    __slots__ = ("thunk", "value", "shape")
+
+    def __init__(self, prim, raw, kwargs, shape):
+        self.thunk = (prim, raw, kwargs)
+        self.value = None
+        self.shape = shape
+
+    def get(self):
+        """Compute this value and the deferred ones it needs, oldest first (iteratively:
+        chains may be longer than Python's recursion limit)."""
+        stack = [self]
+        while stack:
+            node = stack[-1]
+            if node.thunk is None:
+                stack.pop()
+                continue
+            prim, raw, kwargs = node.thunk
+            pending = [r for r in raw if type(r) is _Deferred and r.thunk is not None]
+            if pending:
+                stack.extend(pending)
+                continue
+            vals = [r.value if type(r) is _Deferred else r for r in raw]
+            node.value = bind(prim, vals, kwargs)     # recorded by the outer trace now
+            node.thunk = None
+            stack.pop()
+        return self.value
+
+
+def _lazy_value(self):
+    node = self._node
+    if node is not None:
+        _set_value(self, node.get())
+        self._node = None
+    return _get_value(self)
+
+
+def _set_lazy_value(self, value):
+    self._node = None
+    _set_value(self, value)
+
+
+class _LazyArray(TracedArray):
+    """A forward-mode traced array whose value (``_node``) is computed when first read."""
+
+    __slots__ = ("_node",)
+    _value = property(_lazy_value, _set_lazy_value)
+
+
+class _LazyScalar(Traced):
+    """A forward-mode traced scalar whose value (``_node``) is computed when first read."""
+
+    __slots__ = ("_node",)
+    _value = property(_lazy_value, _set_lazy_value)
+
+
+_LAZY = (_LazyArray, _LazyScalar)
+
+
 class ForwardTrace(_Trace):
     """Carries a tangent beside each value: one forward pass gives one Jacobian column."""
 
-    __slots__ = ("views",)
+    __slots__ = ("views", "lazy")
 
-    def __init__(self):
+    def __init__(self, lazy=False):
         super().__init__()
         self.views = {}   # id -> the traced results NumPy would have made views (kept alive)
+        # Defer primal values nobody may read (_LazyArray): only for callers that never
+        # read the primal outputs and whose inputs belong to an outer transform (hvp).
+        self.lazy = lazy
 
     holds_views = 1
 
@@ -456,37 +603,129 @@ class ForwardTrace(_Trace):
     def constant(self, value):
         return traced(value, self, None)
 
+    @staticmethod
+    def _defer(prim, raw, mine, reads):
+        """The result shape if ``prim`` can be deferred here (else None); computes what rules read.
+
+        ``reads[i]``: the argument positions the tangent rule of argument i reads (None:
+        it reads the result, so the value is needed now).
+        """
+        for i, ti in mine:
+            if ti is not None and (i >= len(reads) or reads[i] is None):
+                return None
+        shapes = []
+        for r in raw:
+            if type(r) is _Deferred:
+                shapes.append(r.shape)
+            elif isinstance(r, Traced) or type(r) is np.ndarray:
+                shapes.append(_plain_shape(r))
+            elif not isinstance(r, (float, int)):
+                return None     # e.g. a list: leave it to the primitive
+        if not shapes:
+            return None
+        if prim.elementwise:
+            shape = shapes[0]
+            if shapes.count(shape) != len(shapes):
+                shape = np.broadcast_shapes(*shapes)   # raises NumPy's error for a mismatch
+        else:
+            shape = ()          # sum over all axes, the only other deferrable primitive
+        for i, ti in mine:
+            if ti is not None:
+                for k in reads[i]:
+                    if type(raw[k]) is _Deferred:
+                        raw[k] = raw[k].get()   # a rule reads it: compute it now
+        return shape
+
     def process(self, prim, args, kwargs):
+        # The hot path of forward mode: kept flat (one loop, few helper calls) on purpose,
+        # as ReverseTrace.process is.
         if not self.active:
             self._check()
-        raw, mine, nested = self._unbox(args)
-        if nested:
+        reads = None
+        if self.lazy and self.observer is None:
+            reads = prim.__dict__.get("jvp_reads")   # which values each tangent rule reads
+            if reads is not None and kwargs and (kwargs.get("axis") is not None
+                                                 or kwargs.get("keepdims")):
+                reads = None    # a reduction over some axes: its shape is not worked out here
+        raw = list(args)
+        mine = []               # (argnum, tangent) of this trace's arguments
+        nested = False
+        big = False             # a large plain array among the arguments (pooled output)
+        has_scaled = False      # a tangent with a deferred factor (Scaled) among them
+        for i, a in enumerate(args):
+            if isinstance(a, Traced):
+                if a._trace is self:
+                    ti = a._aux
+                    mine.append((i, ti))
+                    if type(ti) is Scaled:
+                        has_scaled = True
+                    if reads is not None and type(a) in _LAZY and a._node is not None:
+                        raw[i] = a._node    # still deferred: computed below only if read
+                        nested = True
+                        continue
+                    raw[i] = v = a._value
+                    if isinstance(v, Traced):
+                        nested = True   # a value of an outer transform: it must see this op
+                    elif type(v) is np.ndarray and v.nbytes >= POOL_MIN:
+                        big = True
+                else:
+                    a._trace._check()
+                    nested = True
+            elif type(a) is np.ndarray and a.nbytes >= POOL_MIN:
+                big = True
+        lazy_shape = None
+        if nested and reads is not None:
+            lazy_shape = self._defer(prim, raw, mine, reads)
+        if lazy_shape is not None:
+            ans = None          # the rules of deferrable primitives never read it
+        elif nested:
+            for k, r in enumerate(raw):
+                if type(r) is _Deferred:
+                    raw[k] = r.get()
             ans = bind(prim, raw, kwargs)
-        elif prim.ufunc is not None and not kwargs and _has_big_array(raw):
+        elif big and prim.ufunc is not None and not kwargs:
             ans = self._into_pooled_buffer(prim, raw)
-        else:
+        elif kwargs:
             ans = prim.impl(*raw, **kwargs)
+        else:
+            ans = prim.impl(*raw)
         t = None
         observer = self.observer
         contributions = [] if observer is not None else None
+        scale = None
+        if has_scaled:
+            # Rules are linear in the tangent: with one tangent, run the rule on its array
+            # and scale the result. Several tangents are multiplied out first, except for
+            # rules that add scaled tangents themselves (add, subtract).
+            live = [k for k, (_, ti) in enumerate(mine) if ti is not None]
+            if len(live) == 1 and observer is None:
+                i, ti = mine[live[0]]
+                if type(ti) is Scaled:
+                    scale = ti.scale
+                    mine[live[0]] = (i, ti.array)
+            elif observer is not None or not getattr(prim.jvp_joint, "adds_scaled", False):
+                mine = [(i, unscaled(ti)) for i, ti in mine]
         if prim.jvp_joint is not None and (observer is None or not prim.jvps):
             tangents = [None] * len(raw)
-            for i, a in mine:
-                tangents[i] = a._aux
-            if any(x is not None for x in tangents):
+            for i, ti in mine:
+                tangents[i] = ti
+                if ti is not None:
+                    t = True
+            if t is not None:
                 t = prim.jvp_joint(tangents, ans, *raw, **kwargs)
                 if observer is not None:
+                    t = unscaled(t)
                     contributions.append((None, t))
         else:
             jvps = prim.jvps
-            for i, a in mine:
-                ti = a._aux
+            for i, ti in mine:
                 if ti is None:
                     continue
                 if i >= len(jvps) or jvps[i] is None:
                     raise NotDifferentiableError(_no_rule_message(prim, i, "defjvp", "t"))
-                c = jvps[i](ti, ans, *raw, **kwargs)
+                c = jvps[i](ti, ans, *raw, **kwargs) if kwargs else jvps[i](ti, ans, *raw)
                 if observer is not None:
+                    c = unscaled(c)
                     contributions.append((i, c))
                 if t is None:
                     t = c
@@ -494,19 +733,37 @@ class ForwardTrace(_Trace):
                       and t.shape == c.shape and t.base is None and sys.getrefcount(t) == 2):
                     np.add(t, c, out=t)  # t is a fresh array only this loop holds
                 else:
-                    t = t + c
+                    t = unscaled(t) + unscaled(c)
+        shape = _plain_shape(ans) if lazy_shape is None else lazy_shape
         if t is not None:
-            shape = _shape(ans)
-            if _shape(t) != shape:
+            if scale is not None:
+                t = scaled(t, scale)
+            if type(t) is Scaled:
+                if observer is not None or not shape:
+                    t = t.value()   # the explain view shows plain tangents; scalars gain nothing
+                elif _plain_shape(t.array) != shape:
+                    t = Scaled(broadcast(t.array, shape), t.scale)
+            elif _plain_shape(t) != shape:
                 t = broadcast(t, shape)
             elif REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
                 self.allocated.append(t)   # offered to the pool when the call ends
-        out = traced(ans, self, t)
+        if lazy_shape is not None:
+            out = (_LazyArray if shape else _LazyScalar)(None, self, t)
+            out._node = _Deferred(prim, raw, kwargs, shape)
+            return out
+        out = (TracedArray if shape else Traced)(ans, self, t)
         if prim.makes_view is not None and prim.makes_view(*raw, **kwargs):
             self.views[id(out)] = out
         if observer is not None:
             observer(prim, args, kwargs, out, contributions)
         return out
+
+
+def _plain_shape(v):
+    """The shape of ``v`` or of the plain value under it (cheaper than a traced ``.shape``)."""
+    while isinstance(v, Traced):
+        v = v._value
+    return getattr(v, "shape", ())
 
 
 def _no_rule_message(prim, argnum, register, first):

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import value_of
-from .transforms import _Recording, grad, jvp, normalize_argnums
+from .transforms import _jvp, _Recording, grad, jvp, normalize_argnums
 
 __all__ = ["jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad"]
 
@@ -171,7 +171,8 @@ def hvp(f, x, v):
     array([ 6., 12.])
     """
     def directional_derivative(y):
-        return jvp(f, (y,), (v,))[1]
+        # Only the tangent is used: primal values that lead nowhere else are not computed.
+        return _jvp(f, (y,), (v,), tangents_only=True)[1]
 
     return grad(directional_derivative)(x)
 

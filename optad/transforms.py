@@ -14,7 +14,7 @@ tape (as many times as asked); ``value_and_grad`` is ``vjp`` seeded with 1;
 import numpy as np
 
 from . import tree
-from .engine import ForwardTrace, ReverseTrace, Traced, value_of
+from .engine import ForwardTrace, ReverseTrace, Scaled, Traced, value_of
 from .pool import POOL
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
@@ -285,28 +285,41 @@ def jvp(f, primals, tangents):
     >>> round(float(ydot), 4)
     2.5839
     """
+    return _jvp(f, primals, tangents)
+
+
+def _jvp(f, primals, tangents, tangents_only=False):
+    """``jvp``; with ``tangents_only``, returns ``(None, tangents)`` and primal values that
+    only lead to the outputs are never computed (for ``hvp``: see ``engine._LazyArray``)."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp(f, primals, tangents) takes tuples: jvp(f, (x,), (v,)).")
     if len(primals) != len(tangents):
         raise ShapeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents.")
-    trace = ForwardTrace()
+    trace = ForwardTrace(lazy=tangents_only)
     with trace:
         nums = tuple(range(len(primals)))
         args, _ = _trace_args(trace, primals, nums, "jvp", tangents=tangents)
         out = f(*args)
     leaves, td = tree.flatten(out)
     values, dots = [], []
-    leaf = None
+    leaf = dot = None
     for leaf in leaves:
         if isinstance(leaf, Traced) and leaf._trace is trace:
-            values.append(_leaf_value(leaf._value))
-            dots.append(_as_output(leaf._aux, leaf, fresh=False))
+            if not tangents_only:
+                values.append(_leaf_value(leaf._value))
+            dot = leaf._aux
+            if type(dot) is Scaled:
+                dots.append(_as_output(dot.value(), leaf))   # a new array: no copy needed
+            else:
+                dots.append(_as_output(dot, leaf, fresh=False))
         else:
             values.append(leaf)
             dots.append(_as_output(None, leaf))
     allocated = trace.allocated
-    del out, leaves, leaf, args
+    del out, leaves, leaf, args, dot
     POOL.recycle(allocated)   # dead large values and tangents, for the next call
+    if tangents_only:
+        return None, tree.unflatten(td, dots)
     return tree.unflatten(td, values), tree.unflatten(td, dots)
 
 

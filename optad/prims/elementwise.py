@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from ..engine import Scaled, _combine, scaled
 from ..primitive import Primitive
 from ..pool import out_for
 from .declare import _times_fresh, elementwise, ufunc_primitive
@@ -18,14 +19,36 @@ _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
 
 # --- arithmetic -----------------------------------------------------------------
+# Forward rules defer constant factors of array tangents (engine.Scaled): -x, 100*x and
+# the 2 of d(x**2) then cost no full-size pass; add and subtract combine the factors.
 def _add_jvp(tangents, ans, x, y):
     tx, ty = tangents
-    return tx if ty is None else ty if tx is None else tx + ty
+    if tx is None or ty is None:
+        return tx if ty is None else ty
+    if type(tx) is Scaled or type(ty) is Scaled:
+        return _combine(tx, 1.0, ty)
+    return tx + ty
 
 
 def _subtract_jvp(tangents, ans, x, y):
     tx, ty = tangents
-    return tx if ty is None else -ty if tx is None else tx - ty
+    if ty is None:
+        return tx
+    if tx is None:
+        return scaled(ty, -1.0)
+    if type(tx) is Scaled or type(ty) is Scaled:
+        return _combine(tx, -1.0, ty)
+    return tx - ty
+
+
+_add_jvp.adds_scaled = _subtract_jvp.adds_scaled = True   # the engine may pass Scaled tangents
+
+
+def _times(t, c):
+    """The tangent ``t * c`` (c the other factor's value): deferred when c is a plain scalar."""
+    if type(c) is float or type(c) is np.float64 or type(c) is int:
+        return scaled(t, c)
+    return t * c
 
 
 add = ufunc_primitive(np.add, Primitive(
@@ -36,14 +59,14 @@ add = ufunc_primitive(np.add, Primitive(
 subtract = ufunc_primitive(np.subtract, Primitive(
     "subtract", operator.sub,
     vjps=(lambda g, ans, x, y: g, lambda g, ans, x, y: np.negative(g, out=out_for(g))),
-    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: -t), jvp_joint=_subtract_jvp,
+    jvps=(lambda t, ans, x, y: t, lambda t, ans, x, y: scaled(t, -1.0)), jvp_joint=_subtract_jvp,
     explain=("{0} - {1}", ("1", "-1")), needs=((), ()),
     vjps_inplace=(None, lambda g, ans, x, y: np.negative(g, out=g)), elementwise=True))
 multiply = ufunc_primitive(np.multiply, Primitive(
     "multiply", operator.mul,
     vjps=(lambda g, ans, x, y: np.multiply(g, y, out=out_for(g, y)),
           lambda g, ans, x, y: np.multiply(g, x, out=out_for(g, x))),
-    jvps=(lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t),
+    jvps=(lambda t, ans, x, y: _times(t, y), lambda t, ans, x, y: _times(t, x)),
     explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)),
     vjps_inplace=(lambda g, ans, x, y: np.multiply(g, y, out=g),
                   lambda g, ans, x, y: np.multiply(g, x, out=g)), elementwise=True))
@@ -55,7 +78,7 @@ divide = ufunc_primitive(np.divide, Primitive(
     vjps_inplace=(lambda g, ans, x, y: np.divide(g, y, out=g), None), elementwise=True))
 negative = ufunc_primitive(np.negative, Primitive(
     "negative", operator.neg,
-    vjps=(lambda g, ans, x: -g,), jvps=(lambda t, ans, x: -t,),
+    vjps=(lambda g, ans, x: -g,), jvps=(lambda t, ans, x: scaled(t, -1.0),),
     explain=("-{0}", ("-1",)), needs=((),),
     vjps_inplace=(lambda g, ans, x: np.negative(g, out=g),), elementwise=True))
 positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",), reads=())
@@ -82,12 +105,9 @@ def _pow_vjp_base(g, x, y):
 
 def _pow_jvp_base(t, x, y):
     if isinstance(y, (int, float)) and y == 2:
-        # (t·x)·2 rather than t·(2x): when this is itself recorded (reverse over forward),
-        # t·x reads only values the tape keeps anyway, and ·2 reads nothing.
-        r = t * x
-        if type(r) is np.ndarray:
-            return np.multiply(r, 2.0, out=r)   # r is new: double it in place
-        return r * 2.0
+        # 2·(t·x) with the 2 deferred (engine.Scaled): one full-size pass, and under an
+        # outer reverse trace (hvp) one recorded multiply, reading only t and x.
+        return scaled(t * x, 2.0)
     return _times_fresh(_pow_dbase(None, x, y), t)
 
 
@@ -112,6 +132,25 @@ power = ufunc_primitive(np.power, Primitive(
           lambda t, ans, x, y: t * _pow_dexp(ans, x, y)),
     explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})")), needs=((0, 1), (0, -1)),
     vjps_inplace=(lambda g, ans, x, y: _pow_dbase_into(g, x, y), None), elementwise=True))
+
+
+def _power_into(x, y, out=None):
+    # What the engine calls to write x**y into a pooled buffer. np.power(x, 2) is a
+    # general pow() per element, twice the time of np.square; NumPy's ``x ** 2`` (what
+    # plain code runs) takes the square path too, so the values are the same.
+    if isinstance(y, (int, float)) and y == 2:
+        return np.square(x, out=out)
+    return np.power(x, y, out=out)
+
+
+power.ufunc = _power_into
+
+# Which argument values each forward rule reads (None: it reads the result). Under hvp the
+# engine may then put off computing a result that no rule reads (engine._LazyArray).
+add.jvp_reads = subtract.jvp_reads = ((), ())
+multiply.jvp_reads = ((1,), (0,))
+negative.jvp_reads = ((),)
+power.jvp_reads = ((0, 1), None)
 UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
 for _uf, _p in UFUNC_ALIASES.items():
     ufunc_primitive(_uf, _p)
