@@ -41,7 +41,6 @@ _levels = itertools.count(1)
 # references on the evaluation stack, making counts too low to trust: off there.
 REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 _EMPTY = {}
-_ZERO_STRIDES = [(0,) * k for k in range(64)]
 
 
 def _shape(v):
@@ -69,13 +68,6 @@ class Shaped:
 
 # Arrays smaller than this are always kept: dropping them saves nothing worth the bookkeeping.
 _DROP_MIN_SIZE = 4096
-
-
-def _has_big_array(values):
-    for v in values:
-        if type(v) is np.ndarray and v.nbytes >= POOL_MIN:
-            return True
-    return False
 
 
 def _droppable(v):
@@ -386,7 +378,7 @@ class ReverseTrace(_Trace):
                         c_owned = False
                 if cshape != pshape and (cshape or not lazy or not (
                         type(c) is np.float64 or type(c) is float)):   # else: uniform, as is
-                    c = _unbroadcast(c, pshape, lazy)
+                    c = _unbroadcast(c, pshape)
                     c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
                 if observer is not None:
@@ -422,15 +414,13 @@ def _size(shape):
     return size
 
 
-def _unbroadcast(c, shape, lazy=False):
+def _unbroadcast(c, shape):
     """Sum a contribution of broadcast shape back to ``shape`` (the inverse of broadcasting)."""
     cshape = _shape(c)
     extra = len(cshape) - len(shape)
     if extra < 0:
-        # A rule returned fewer dimensions than the parent (e.g. a scalar for a whole
-        # array). A plain float may stay as it is: the backward pass reads it as uniform.
-        if lazy and (type(c) is np.float64 or type(c) is float):
-            return c
+        # A rule returned fewer dimensions than the parent (e.g. a scalar for a whole array;
+        # the backward pass keeps a plain float as it is, uniform, before calling this).
         return broadcast(c, shape)
     axes = tuple(range(extra)) + tuple(
         extra + k for k, d in enumerate(shape) if d == 1 and cshape[extra + k] != 1)
