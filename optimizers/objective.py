@@ -163,8 +163,7 @@ class Objective:
     def value_and_grad(self, x):
         """``(f, g)`` at the flat point ``x`` (g flat and read-only: it is the cache's own),
         from one value-and-gradient pass."""
-        key = _key(x)
-        entry = self._find(key) or self._evaluate(x, key)
+        entry = self.evaluate(x)
         return entry[1], entry[2]
 
     def evaluate(self, x):
