@@ -107,14 +107,19 @@ def out_for(*operands):
     True
     """
     big = None
+    ones_ndim = 0           # the most dimensions of a size-1 array operand
     for x in operands:
         if type(x) is np.ndarray:
             if x.nbytes >= MIN_BYTES and x.dtype == np.float64:
                 if big is not None and x.shape != big.shape:
                     return None     # broadcasting: let NumPy size the result
                 big = x
-            elif x.size != 1:
+            elif x.size == 1:
+                ones_ndim = max(ones_ndim, x.ndim)
+            else:
                 return None
         elif isinstance(x, Traced) or not isinstance(x, (float, int)):
             return None
-    return None if big is None or not POOL.free else POOL.take(big.shape)
+    if big is None or ones_ndim > big.ndim or not POOL.free:
+        return None         # (a (1, 1) operand makes an (n,) result (1, n): not big's shape)
+    return POOL.take(big.shape)

@@ -296,6 +296,22 @@ def test_repeated_large_gradients_stay_exact_with_pooled_buffers():
     np.testing.assert_allclose(optad.grad(rosenbrock)(x), rosen_der(x), rtol=1e-12, atol=1e-12)
 
 
+def test_out_for_gives_a_buffer_only_for_the_exact_result_shape():
+    from optad.pool import POOL, out_for
+
+    optad.release_memory()
+    big = np.ones(100_000)
+    POOL.recycle([np.empty(100_000), np.empty(100_000)])
+    assert out_for(big, 2.0).shape == big.shape
+    assert out_for(big, np.ones(1)).shape == big.shape
+    # A size-1 operand of more dimensions broadcasts the result to (1, n): no (n,) buffer.
+    assert out_for(big, np.ones((1, 1))) is None
+    assert out_for(np.ones((1, 1)), big) is None
+    assert np.multiply(big, np.ones((1, 1)), out=out_for(big, np.ones((1, 1)))).shape == (1, 100_000)
+    assert out_for(big, np.ones(3)) is None and out_for(big.astype(np.float32)) is None
+    optad.release_memory()
+
+
 def test_slices_scattered_into_recycled_buffers_leave_zeros_elsewhere():
     # The first slice adjoint of an input is written into a recycled (garbage-filled)
     # buffer: every element outside the slice must come out exactly zero.
