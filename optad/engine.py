@@ -28,7 +28,7 @@ from .errors import LeakedTracerError, NotDifferentiableError
 from .gcpause import gc_pause as _gc_pause
 from .gcpause import pause_gc
 from .pool import MIN_BYTES as POOL_MIN
-from .pool import POOL
+from .pool import POOL, out_for
 from .traced import Traced, TracedArray, broadcast, traced, value_of
 
 __all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc",
@@ -481,12 +481,12 @@ def _combine(ta, sign, tb):
     b, cb = (tb.array, tb.scale) if type(tb) is Scaled else (tb, 1.0)
     cb = sign * cb
     if ca == cb:
-        return scaled(a + b, ca)
+        return scaled(np.add(a, b, out=out_for(a, b)), ca)
     ratio = ca / cb if cb != 0.0 else 0.0
     if not 1e-150 < abs(ratio) < 1e150:
         return a * ca + b * cb    # a zero, huge or non-finite factor: plain arithmetic
     # ca·a + cb·b = cb·((ca/cb)·a + b): one multiply, then one add into the fresh product.
-    r = a * ratio
+    r = np.multiply(a, ratio, out=out_for(a))
     if type(r) is np.ndarray and type(b) is np.ndarray and r.shape == b.shape:
         np.add(r, b, out=r)
     else:
@@ -733,6 +733,9 @@ class ForwardTrace(_Trace):
                     t = t.value()   # the explain view shows plain tangents; scalars gain nothing
                 elif _plain_shape(t.array) != shape:
                     t = Scaled(broadcast(t.array, shape), t.scale)
+                elif (REFCOUNTS_EXACT and type(t.array) is np.ndarray
+                      and t.array.nbytes >= POOL_MIN):
+                    self.allocated.append(t.array)   # offered to the pool when the call ends
             elif _plain_shape(t) != shape:
                 t = broadcast(t, shape)
             elif REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:

@@ -223,6 +223,32 @@ def test_deferred_tangent_factors_at_array_outputs():
     assert v[1] == 1.0   # the seed itself was never written into
 
 
+def test_large_tangents_in_pooled_buffers_stay_exact_across_calls():
+    # Forward rules write large tangents into buffers recycled from earlier calls; an
+    # output a caller keeps must never be reused, and results must not drift.
+    n = 60_000
+    w = np.linspace(0.5, 1.5, n)
+
+    def f(x):
+        y = x[1:] - x[:-1] ** 2              # deferred factor 2, combined with ẋ
+        return (100.0 * y ** 2 + (1.0 - x[:-1]) ** 2) * w[1:] + np.sin(x[1:]) * y
+
+    rng = np.random.default_rng(5)
+    x, v = rng.uniform(-1, 1, n), rng.standard_normal(n)
+    _, first = optad.jvp(f, (x,), (v,))
+    kept = first.copy()
+    for k in range(3):
+        _, again = optad.jvp(f, (x + k, ), (v,))   # other values into the recycled buffers
+        _, again = optad.jvp(f, (x,), (v,))
+        np.testing.assert_array_equal(again, kept)
+    np.testing.assert_array_equal(first, kept)   # the first output was not written into
+    h = 1e-6
+    fd = (f(x + h * v) - f(x - h * v)) / (2 * h)
+    np.testing.assert_allclose(first, fd, rtol=1e-5, atol=1e-5)
+    assert optad.jvp(rosenbrock, (x,), (v,))[1] == pytest.approx(
+        np.dot(optad.grad(rosenbrock)(x), v), rel=1e-12)
+
+
 def test_explain_forward_view_shows_multiplied_out_tangents():
     t = optad.trace(lambda x: np.sum(-(2.0 * x) ** 2), np.array([1.0, 2.0]), mode="forward",
                     seed=(np.array([1.0, 0.0]),))

@@ -27,7 +27,7 @@ def _add_jvp(tangents, ans, x, y):
         return tx if ty is None else ty
     if type(tx) is Scaled or type(ty) is Scaled:
         return _combine(tx, 1.0, ty)
-    return tx + ty
+    return np.add(tx, ty, out=out_for(tx, ty))
 
 
 def _subtract_jvp(tangents, ans, x, y):
@@ -38,7 +38,7 @@ def _subtract_jvp(tangents, ans, x, y):
         return scaled(ty, -1.0)
     if type(tx) is Scaled or type(ty) is Scaled:
         return _combine(tx, -1.0, ty)
-    return tx - ty
+    return np.subtract(tx, ty, out=out_for(tx, ty))
 
 
 _add_jvp.adds_scaled = _subtract_jvp.adds_scaled = True   # the engine may pass Scaled tangents
@@ -48,7 +48,7 @@ def _times(t, c):
     """The tangent ``t * c`` (c the other factor's value): deferred when c is a plain scalar."""
     if type(c) is float or type(c) is np.float64 or type(c) is int:
         return scaled(t, c)
-    return t * c
+    return np.multiply(t, c, out=out_for(t, c))
 
 
 add = ufunc_primitive(np.add, Primitive(
@@ -107,7 +107,7 @@ def _pow_jvp_base(t, x, y):
     if isinstance(y, (int, float)) and y == 2:
         # 2·(t·x) with the 2 deferred (engine.Scaled): one full-size pass, and under an
         # outer reverse trace (hvp) one recorded multiply, reading only t and x.
-        return scaled(t * x, 2.0)
+        return scaled(np.multiply(t, x, out=out_for(t, x)), 2.0)
     return _times_fresh(_pow_dbase(None, x, y), t)
 
 
