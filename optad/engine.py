@@ -593,6 +593,86 @@ class ForwardTrace(_Trace):
     def constant(self, value):
         return traced(value, self, None)
 
+    def process_binary(self, prim, x, y):
+        """:meth:`process` for an operator (``x - y``, ``2 * x``) on plain values of this
+        trace: the commonest case of forward mode, with less bookkeeping. Anything else
+        (nested transforms, deferred primal values, the explain view) goes to :meth:`process`."""
+        if self.lazy or self.observer is not None or not self.active:
+            # (Deferred primal values must not be read here: ._value would compute them.)
+            return self.process(prim, (x, y), _EMPTY)
+        tx = ty = None
+        xv = x
+        yv = y
+        if isinstance(x, Traced):
+            if x._trace is not self:
+                return self.process(prim, (x, y), _EMPTY)
+            xv = x._value
+            tx = x._aux
+        if isinstance(y, Traced):
+            if y._trace is not self:
+                return self.process(prim, (x, y), _EMPTY)
+            yv = y._value
+            ty = y._aux
+        if isinstance(xv, Traced) or isinstance(yv, Traced):
+            return self.process(prim, (x, y), _EMPTY)   # nested: outer traces must see it
+        if prim.ufunc is not None and (type(xv) is np.ndarray and xv.nbytes >= POOL_MIN
+                                       or type(yv) is np.ndarray and yv.nbytes >= POOL_MIN):
+            ans = self._into_pooled_buffer(prim, [xv, yv])
+        else:
+            ans = prim.impl(xv, yv)
+        shape = getattr(ans, "shape", ())
+        if tx is None and ty is None:
+            t = None
+        else:
+            scale = None
+            joint = prim.jvp_joint
+            if ty is None and type(tx) is Scaled:        # rules are linear in the tangent
+                scale = tx.scale
+                tx = tx.array
+            elif tx is None and type(ty) is Scaled:
+                scale = ty.scale
+                ty = ty.array
+            elif (type(tx) is Scaled or type(ty) is Scaled) and not getattr(
+                    joint, "adds_scaled", False):
+                tx = unscaled(tx)
+                ty = unscaled(ty)
+            if joint is not None:
+                t = joint([tx, ty], ans, xv, yv)
+            else:
+                jvps = prim.jvps
+                if len(jvps) < 2 or (tx is not None and jvps[0] is None) or (
+                        ty is not None and jvps[1] is None):
+                    return self.process(prim, (x, y), _EMPTY)   # raises the missing-rule error
+                t = None if tx is None else jvps[0](tx, ans, xv, yv)
+                if ty is not None:
+                    c = jvps[1](ty, ans, xv, yv)
+                    t = c if t is None else unscaled(t) + unscaled(c)
+            if scale is not None:
+                t = scaled(t, scale)
+            t = self._settle(t, shape)
+        out = (TracedArray if shape else Traced)(ans, self, t)
+        if prim.makes_view is not None and prim.makes_view(xv, yv):
+            self.views[id(out)] = out
+        return out
+
+    def _settle(self, t, shape):
+        """The tangent ``t`` of a result of ``shape``: broadcast to it, a deferred factor
+        multiplied out for scalars, large arrays noted for the pool."""
+        if type(t) is Scaled:
+            a = t.array
+            if not shape:
+                return t.value()    # scalars gain nothing from a deferred factor
+            if _plain_shape(a) != shape:
+                return Scaled(broadcast(a, shape), t.scale)
+            if REFCOUNTS_EXACT and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
+                self.allocated.append(a)   # offered to the pool when the call ends
+        elif t is not None:
+            if _plain_shape(t) != shape:
+                return broadcast(t, shape)
+            if REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
+                self.allocated.append(t)
+        return t
+
     @staticmethod
     def _defer(prim, raw, mine, reads):
         """The result shape if ``prim`` can be deferred here (else None); computes what rules read.
@@ -728,18 +808,9 @@ class ForwardTrace(_Trace):
         if t is not None:
             if scale is not None:
                 t = scaled(t, scale)
-            if type(t) is Scaled:
-                if observer is not None or not shape:
-                    t = t.value()   # the explain view shows plain tangents; scalars gain nothing
-                elif _plain_shape(t.array) != shape:
-                    t = Scaled(broadcast(t.array, shape), t.scale)
-                elif (REFCOUNTS_EXACT and type(t.array) is np.ndarray
-                      and t.array.nbytes >= POOL_MIN):
-                    self.allocated.append(t.array)   # offered to the pool when the call ends
-            elif _plain_shape(t) != shape:
-                t = broadcast(t, shape)
-            elif REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
-                self.allocated.append(t)   # offered to the pool when the call ends
+            if observer is not None:
+                t = unscaled(t)     # the explain view shows plain tangents
+            t = self._settle(t, shape)
         if lazy_shape is not None:
             out = (_LazyArray if shape else _LazyScalar)(None, self, t)
             out._node = _Deferred(prim, raw, kwargs, shape)

@@ -88,10 +88,18 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
     inputs = []
     for k, i in enumerate(argnums):
         arg = args[i]
-        if tangents is None and type(arg) is np.ndarray and arg.dtype == np.float64:
-            box = args[i] = trace.new_input(arg)    # the common case: one float array
-            inputs.append((tree.LEAF, [box._aux], [arg]))
-            continue
+        if type(arg) is np.ndarray and arg.dtype == np.float64:
+            # The common case: one float array (with a float array tangent of its shape).
+            if tangents is None:
+                box = args[i] = trace.new_input(arg)
+                inputs.append((tree.LEAF, [box._aux], [arg]))
+                continue
+            t = tangents[k]
+            if type(t) is np.ndarray and t.dtype == np.float64 and t.shape == arg.shape and (
+                    arg.ndim):
+                box = args[i] = trace.new_input(arg, t)
+                inputs.append((tree.LEAF, [box._aux], [arg]))
+                continue
         leaves, td = tree.flatten(arg)
         if not leaves:
             raise InputTypeError(f"{fname}: argument {i} has no leaves to differentiate.")

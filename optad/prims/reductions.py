@@ -52,7 +52,7 @@ sum_ = Primitive(
     # np.add.reduce, not np.sum: the same result without np.sum's Python-level overhead.
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, keepdims=False: _sum_vjp(g, x, axis, keepdims),),
-    jvps=(lambda t, ans, x, axis=None, keepdims=False: np.sum(t, axis=axis, keepdims=keepdims),),
+    jvps=(lambda t, ans, x, axis=None, keepdims=False: np.add.reduce(t, axis=axis, keepdims=keepdims),),
     explain=("sum({0})", ("1",)), needs=((),))
 
 
