@@ -28,7 +28,7 @@ from .errors import LeakedTracerError, NotDifferentiableError
 from .gcpause import gc_pause as _gc_pause
 from .gcpause import pause_gc
 from .pool import MIN_BYTES as POOL_MIN
-from .pool import POOL, out_for
+from .pool import POOL, CallArrays, out_for
 from .traced import Traced, TracedArray, broadcast, traced, value_of
 
 __all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc",
@@ -95,7 +95,7 @@ class _Trace:
         self.level = next(_levels)
         self.active = True
         self.observer = None
-        self.allocated = []     # large arrays this trace's operations created (see pool.py)
+        self.allocated = CallArrays()   # large arrays this trace's operations created
 
     def _into_pooled_buffer(self, prim, raw):
         """Run an elementwise primitive on large plain arrays, reusing a dead buffer if any."""
@@ -112,10 +112,12 @@ class _Trace:
                 return prim.impl(*raw)
         if len(shapes) > 1 and shapes.count(shape) != len(shapes):
             shape = np.broadcast_shapes(*shapes)   # (1.5 us: only when shapes differ)
+        if REFCOUNTS_EXACT:
+            self.allocated.reclaim()   # temporaries that died since: reuse them while hot
         buf = POOL.take(shape)
         ans = prim.impl(*raw) if buf is None else prim.ufunc(*raw, out=buf)
         if REFCOUNTS_EXACT:
-            self.allocated.append(ans)   # offered back to the pool when the call ends
+            self.allocated.note(ans)   # back to the pool once dead
         return ans
 
     def __enter__(self):
@@ -665,12 +667,12 @@ class ForwardTrace(_Trace):
             if _plain_shape(a) != shape:
                 return Scaled(broadcast(a, shape), t.scale)
             if REFCOUNTS_EXACT and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
-                self.allocated.append(a)   # offered to the pool when the call ends
+                self.allocated.note(a)   # back to the pool once dead
         elif t is not None:
             if _plain_shape(t) != shape:
                 return broadcast(t, shape)
             if REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
-                self.allocated.append(t)
+                self.allocated.note(t)
         return t
 
     @staticmethod

@@ -26,13 +26,17 @@ from .traced import Traced
 # Same flag as the engine's: reference counts are exact on CPython before 3.14.
 REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
-__all__ = ["POOL", "release_memory", "MIN_BYTES", "out_for"]
+__all__ = ["POOL", "CallArrays", "release_memory", "MIN_BYTES", "out_for"]
 
 #: Arrays smaller than this are left to the allocator (faults are cheap for them).
 MIN_BYTES = 256 * 1024
 #: At most this many bytes are kept per thread.
 MAX_BYTES = 256 * 1024 * 1024
 _PER_SHAPE = 16
+#: How many of a call's most recent large arrays each pooled operation checks for death.
+RECLAIM_WINDOW = 8
+#: A call's list of large arrays is first checked in full at this length.
+_FIRST_SCAN = 32
 
 
 class BufferPool(threading.local):
@@ -58,13 +62,18 @@ class BufferPool(threading.local):
             a = arrays.pop()
             # References: the local name `a` and getrefcount's argument; any other holder
             # (a user variable, a view's base, a tape entry) raises the count.
-            if (getrefcount(a) == 2 and self.nbytes + a.nbytes <= MAX_BYTES
-                    and a.flags.writeable and a.flags.c_contiguous and a.base is None):
-                stack = self.free.setdefault(a.shape, [])
-                if len(stack) < _PER_SHAPE:
-                    stack.append(a)
-                    self.nbytes += a.nbytes
+            if getrefcount(a) == 2:
+                self._keep(a)
             del a
+
+    def _keep(self, a):
+        """Keep the dead array ``a`` if it fits the pool (the caller checked it is dead)."""
+        if (self.nbytes + a.nbytes <= MAX_BYTES and a.flags.writeable
+                and a.flags.c_contiguous and a.base is None):
+            stack = self.free.setdefault(a.shape, [])
+            if len(stack) < _PER_SHAPE:
+                stack.append(a)
+                self.nbytes += a.nbytes
 
     def offer(self, a):
         """Keep ``a`` if the caller's name for it is its only reference."""
@@ -85,6 +94,65 @@ class BufferPool(threading.local):
 
 
 POOL = BufferPool()
+
+
+class CallArrays:
+    """The large arrays one transform call created; each goes to the pool once dead.
+
+    Holding them in a list keeps them alive, so the list is checked: its recent end before
+    each pooled operation (:meth:`reclaim`: a temporary that died a moment ago is reused
+    while still in cache, as NumPy's temporary elision does for plain code) and all of it
+    whenever it has doubled. A long forward pass therefore holds what plain NumPy would,
+    not every intermediate. An array is listed once (tangents pass through operations
+    unchanged), or its own entries would keep it looking alive.
+
+    >>> arrays = CallArrays()
+    >>> arrays.note(np.empty(100_000)); len(arrays.arrays)
+    1
+    >>> arrays.release()    # the end of the call: the dead array goes to the pool
+    >>> len(arrays.arrays)
+    0
+    """
+
+    __slots__ = ("arrays", "ids", "scan_at")
+
+    def __init__(self):
+        self.arrays = []
+        self.ids = set()    # ids of the listed arrays (alive while listed: ids stay unique)
+        self.scan_at = _FIRST_SCAN
+
+    def note(self, a):
+        """List ``a``, an array this call created (or passed on), if it is not listed yet."""
+        ids = self.ids
+        if id(a) in ids:
+            return
+        ids.add(id(a))
+        arrays = self.arrays
+        arrays.append(a)
+        if len(arrays) >= self.scan_at:
+            self.reclaim(len(arrays))
+            self.scan_at = max(_FIRST_SCAN, 2 * len(arrays))
+
+    def reclaim(self, window=RECLAIM_WINDOW):
+        """Give the pool the dead arrays among the last ``window`` listed."""
+        arrays = self.arrays
+        getrefcount = sys.getrefcount
+        i = len(arrays) - 1
+        stop = max(0, i + 1 - window)
+        while i >= stop:
+            # References: the list's entry and getrefcount's argument; any other holder (a
+            # traced value, a tangent, a view's base, a tape entry, the user) raises it.
+            if getrefcount(arrays[i]) == 2:
+                a = arrays.pop(i)
+                self.ids.discard(id(a))
+                POOL._keep(a)
+                del a
+            i -= 1
+
+    def release(self):
+        """The end of the call: the pool keeps the dead arrays; the list is emptied."""
+        self.ids.clear()
+        POOL.recycle(self.arrays)
 
 
 def release_memory():

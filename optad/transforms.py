@@ -15,7 +15,6 @@ import numpy as np
 
 from . import tree
 from .engine import ForwardTrace, ReverseTrace, Scaled, Traced, value_of
-from .pool import POOL
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
@@ -253,7 +252,7 @@ def value_and_grad(f, argnums=0):
         value = rec.output()
         allocated = rec.trace.allocated
         del rec, out
-        POOL.recycle(allocated)   # the forward pass's dead large arrays, for the next call
+        allocated.release()   # the forward pass's dead large arrays, for the next call
         return value, (grads[0] if single else tuple(grads))
 
     value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
@@ -325,7 +324,7 @@ def _jvp(f, primals, tangents, tangents_only=False):
             dots.append(_as_output(None, leaf))
     allocated = trace.allocated
     del out, leaves, leaf, args, dot
-    POOL.recycle(allocated)   # dead large values and tangents, for the next call
+    allocated.release()   # dead large values and tangents, for the next call
     if tangents_only:
         return None, tree.unflatten(td, dots)
     return tree.unflatten(td, values), tree.unflatten(td, dots)

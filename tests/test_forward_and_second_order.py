@@ -249,6 +249,30 @@ def test_large_tangents_in_pooled_buffers_stay_exact_across_calls():
         np.dot(optad.grad(rosenbrock)(x), v), rel=1e-12)
 
 
+def test_forward_mode_holds_no_dead_intermediates_of_a_long_pass():
+    # Plain NumPy frees each step's temporaries; so must jvp (beyond its bounded pool of
+    # buffers for reuse), or memory grows with the number of steps.
+    import tracemalloc
+
+    def f(x):
+        for _ in range(80):
+            x = np.sin(x) * 1.0001
+        return np.sum(x)
+
+    x = np.linspace(0.0, 1.0, 50_000)
+    optad.release_memory()
+    tracemalloc.start()
+    try:
+        _, dot = optad.jvp(f, (x,), (np.ones_like(x),))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    optad.release_memory()
+    assert peak < 30 * x.nbytes     # 80 steps x 3 large arrays each would be 240
+    h = 1e-6
+    assert dot == pytest.approx((f(x + h) - f(x - h)) / (2 * h), rel=1e-7)
+
+
 def test_explain_forward_view_shows_multiplied_out_tangents():
     t = optad.trace(lambda x: np.sum(-(2.0 * x) ** 2), np.array([1.0, 2.0]), mode="forward",
                     seed=(np.array([1.0, 0.0]),))
