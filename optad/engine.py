@@ -32,7 +32,7 @@ from .pool import POOL, CallArrays, out_for
 from .traced import Traced, TracedArray, broadcast, traced, value_of
 
 __all__ = ["Traced", "TracedArray", "traced", "ReverseTrace", "ForwardTrace", "bind", "value_of", "pause_gc",
-           "Scaled", "scaled", "unscaled"]
+           "Scaled", "LinearForm", "scaled", "unscaled"]
 
 _levels = itertools.count(1)
 
@@ -460,6 +460,11 @@ class Scaled:
 
 def scaled(t, c):
     """The tangent ``c * t`` for a rule: deferred for arrays, multiplied for scalars."""
+    if type(t) is LinearForm:
+        terms = tuple((u, w, k * c) for u, w, k in t.terms)
+        if all(1e-150 < abs(k) < 1e150 for _, _, k in terms):
+            return LinearForm(terms, t.shape)
+        t = t.value()
     if type(t) is Scaled:
         s = t.scale * c
         if 1e-150 < abs(s) < 1e150:
@@ -473,12 +478,22 @@ def scaled(t, c):
 
 
 def unscaled(t):
-    """``t`` as an ordinary tangent (multiplied out if it is a :class:`Scaled`)."""
-    return t.value() if type(t) is Scaled else t
+    """``t`` as an ordinary tangent (multiplied out if it is a :class:`Scaled` or a
+    :class:`LinearForm`)."""
+    return t.value() if type(t) is Scaled or type(t) is LinearForm else t
 
 
 def _combine(ta, sign, tb):
-    """``ta + sign * tb`` for tangents that may be :class:`Scaled` (two passes at most)."""
+    """``ta + sign * tb`` for tangents that may be :class:`Scaled` or :class:`LinearForm`:
+    put off as a form when the shapes agree, else two passes at most."""
+    if type(ta) is LinearForm or type(tb) is LinearForm:
+        shape = ta.shape if type(ta) is LinearForm else tb.shape
+        if _plain_shape(_head(ta)) == shape and _plain_shape(_head(tb)) == shape:
+            terms = _terms(ta) + tuple((u, w, sign * c) for u, w, c in _terms(tb))
+            if len(terms) <= _MAX_TERMS:
+                return LinearForm(terms, shape)
+        ta = ta.collapse() if type(ta) is LinearForm else ta
+        tb = tb.collapse() if type(tb) is LinearForm else tb
     a, ca = (ta.array, ta.scale) if type(ta) is Scaled else (ta, 1.0)
     b, cb = (tb.array, tb.scale) if type(tb) is Scaled else (tb, 1.0)
     cb = sign * cb
@@ -494,6 +509,120 @@ def _combine(ta, sign, tb):
     else:
         r = r + b
     return scaled(r, cb)
+
+
+def _head(t):
+    """The array a tangent's shape is read from."""
+    if type(t) is LinearForm:
+        return t.terms[0][0]
+    return t.array if type(t) is Scaled else t
+
+
+class LinearForm:
+    """A forward-mode tangent ``sum_k c_k * u_k * w_k`` (``w_k`` may be absent) put off whole.
+
+    ``d(r**2) = 2·r·dr`` and the sum of such tangents are the commonest tangents of an
+    objective (least squares, penalties), and the commonest thing done to them next is
+    ``np.sum``: as a :class:`LinearForm` that sum is one BLAS dot per term, not a product,
+    a combination and a reduction over full-size temporaries. Every other consumer gets
+    it multiplied out once (:meth:`collapse`, remembered) at the cost the eager rules
+    would have paid. Terms all have the form's shape; ``c_k`` are Python floats; ``u_k``
+    and ``w_k`` are values nothing writes into (tangents, or values of the trace).
+    """
+
+    __slots__ = ("terms", "shape", "_collapsed")
+
+    def __init__(self, terms, shape):
+        self.terms = terms      # tuple of (u, w or None, c)
+        self.shape = shape
+        self._collapsed = None
+
+    def collapse(self):
+        """The form as a :class:`Scaled` (one array, one deferred factor), computed once."""
+        if self._collapsed is None:
+            self._collapsed = _collapse(self.terms)
+        return self._collapsed
+
+    def value(self):
+        return unscaled(self.collapse())
+
+    def total(self):
+        """The sum of all elements, from one reduction (a dot for products) per term."""
+        total = 0.0
+        for u, w, c in self.terms:
+            if type(u) is not np.ndarray or (w is not None and type(w) is not np.ndarray):
+                # Traced by an outer transform: one recorded reduction of the whole form.
+                return np.add.reduce(self.value(), axis=None)
+            if w is None:
+                part = np.add.reduce(u, axis=None)
+            elif u.ndim == 1:
+                part = np.dot(u, w)     # BLAS: reads both once, writes nothing
+            else:
+                part = np.vdot(u, w)
+            total = total + part * c
+        return total
+
+    def __repr__(self):
+        return f"LinearForm({self.terms!r})"
+
+
+#: More terms than this are multiplied out: the form keeps every term's arrays alive.
+_MAX_TERMS = 4
+
+
+def _ratio_ok(r):
+    return 1e-150 < abs(r) < 1e150
+
+
+def _collapse(terms):
+    """``sum c_k u_k w_k`` as ``Scaled(array, cs)``: a pass per product, per factor that is
+    not ``cs``, per addition (the factor of a plain term is chosen as ``cs``, so its
+    multiply is skipped)."""
+    cs = terms[-1][2]
+    for u, w, c in terms:
+        if w is None:
+            cs = c
+            break
+    if cs == 0.0 or not all(_ratio_ok(c / cs) for _, _, c in terms):
+        total = None    # a zero, huge or non-finite factor: plain arithmetic, as plain code
+        for u, w, c in terms:
+            part = (u if w is None else u * w) * c
+            total = part if total is None else total + part
+        return total
+    acc = None
+    acc_ours = False        # acc is a fresh plain array only this function holds
+    for u, w, c in terms:
+        r = c / cs
+        ours = False
+        if w is not None:
+            part = np.multiply(u, w, out=out_for(u, w))
+            ours = type(part) is np.ndarray
+            if r != 1.0:
+                part = np.multiply(part, r, out=part if ours else None)
+        elif r != 1.0:
+            part = np.multiply(u, r, out=out_for(u))
+            ours = type(part) is np.ndarray
+        else:
+            part = u            # not ours: never written into
+        if acc is None:
+            acc, acc_ours = part, ours
+        elif acc_ours and type(part) is np.ndarray and part.shape == acc.shape:
+            np.add(acc, part, out=acc)
+        elif ours and type(acc) is np.ndarray and part.shape == acc.shape:
+            np.add(part, acc, out=part)
+            acc, acc_ours = part, True
+        else:
+            acc = acc + part
+            acc_ours = type(acc) is np.ndarray
+    return scaled(acc, cs)
+
+
+def _terms(t):
+    if type(t) is LinearForm:
+        return t.terms
+    if type(t) is Scaled:
+        return ((t.array, None, t.scale),)
+    return ((t, None, 1.0),)
 
 
 # --- primal values computed only when read (reverse over forward) -------------------------
@@ -628,6 +757,10 @@ class ForwardTrace(_Trace):
         else:
             scale = None
             joint = prim.jvp_joint
+            if (type(tx) is LinearForm or type(ty) is LinearForm) and not getattr(
+                    joint, "adds_scaled", False):
+                tx = tx.collapse() if type(tx) is LinearForm else tx   # multiplied out once
+                ty = ty.collapse() if type(ty) is LinearForm else ty
             if ty is None and type(tx) is Scaled:        # rules are linear in the tangent
                 scale = tx.scale
                 tx = tx.array
@@ -660,6 +793,10 @@ class ForwardTrace(_Trace):
     def _settle(self, t, shape):
         """The tangent ``t`` of a result of ``shape``: broadcast to it, a deferred factor
         multiplied out for scalars, large arrays noted for the pool."""
+        if type(t) is LinearForm:
+            if t.shape == shape:
+                return t
+            t = t.collapse()
         if type(t) is Scaled:
             a = t.array
             if not shape:
@@ -729,7 +866,7 @@ class ForwardTrace(_Trace):
                 if a._trace is self:
                     ti = a._aux
                     mine.append((i, ti))
-                    if type(ti) is Scaled:
+                    if type(ti) is Scaled or type(ti) is LinearForm:
                         has_scaled = True
                     if reads is not None and type(a) in _LAZY and a._node is not None:
                         raw[i] = a._node    # still deferred: computed below only if read
@@ -772,6 +909,12 @@ class ForwardTrace(_Trace):
             live = [k for k, (_, ti) in enumerate(mine) if ti is not None]
             if len(live) == 1 and observer is None:
                 i, ti = mine[live[0]]
+                if type(ti) is LinearForm:
+                    if i < len(prim.jvps) and getattr(prim.jvps[i], "takes_forms", False):
+                        ti = None   # the rule takes the form as it is (np.sum: a dot per term)
+                    else:
+                        ti = ti.collapse()
+                        mine[live[0]] = (i, ti)
                 if type(ti) is Scaled:
                     scale = ti.scale
                     mine[live[0]] = (i, ti.array)

@@ -14,7 +14,7 @@ tape (as many times as asked); ``value_and_grad`` is ``vjp`` seeded with 1;
 import numpy as np
 
 from . import tree
-from .engine import ForwardTrace, ReverseTrace, Scaled, Traced, value_of
+from .engine import ForwardTrace, LinearForm, ReverseTrace, Scaled, Traced, value_of
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
@@ -315,7 +315,7 @@ def _jvp(f, primals, tangents, tangents_only=False):
             if not tangents_only:
                 values.append(_leaf_value(leaf._value))
             dot = leaf._aux
-            if type(dot) is Scaled:
+            if type(dot) is Scaled or type(dot) is LinearForm:
                 dots.append(_as_output(dot.value(), leaf))   # a new array: no copy needed
             else:
                 dots.append(_as_output(dot, leaf, fresh=False))

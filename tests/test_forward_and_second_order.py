@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from scipy.optimize import rosen_hess, rosen_hess_prod
+from scipy.optimize import rosen_der, rosen_hess, rosen_hess_prod
 
 import optad
 
@@ -185,7 +185,25 @@ def _deferred_factor_cases():
         "concatenate": lambda x: np.sum(np.concatenate([2.0 * x, -x, np.ones(2)]) ** 2),
         "setitem": lambda x: np.sum(_write_into(3.0 * x, x) ** 3),
         "zero and division": lambda x: np.sum((0.0 * x + x) / (-x - 4.0) + 0.0 * x),
+        # d(x**2) is put off whole (engine.LinearForm): np.sum takes it as dots; every
+        # other consumer gets it multiplied out.
+        "sum of squares": lambda x: np.sum((x - 1.0) ** 2),
+        "forms meet": lambda x: np.sum(x ** 2 - 3.0 * (2.0 * x) ** 2 + x - (x * w) ** 2),
+        "more terms than a form keeps": lambda x: np.sum(
+            x ** 2 + (x - 1) ** 2 + (2 * x) ** 2 - (x + 3) ** 2 + (x * w) ** 2 + x),
+        "form read twice": lambda x: np.sum((x ** 2) * (x ** 2)) + np.sum(_twice(x ** 2 - x)),
+        "form along an axis": lambda x: np.sum(np.sum(np.reshape(x, (2, 3)) ** 2, axis=0) * w[:3]),
+        "form in 2-D": lambda x: np.sum(np.reshape(x - 0.5, (2, 3)) ** 2),
+        "form broadcast": lambda x: np.sum(np.tanh(x ** 2 + np.ones((2, 1)))),
+        "form sliced and scaled": lambda x: np.sum((x ** 2 - x)[1:] * 3.0),
+        "form with huge factors": lambda x: np.sum((x ** 2) * 1e200 * 1e-300 * 1e100),
+        "form times zero": lambda x: np.sum((x ** 2) * 0.0 + x ** 2),
+        "mean of a form": lambda x: np.mean((x - 0.5) ** 2),
     }
+
+
+def _twice(y):
+    return y + y      # the same form on both sides of +
 
 
 def _write_into(y, x):
@@ -221,6 +239,26 @@ def test_deferred_tangent_factors_at_array_outputs():
     _, dot = optad.jvp(lambda x: (2.0 * x) * 1e200 * 1e200 * 1e-300, (tiny,), (tiny,))
     np.testing.assert_array_equal(dot, 2.0 * tiny * 1e200 * 1e200 * 1e-300)
     assert v[1] == 1.0   # the seed itself was never written into
+
+
+def test_forms_at_array_outputs_and_dot_sums_at_scale():
+    from optad.engine import LinearForm
+
+    x = np.linspace(-1.0, 1.0, 7)
+    v = np.cos(np.arange(7.0))
+    _, dot = optad.jvp(lambda x: x ** 2 - 2.0 * x, (x,), (v,))
+    assert type(dot) is np.ndarray
+    np.testing.assert_allclose(dot, 2 * x * v - 2 * v, rtol=1e-15, atol=1e-15)
+    seen = []
+    with optad.engine.ForwardTrace() as tr:
+        y = tr.new_input(x, v) ** 2
+        seen.append(type(y._aux))
+    assert seen == [LinearForm]     # the product was put off, not computed
+    # At scale the sum of a form is dots: against the gradient's inner product.
+    rng = np.random.default_rng(7)
+    x, v = rng.uniform(-2, 2, 100_000), rng.standard_normal(100_000)
+    _, dot = optad.jvp(rosenbrock, (x,), (v,))
+    assert dot == pytest.approx(float(np.dot(rosen_der(x), v)), rel=1e-11)
 
 
 def test_large_tangents_in_pooled_buffers_stay_exact_across_calls():

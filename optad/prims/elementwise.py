@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ..engine import Scaled, _combine, scaled
+from ..engine import LinearForm, Scaled, _combine, scaled
 from ..primitive import Primitive
 from ..pool import out_for
 from .declare import _times_fresh, elementwise, ufunc_primitive
@@ -21,11 +21,14 @@ _LN10 = np.log(10.0)
 # --- arithmetic -----------------------------------------------------------------
 # Forward rules defer constant factors of array tangents (engine.Scaled): -x, 100*x and
 # the 2 of d(x**2) then cost no full-size pass; add and subtract combine the factors.
+# d(x**2) = 2·x·dx itself is put off whole (engine.LinearForm): np.sum of it is a dot.
+_DEFERRED = (Scaled, LinearForm)
+
 def _add_jvp(tangents, ans, x, y):
     tx, ty = tangents
     if tx is None or ty is None:
         return tx if ty is None else ty
-    if type(tx) is Scaled or type(ty) is Scaled:
+    if type(tx) in _DEFERRED or type(ty) in _DEFERRED:
         return _combine(tx, 1.0, ty)
     return np.add(tx, ty, out=out_for(tx, ty))
 
@@ -36,7 +39,7 @@ def _subtract_jvp(tangents, ans, x, y):
         return tx
     if tx is None:
         return scaled(ty, -1.0)
-    if type(tx) is Scaled or type(ty) is Scaled:
+    if type(tx) in _DEFERRED or type(ty) in _DEFERRED:
         return _combine(tx, -1.0, ty)
     return np.subtract(tx, ty, out=out_for(tx, ty))
 
@@ -107,6 +110,10 @@ def _pow_jvp_base(t, x, y):
     if isinstance(y, (int, float)) and y == 2:
         # 2·(t·x) with the 2 deferred (engine.Scaled): one full-size pass, and under an
         # outer reverse trace (hvp) one recorded multiply, reading only t and x.
+        if type(t) is np.ndarray and type(x) is np.ndarray and t.shape == x.shape and t.ndim:
+            # Plain arrays only: under an outer transform a dot gains nothing over the
+            # recorded multiply and sum.
+            return LinearForm(((t, x, 2.0),), t.shape)
         return scaled(np.multiply(t, x, out=out_for(t, x)), 2.0)
     return _times_fresh(_pow_dbase(None, x, y), t)
 

@@ -6,7 +6,7 @@ helper ``_expand`` restores the reduced axes so that broadcasting does the sprea
 
 import numpy as np
 
-from ..engine import Traced, bind, value_of
+from ..engine import LinearForm, Traced, bind, value_of
 from ..traced import broadcast
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
@@ -48,11 +48,22 @@ def _sum_vjp(g, x, axis, keepdims):
     return broadcast(_expand(g, shape, axis, keepdims), shape)
 
 
+def _sum_jvp(t, ans, x, axis=None, keepdims=False):
+    if type(t) is LinearForm:
+        if axis is None and not keepdims:
+            return t.total()    # a dot per term, no full-size temporary
+        t = t.value()
+    return np.add.reduce(t, axis=axis, keepdims=keepdims)
+
+
+_sum_jvp.takes_forms = True   # the engine may pass a LinearForm tangent as it is
+
+
 sum_ = Primitive(
     # np.add.reduce, not np.sum: the same result without np.sum's Python-level overhead.
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, keepdims=False: _sum_vjp(g, x, axis, keepdims),),
-    jvps=(lambda t, ans, x, axis=None, keepdims=False: np.add.reduce(t, axis=axis, keepdims=keepdims),),
+    jvps=(_sum_jvp,),
     explain=("sum({0})", ("1",)), needs=((),))
 
 
