@@ -1,6 +1,6 @@
 """Benchmark of the AD core: time ratios against plain NumPy, side by side with peers.
 
-Run:  python tests/bench/bench_core.py [--quick]
+Run:  python tests/bench/bench_core.py [--quick] [--default-heap]
 
 Prints, median of repeats, in one run:
   * time(grad)/time(f) for vectorized Rosenbrock at n = 1e3, 1e5, 1e6 and for the
@@ -15,8 +15,11 @@ at every size; <= 5 us per scalar operation; hvp/f <= 6; jvp/f <= 3.
 Ratios are measured in one process, so machine speed cancels out. The process state
 still matters: on this kind of VM a page fault costs ~2 us, and glibc returns freed
 large arrays to the OS or keeps them depending on thresholds that earlier frees (even
-importing torch) move. By default the ratios include those faults (plain f pays them
-too); --warm-heap reruns with glibc keeping freed memory, which measures compute only.
+importing torch) move, so plain f at n = 1e6 takes 2 ms or 5 ms from one run to the
+next, and every ratio over it moves with it. The benchmark therefore runs itself in a
+process where glibc keeps freed memory (MALLOC_TRIM_THRESHOLD_ / MALLOC_MMAP_THRESHOLD_
+= 1 GiB): compute against compute, the same in every run. --default-heap runs with
+glibc's defaults instead (the figures then depend on which state the heap is in).
 """
 
 import argparse
@@ -193,19 +196,19 @@ def second_order_ratios(n, repeats):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats (noisier)")
-    parser.add_argument("--warm-heap", action="store_true",
-                        help="rerun in a process where glibc keeps freed memory "
-                             "(MALLOC_TRIM_THRESHOLD_/MALLOC_MMAP_THRESHOLD_ = 1 GiB): "
-                             "ratios of compute, without page-fault costs")
+    parser.add_argument("--default-heap", action="store_true",
+                        help="run with glibc's default heap thresholds (freed large arrays "
+                             "may go back to the OS and be page-faulted again; f and the "
+                             "ratios then depend on the heap's state) instead of in a "
+                             "process where glibc keeps freed memory")
     args = parser.parse_args(argv)
-    if args.warm_heap and not os.environ.get("MALLOC_TRIM_THRESHOLD_"):
+    if not args.default_heap and not os.environ.get("MALLOC_TRIM_THRESHOLD_"):
         import subprocess
-        import sys
 
         env = dict(os.environ, MALLOC_TRIM_THRESHOLD_=str(2 ** 30),
                    MALLOC_MMAP_THRESHOLD_=str(2 ** 30))
-        rest = [a for a in (argv if argv is not None else sys.argv[1:]) if a != "--warm-heap"]
-        return subprocess.call([sys.executable, __file__, *rest], env=env)
+        rest = argv if argv is not None else sys.argv[1:]
+        return subprocess.call([sys.executable, os.path.abspath(__file__), *rest], env=env)
     repeats = 3 if args.quick else 7
     peers = [p for p, ok in (("autograd", HAVE_AUTOGRAD), ("torch", HAVE_TORCH)) if ok]
     print(f"optad {optad.__version__}, numpy {np.__version__}; peers: {', '.join(peers) or 'none'}")
@@ -240,4 +243,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
