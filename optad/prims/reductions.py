@@ -77,10 +77,21 @@ def _mean_vjp(g, ans, x, axis=None, keepdims=False):
     return np.broadcast_to(_expand(g, shape, axis, keepdims) / _count(shape, axis), shape)
 
 
+def _mean_jvp(t, ans, x, axis=None, keepdims=False):
+    if type(t) is LinearForm:
+        if axis is None and not keepdims:
+            return t.total() / _count(t.shape, None)   # np.mean((y - d) ** 2): dots
+        t = t.value()
+    return np.mean(t, axis=axis, keepdims=keepdims)
+
+
+_mean_jvp.takes_forms = True
+
+
 mean = Primitive(
     "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
     vjps=(_mean_vjp,),
-    jvps=(lambda t, ans, x, axis=None, keepdims=False: np.mean(t, axis=axis, keepdims=keepdims),),
+    jvps=(_mean_jvp,),
     explain=("mean({0})", ("1/n",)), needs=((),))
 
 
