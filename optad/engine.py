@@ -555,10 +555,8 @@ class LinearForm:
                 return np.add.reduce(self.value(), axis=None)
             if w is None:
                 part = np.add.reduce(u, axis=None)
-            elif u.ndim == 1:
-                part = np.dot(u, w)     # BLAS: reads both once, writes nothing
             else:
-                part = np.vdot(u, w)
+                part = _dot(u.ravel(), w.ravel())   # reads both once, writes nothing
             total = total + part * c
         return total
 
@@ -568,6 +566,26 @@ class LinearForm:
 
 #: More terms than this are multiplied out: the form keeps every term's arrays alive.
 _MAX_TERMS = 4
+
+# OpenBLAS runs a dot of more than 10000 elements on several threads; its workers then
+# spin against NumPy's next passes (measured on a 2-core VM: whole jvp calls 1.8x
+# slower, and only in some process states). Rows of this length stay on one thread.
+_DOT_ROW = 8192
+_vecdot = getattr(np, "vecdot", None)   # NumPy >= 2: one call dots every row
+
+
+def _dot(u, w):
+    """``sum(u * w)`` of two 1-D float arrays, on the calling thread, with no temporary."""
+    n = u.shape[0]
+    k = n // _DOT_ROW
+    if k < 2:
+        return np.dot(u, w)
+    m = k * _DOT_ROW
+    if _vecdot is not None:
+        rows = np.add.reduce(_vecdot(u[:m].reshape(k, _DOT_ROW), w[:m].reshape(k, _DOT_ROW)))
+    else:
+        rows = sum(np.dot(u[i:i + _DOT_ROW], w[i:i + _DOT_ROW]) for i in range(0, m, _DOT_ROW))
+    return rows + np.dot(u[m:], w[m:])
 
 
 def _ratio_ok(r):
@@ -759,8 +777,8 @@ class ForwardTrace(_Trace):
             joint = prim.jvp_joint
             if (type(tx) is LinearForm or type(ty) is LinearForm) and not getattr(
                     joint, "adds_scaled", False):
-                tx = tx.collapse() if type(tx) is LinearForm else tx   # multiplied out once
-                ty = ty.collapse() if type(ty) is LinearForm else ty
+                tx = self._collapsed(tx) if type(tx) is LinearForm else tx   # multiplied out
+                ty = self._collapsed(ty) if type(ty) is LinearForm else ty
             if ty is None and type(tx) is Scaled:        # rules are linear in the tangent
                 scale = tx.scale
                 tx = tx.array
@@ -790,13 +808,21 @@ class ForwardTrace(_Trace):
             self.views[id(out)] = out
         return out
 
+    def _collapsed(self, form):
+        """``form.collapse()``, its new array noted for the pool."""
+        t = form.collapse()
+        a = t.array if type(t) is Scaled else t
+        if REFCOUNTS_EXACT and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
+            self.allocated.note(a)
+        return t
+
     def _settle(self, t, shape):
         """The tangent ``t`` of a result of ``shape``: broadcast to it, a deferred factor
         multiplied out for scalars, large arrays noted for the pool."""
         if type(t) is LinearForm:
             if t.shape == shape:
                 return t
-            t = t.collapse()
+            t = self._collapsed(t)
         if type(t) is Scaled:
             a = t.array
             if not shape:
@@ -913,7 +939,7 @@ class ForwardTrace(_Trace):
                     if i < len(prim.jvps) and getattr(prim.jvps[i], "takes_forms", False):
                         ti = None   # the rule takes the form as it is (np.sum: a dot per term)
                     else:
-                        ti = ti.collapse()
+                        ti = self._collapsed(ti)
                         mine[live[0]] = (i, ti)
                 if type(ti) is Scaled:
                     scale = ti.scale

@@ -261,6 +261,21 @@ def test_forms_at_array_outputs_and_dot_sums_at_scale():
     assert dot == pytest.approx(float(np.dot(rosen_der(x), v)), rel=1e-11)
 
 
+@pytest.mark.parametrize("rowwise", ["vecdot", "loop"])
+def test_single_thread_dot_of_long_vectors(monkeypatch, rowwise):
+    from optad import engine
+
+    if rowwise == "loop":
+        monkeypatch.setattr(engine, "_vecdot", None)   # NumPy < 2 has no np.vecdot
+    rng = np.random.default_rng(11)
+    for n in (3, 2 * engine._DOT_ROW - 1, 2 * engine._DOT_ROW, 5 * engine._DOT_ROW + 17):
+        u, w = rng.standard_normal(n), rng.standard_normal(n)
+        scale = np.dot(np.abs(u), np.abs(w))
+        assert abs(engine._dot(u, w) - np.dot(u, w)) <= 1e-14 * scale
+        assert abs(engine._dot(u[::3], w[::3]) - np.dot(u[::3], w[::3])) <= 1e-14 * scale
+        assert abs(engine._dot(u[1:], w[:-1]) - np.dot(u[1:], w[:-1])) <= 1e-14 * scale
+
+
 def test_large_tangents_in_pooled_buffers_stay_exact_across_calls():
     # Forward rules write large tangents into buffers recycled from earlier calls; an
     # output a caller keeps must never be reused, and results must not drift.
