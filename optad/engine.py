@@ -330,6 +330,7 @@ class ReverseTrace(_Trace):
             if uniform and not (prim.elementwise or (scatter is not None and lazy)):
                 g = broadcast(g, shape)    # this rule needs the adjoint in full
                 uniform = False
+            passed_to = None   # the one parent g itself was handed to (identity rules)
             for argnum, j in parents:
                 cur = adj[j]
                 pshape = tape[j][5]
@@ -361,6 +362,8 @@ class ReverseTrace(_Trace):
                     # A fresh array only this loop references (no base, no other owner).
                     c_owned = (type(c) is np.ndarray and REFCOUNTS_EXACT and c.base is None
                                and getrefcount(c) == 2)
+                if c is g:
+                    passed_to = j if passed_to is None else -1   # -1: shared, owned by none
                 cshape = getattr(c, "shape", ())
                 if uniform and cshape != shape:
                     if type(c) is np.float64 or type(c) is float:
@@ -391,6 +394,8 @@ class ReverseTrace(_Trace):
                     owned[j] = c_owned
                 elif owned[j] and not isinstance(c, Traced):
                     np.add(cur, c, out=cur)
+                    if c_owned and lazy and type(c) is np.ndarray and c.nbytes >= POOL_MIN:
+                        POOL.offer(c)   # added in and dead: for the next rule or call
                 elif c_owned and not isinstance(cur, Traced):
                     np.add(c, cur, out=c)
                     adj[j] = c
@@ -401,11 +406,17 @@ class ReverseTrace(_Trace):
                     owned[j] = type(s) is np.ndarray
             if free:
                 tape[i] = None
-            if owned[i] and lazy and type(g) is np.ndarray and g.nbytes >= POOL_MIN:
-                # A consumed adjoint this pass created: if nothing else holds it now, later
-                # rules (and the next call) write into it instead of faulting in new pages.
+            if owned[i] and lazy and type(g) is np.ndarray:
                 c = cur = None
-                POOL.offer(g)
+                if passed_to is not None and passed_to >= 0 and adj[passed_to] is g and (
+                        getrefcount(g) == 3):
+                    # Handed whole to its one parent (x - y gives x the adjoint itself), and
+                    # only that parent's slot holds it now: still this pass's own array.
+                    owned[passed_to] = 1
+                elif g.nbytes >= POOL_MIN:
+                    # A consumed adjoint this pass created: if nothing else holds it now,
+                    # later rules (and the next call) write into it instead of faulting.
+                    POOL.offer(g)
         return adj
 
 
