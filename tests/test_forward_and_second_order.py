@@ -64,6 +64,19 @@ def test_hessian_and_hvp_of_rosenbrock_match_scipy_at_n_100():
     np.testing.assert_allclose(hv, ref_hv, rtol=1e-10, atol=1e-10 * np.abs(ref_hv).max())
 
 
+def test_hessian_matches_forward_over_reverse_on_pytrees_and_argnums():
+    f = lambda d, b: d["w"] @ d["w"] * d["s"] + np.sum(np.sin(d["w"]) * b ** 3)  # noqa: E731
+    d, b = {"w": np.array([1.0, 2.0]), "s": 3.0}, np.array([0.5, -1.5])
+    for argnums in (0, 1, (0, 1)):
+        got = optad.hessian(f, argnums)(d, b)
+        want = optad.jacfwd(optad.grad(f, argnums), argnums)(d, b)
+        got_leaves, got_def = optad.tree.flatten(got)
+        want_leaves, want_def = optad.tree.flatten(want)
+        assert got_def == want_def
+        for g, w in zip(got_leaves, want_leaves):
+            np.testing.assert_allclose(g, w, rtol=1e-13, atol=1e-13)
+
+
 def test_hvp_does_not_form_the_hessian():
     calls = []
 
