@@ -2,8 +2,8 @@
 
 * ``jacrev``: record ``f`` once, then one backward pass per output element (a Jacobian row);
 * ``jacfwd``: one forward pass per input element (a Jacobian column);
-* ``jacobian``: whichever needs fewer passes;
-* ``hessian``: forward over reverse, ``jacfwd(grad(f))``;
+* ``jacobian``: whichever costs less (a forward pass costs about two backward passes);
+* ``hessian``: reverse over reverse, ``jacrev(grad(f))``;
 * ``hvp``: reverse over forward, the gradient of one directional derivative: a few gradients' cost.
 
 For an array input of shape ``(n...)`` and output of shape ``(m...)`` the Jacobian has
@@ -125,8 +125,15 @@ def jacfwd(f, argnums=0):
     return jacfwd_f
 
 
+# A Jacobian column by forward mode re-runs f; a row by reverse mode is one backward pass
+# over a tape recorded once. Measured here on small functions (residuals, an MLP layer,
+# 10 to 600 outputs): 64-105 us per column against 34-53 us per row.
+_FORWARD_PASS_COST = 2.0   # in backward passes
+
+
 def jacobian(f, argnums=0):
-    """The full Jacobian, by reverse mode when outputs are fewer than inputs, else forward mode.
+    """The full Jacobian, by the cheaper mode: reverse mode unless the outputs outnumber
+    the inputs by more than a forward pass costs in backward passes (about 2).
 
     >>> import numpy as np, optad
     >>> J = optad.jacobian(lambda x: x[:2] * x[1:])(np.array([1.0, 2.0, 3.0]))
@@ -139,7 +146,7 @@ def jacobian(f, argnums=0):
         n_in = sum(tree.ravel(args[i])[0].size for i in nums)
         out = f(*args)
         n_out = sum(int(np.size(value_of(o))) for o in tree.flatten(out)[0])
-        mode = jacrev if n_out <= n_in else jacfwd
+        mode = jacrev if n_out <= _FORWARD_PASS_COST * n_in else jacfwd
         return mode(f, argnums)(*args)
 
     return jacobian_f

@@ -39,6 +39,22 @@ def test_jacrev_and_jacfwd_agree_with_each_other_and_finite_differences(f, n):
     np.testing.assert_allclose(optad.jacobian(f)(x), jr, rtol=1e-13, atol=1e-14)
 
 
+def test_jacobian_picks_the_cheaper_mode(monkeypatch):
+    import optad.jacobians as jac
+
+    used = []
+    for name in ("jacrev", "jacfwd"):
+        original = getattr(jac, name)
+        monkeypatch.setattr(jac, name, lambda f, argnums=0, _o=original, _n=name: (
+            used.append(_n), _o(f, argnums))[1])
+    x = np.array([0.5, 1.0, 2.0])
+    twice = optad.jacobian(lambda x: np.concatenate([x, np.sin(x)]))(x)      # 6 outputs, 3 inputs
+    more = optad.jacobian(lambda x: np.concatenate([x, np.sin(x), x[:1]]))(x)  # 7 outputs
+    assert used == ["jacrev", "jacfwd"]   # a forward column costs about two reverse rows
+    np.testing.assert_allclose(twice, np.vstack([np.eye(3), np.diag(np.cos(x))]), rtol=1e-15)
+    np.testing.assert_allclose(more[:6], twice, rtol=1e-15)
+
+
 def test_jacobian_pytrees_nest_input_inside_output():
     def f(p):
         return {"u": p["a"] * 2.0, "v": p["a"].sum() * p["b"]}
