@@ -169,6 +169,8 @@ class _Trace:
 
     #: references this trace keeps to each view it reports (for refcount-based checks)
     holds_views = 0
+    #: whether x[slice] goes through process_binary (forward mode's short path)
+    fast_slices = False
 
 
 class ReverseTrace(_Trace):
@@ -743,6 +745,7 @@ class ForwardTrace(_Trace):
         self.lazy = lazy
 
     holds_views = 1
+    fast_slices = True
 
     def is_view(self, t):
         return id(t) in self.views

@@ -196,7 +196,10 @@ T.tolist = _refuse("list (.tolist())")
 # Only arrays index (see TracedArray for why scalars must not look like sequences).
 def _getitem(self, key):
     if type(key) is slice or type(key) is int:   # x[1:], x[0]: plain keys, straight to the trace
-        return self._trace.process_binary(indexing.getitem_prim, self, key)
+        trace = self._trace
+        if trace.fast_slices:
+            return trace.process_binary(indexing.getitem_prim, self, key)
+        return trace.process(indexing.getitem_prim, (self, key), _EMPTY)
     return indexing.getitem(self, key)
 
 

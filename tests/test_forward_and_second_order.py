@@ -241,8 +241,18 @@ def _write_into(y, x):
     return y
 
 
+@pytest.fixture(params=["forms", "eager"])
+def forms_at_every_size(request, monkeypatch):
+    """Run with LinearForm tangents for small arrays too (they start at 4096 elements)."""
+    import optad.prims.elementwise as ew
+
+    if request.param == "forms":
+        monkeypatch.setattr(ew, "_FORM_MIN_SIZE", 1)
+    return request.param
+
+
 @pytest.mark.parametrize("name", list(_deferred_factor_cases()))
-def test_deferred_tangent_factors_give_exact_directional_derivatives(name):
+def test_deferred_tangent_factors_give_exact_directional_derivatives(name, forms_at_every_size):
     f = _deferred_factor_cases()[name]
     x = np.linspace(-0.9, 1.1, 6)
     v = np.cos(np.arange(6.0))
@@ -270,8 +280,11 @@ def test_deferred_tangent_factors_at_array_outputs():
     assert v[1] == 1.0   # the seed itself was never written into
 
 
-def test_forms_at_array_outputs_and_dot_sums_at_scale():
+def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
+    import optad.prims.elementwise as ew
     from optad.engine import LinearForm
+
+    monkeypatch.setattr(ew, "_FORM_MIN_SIZE", 1)
 
     x = np.linspace(-1.0, 1.0, 7)
     v = np.cos(np.arange(7.0))

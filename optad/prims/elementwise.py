@@ -23,6 +23,7 @@ _LN10 = np.log(10.0)
 # the 2 of d(x**2) then cost no full-size pass; add and subtract combine the factors.
 # d(x**2) = 2·x·dx itself is put off whole (engine.LinearForm): np.sum of it is a dot.
 _DEFERRED = (Scaled, LinearForm)
+_FORM_MIN_SIZE = 4096
 
 def _add_jvp(tangents, ans, x, y):
     tx, ty = tangents
@@ -110,9 +111,11 @@ def _pow_jvp_base(t, x, y):
     if isinstance(y, (int, float)) and y == 2:
         # 2·(t·x) with the 2 deferred (engine.Scaled): one full-size pass, and under an
         # outer reverse trace (hvp) one recorded multiply, reading only t and x.
-        if type(t) is np.ndarray and type(x) is np.ndarray and t.shape == x.shape and t.ndim:
+        if (type(t) is np.ndarray and type(x) is np.ndarray and t.shape == x.shape
+                and t.size >= _FORM_MIN_SIZE):
             # Plain arrays only: under an outer transform a dot gains nothing over the
-            # recorded multiply and sum.
+            # recorded multiply and sum. Small ones: the bookkeeping would cost more
+            # than the passes it saves.
             return LinearForm(((t, x, 2.0),), t.shape)
         return scaled(np.multiply(t, x, out=out_for(t, x)), 2.0)
     return _times_fresh(_pow_dbase(None, x, y), t)
