@@ -845,11 +845,13 @@ class ForwardTrace(_Trace):
                 return Scaled(broadcast(a, shape), t.scale)
             if REFCOUNTS_EXACT and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
                 self.allocated.note(a)   # back to the pool once dead
-        elif t is not None:
-            if _plain_shape(t) != shape:
+        elif type(t) is np.ndarray:
+            if t.shape != shape:
                 return broadcast(t, shape)
-            if REFCOUNTS_EXACT and type(t) is np.ndarray and t.nbytes >= POOL_MIN:
+            if REFCOUNTS_EXACT and t.nbytes >= POOL_MIN:
                 self.allocated.note(t)
+        elif t is not None and _plain_shape(t) != shape:
+            return broadcast(t, shape)
         return t
 
     @staticmethod

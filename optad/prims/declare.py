@@ -21,9 +21,10 @@ def _times_fresh(p, s):
     proves nothing else can see ``p`` being overwritten.
     """
     if (REFCOUNTS_EXACT and type(p) is np.ndarray and p.base is None
-            and sys.getrefcount(p) == 2 and not isinstance(s, Traced)
-            and np.shape(s) in ((), p.shape)):
-        return np.multiply(p, s, out=p)
+            and sys.getrefcount(p) == 2 and not isinstance(s, Traced)):
+        shape = getattr(s, "shape", ())
+        if shape == () or shape == p.shape:
+            return np.multiply(p, s, out=p)
     return s * p
 
 
