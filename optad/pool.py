@@ -1,14 +1,15 @@
-"""A per-thread pool of large float64 buffers, reused by the forward pass of the next call.
+"""A per-thread pool of large float64 buffers, reused by later operations and calls.
 
 On machines where a page fault is expensive, an array that is freed and allocated again
 on the next gradient call can cost more in faults than in arithmetic (measured here:
 ~2 us per 4 KiB page, so a 1e6-element temporary costs ~1 ms to fault in). NumPy's own
 temporary elision spares plain code most of that; a tape must keep values alive, so it
-cannot elide. Instead, when a gradient call ends, the large arrays that its forward
-pass created and that nothing references any more are kept here, and the next call's
-elementwise operations write into them (``out=``). Only dead arrays are kept: a
-reference count that shows any other holder (the user, a view, the tape) leaves the
-array alone. The pool is bounded and can be emptied with :func:`release_memory`.
+cannot elide. Instead, the large arrays a call creates (forward values, tangents,
+adjoints) are kept here once nothing references them any more: as soon as they die
+during the call (:class:`CallArrays`), or when the call ends. Later elementwise
+operations write into them (``out=``). Only dead arrays are kept: a reference count that
+shows any other holder (the user, a view, the tape) leaves the array alone. The pool is
+bounded and can be emptied with :func:`release_memory`.
 
 >>> import numpy as np, optad
 >>> _ = optad.grad(lambda x: np.sum(np.sin(x) * x))(np.ones(200_000))
