@@ -541,6 +541,11 @@ class LinearForm:
     it multiplied out once (:meth:`collapse`, remembered) at the cost the eager rules
     would have paid. Terms all have the form's shape; ``c_k`` are Python floats; ``u_k``
     and ``w_k`` are values nothing writes into (tangents, or values of the trace).
+
+    >>> u, w = np.array([1.0, 2.0]), np.array([3.0, 4.0])
+    >>> form = LinearForm(((u, w, 2.0), (u, None, -1.0)), (2,))     # 2·u·w − u
+    >>> float(form.total()), form.value()
+    (19.0, array([ 5., 14.]))
     """
 
     __slots__ = ("terms", "shape", "_collapsed")
