@@ -431,3 +431,116 @@ def test_in_place_operator_on_a_named_view_is_refused_but_slice_updates_work():
     x = np.array([1.0, 2.0, 3.0])
     assert slice_update(x) == pytest.approx(1 + (2 + 1) + (3 + 4))
     np.testing.assert_allclose(optad.grad(slice_update)(x), [3.0, 5.0, 1.0])
+
+
+# --- deferred factors of adjoints (engine.rscaled) -------------------------------------
+# -g, g * c and the 2 of d(x**2) travel as Scaled(array, c) for adjoints of 4096 elements
+# or more; these tests reach every place the factor is applied, at both sizes.
+def _rosen(x):
+    return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+
+@pytest.mark.parametrize("n", [50, 60_000])
+def test_deferred_factors_rosenbrock_matches_rosen_der(n):
+    # Fresh scatter with a factor, non-fresh scatters of other factors (axpy), the leaf.
+    x = np.random.default_rng(n).uniform(-2, 2, n)
+    for _ in range(3):          # pooled buffers on the later calls
+        np.testing.assert_allclose(optad.grad(_rosen)(x), rosen_der(x), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("n", [50, 60_000])
+def test_deferred_factors_meeting_in_one_adjoint(n):
+    rng = np.random.default_rng(1)
+    x, w = rng.standard_normal(n), rng.standard_normal(n)
+    f = lambda x: np.sum(w * (-x + 3.0 * x - x ** 2 + x * -0.5 - (2.5 * x) * 4.0))
+    np.testing.assert_allclose(optad.grad(f)(x), w * (-1 + 3 - 2 * x - 0.5 - 10.0), rtol=1e-12,
+                               atol=1e-12)
+    # A scaled slice meets a scaled whole array, in both orders.
+    g = lambda x: np.sum(w[1:] * (-7.0 * x[1:])) + np.sum(w * (x * 3.0))
+    h = lambda x: np.sum(w * (x * 3.0)) + np.sum(w[1:] * (-7.0 * x[1:]))
+    expect = 3.0 * w
+    expect[1:] -= 7.0 * w[1:]
+    np.testing.assert_allclose(optad.grad(g)(x), expect, rtol=1e-12)
+    np.testing.assert_allclose(optad.grad(h)(x), expect, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [50, 60_000])
+def test_deferred_factor_meets_a_uniform_adjoint(n):
+    w = np.random.default_rng(2).standard_normal(n)
+    x = np.ones(n)
+    for f in (lambda x: np.sum(x) + np.sum(w * -x), lambda x: np.sum(w * -x) + np.sum(x)):
+        np.testing.assert_allclose(optad.grad(f)(x), 1 - w, rtol=1e-12)
+    f = lambda x: np.sum(x[2:]) + np.sum(w[2:] * (x[2:] * 5.0))
+    expect = np.zeros(n)
+    expect[2:] = 1 + 5.0 * w[2:]
+    np.testing.assert_allclose(optad.grad(f)(x), expect, rtol=1e-12)
+
+
+@pytest.mark.parametrize("n", [50, 60_000])
+def test_deferred_factors_through_broadcasting(n):
+    rng = np.random.default_rng(3)
+    x, b, w = rng.standard_normal((n // 50, 50)), rng.standard_normal(50), rng.standard_normal((n // 50, 50))
+    f = lambda x, b: np.sum(w * (2.0 * (x - b)))
+    gx, gb = optad.grad(f, argnums=(0, 1))(x, b)
+    np.testing.assert_allclose(gx, 2.0 * w, rtol=1e-12)
+    np.testing.assert_allclose(gb, -2.0 * w.sum(axis=0), rtol=1e-12)
+
+
+def test_huge_and_tiny_factors_are_multiplied_out_as_plain_code_would():
+    n = 60_000
+    w = np.full(n, 1e300)
+    x = np.ones(n)
+    # Each factor is deferred; their product (1e-360) underflows to 0, while one at a time
+    # (as plain code) 1e300 -> 1e180 -> 1e60 -> 1e-60.
+    got = optad.grad(lambda x: np.sum(w * (1e-120 * (1e-120 * (1e-120 * x)))))(x)
+    np.testing.assert_allclose(got, ((w * 1e-120) * 1e-120) * 1e-120, rtol=1e-14)
+    w = np.full(n, 1e-300)
+    with np.errstate(over="ignore"):
+        got = optad.grad(lambda x: np.sum(w * (-(1e120 * (1e120 * (1e120 * x))))))(x)
+    np.testing.assert_allclose(got, -(((w * 1e120) * 1e120) * 1e120), rtol=1e-14)
+
+
+def test_zero_and_non_finite_factors_give_plain_numpy_results():
+    n = 60_000
+    w = np.random.default_rng(4).standard_normal(n)
+    w[::7] = 0.0
+    x = np.ones(n)
+    assert np.array_equal(optad.grad(lambda x: np.sum(w * (0.0 * x)))(x), w * 0.0)
+    with np.errstate(invalid="ignore"):
+        got = optad.grad(lambda x: np.sum(w * -(np.inf * x)))(x)
+        np.testing.assert_array_equal(got, -(w * np.inf))
+
+
+def test_explain_view_shows_plain_adjoints_with_deferred_factors():
+    x = np.random.default_rng(5).uniform(-1, 1, 5000)
+    t = optad.trace(_rosen, x)
+    for r in t.rows:
+        assert type(r.adjoint) in (np.ndarray, float, np.float64), type(r.adjoint)
+        for term in r.terms:
+            assert "Scaled" not in type(term).__name__
+    np.testing.assert_allclose(t.rows[0].adjoint, rosen_der(x), rtol=1e-12)
+
+
+def test_jacrev_replays_tape_with_negations_unchanged():
+    # free=False: the tape is replayed for every row; deferred factors must not leak.
+    n = 4200
+    x = np.random.default_rng(6).standard_normal(n)
+    f = lambda x: -(x[1:] - 3.0 * x[:-1]) * 2.0 - x[1:] ** 2
+    J = optad.jacrev(f)(x)
+    expect = np.zeros((n - 1, n))
+    k = np.arange(n - 1)
+    expect[k, k + 1] = -2.0 - 2 * x[1:]
+    expect[k, k] = 6.0
+    np.testing.assert_allclose(J, expect, rtol=1e-12)
+    np.testing.assert_allclose(optad.jacrev(f)(x), expect, rtol=1e-12)   # again: nothing mutated
+
+
+def test_hessian_and_hvp_with_negations():
+    from scipy.optimize import rosen_hess, rosen_hess_prod
+    f = lambda x: np.sum(100.0 * (-(x[:-1] ** 2) + x[1:]) ** 2 + (1.0 - x[:-1]) ** 2)
+    x = np.random.default_rng(7).uniform(-1, 1, 30)
+    np.testing.assert_allclose(optad.hessian(f)(x), rosen_hess(x), rtol=1e-12, atol=1e-9)
+    x = np.random.default_rng(8).uniform(-1, 1, 60_000)
+    v = np.random.default_rng(9).standard_normal(60_000)
+    np.testing.assert_allclose(optad.hvp(f, x, v), rosen_hess_prod(x, v), rtol=1e-11, atol=1e-8)
+    np.testing.assert_allclose(optad.grad(f)(x), rosen_der(x), rtol=1e-12, atol=1e-9)
