@@ -433,9 +433,10 @@ def test_in_place_operator_on_a_named_view_is_refused_but_slice_updates_work():
     np.testing.assert_allclose(optad.grad(slice_update)(x), [3.0, 5.0, 1.0])
 
 
-# --- deferred factors of adjoints (engine.rscaled) -------------------------------------
-# -g, g * c and the 2 of d(x**2) travel as Scaled(array, c) for adjoints of 4096 elements
-# or more; these tests reach every place the factor is applied, at both sizes.
+# --- constant factors in adjoints: -g, g * c and the 2 of d(x**2) ----------------------
+# Written for a trial that deferred these factors for adjoints of 4096 elements or more
+# (docs/notes-reverse-deferred-factors.md); kept because they reach every place such a
+# factor meets another adjoint, a leaf, a slice or the explain view, at both sizes.
 def _rosen(x):
     return np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 
@@ -522,8 +523,8 @@ def test_explain_view_shows_plain_adjoints_with_deferred_factors():
 
 
 def test_jacrev_replays_tape_with_negations_unchanged():
-    # free=False: the tape is replayed for every row; deferred factors must not leak.
-    n = 4200
+    # The tape is replayed for every row; no row may change what the next one reads.
+    n = 400
     x = np.random.default_rng(6).standard_normal(n)
     f = lambda x: -(x[1:] - 3.0 * x[:-1]) * 2.0 - x[1:] ** 2
     J = optad.jacrev(f)(x)
