@@ -341,8 +341,7 @@ def _trace_reverse(f, names, inputs, seed, digits):
             uses[j].append((i, argnum))
     for j in order:
         if j in out_pos:
-            seed_name = _bar(out_names[out_pos[j]]) if len(out_names) > 1 else "z̄"
-            rows[j].adjoint_expr = seed_name + " (seed)"
+            rows[j].adjoint_expr = _bar(out_names[out_pos[j]]) + " (seed)"
             continue
         terms = [_term(_bar(name_of[i]), _partial_text(tr.tape[i][0], a, texts[i]), False)
                  for i, a in uses[j]]

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import value_of
-from .transforms import _jvp, _Recording, grad, jvp, normalize_argnums
+from .transforms import _jvp, _Recording, as_input, grad, jvp, normalize_argnums
 
 __all__ = ["jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad"]
 
@@ -52,6 +52,25 @@ def _stack_rows(rows, total_cols):
     return np.stack(rows) if rows else np.zeros((0, total_cols))
 
 
+def _rows_of(rec, single):
+    """The Jacobian from one recording: a backward pass per output element (seed 1 there)."""
+    out_values = [value_of(o) for o in rec.out_leaves]
+    in_leaves = [(td, values) for td, _, values in rec.inputs]
+    n_total = sum(int(np.size(value_of(x))) for _, leaves in in_leaves for x in leaves)
+    rows = []
+    for k, ov in enumerate(out_values):
+        size = int(np.size(ov))
+        for e in range(size):
+            seeds = [None] * len(out_values)
+            seed = np.zeros(size)
+            seed[e] = 1.0
+            seeds[k] = seed.reshape(np.shape(ov)) if np.shape(ov) else np.float64(1.0)
+            cot = rec.pull(seeds, free=False)
+            rows.append(np.concatenate([tree.ravel(c)[0] for c in cot]))
+    matrix = _stack_rows(rows, n_total)
+    return _blocks(matrix, rec.out_leaves, rec.out_def, in_leaves, single)
+
+
 def jacrev(f, argnums=0):
     """The Jacobian by reverse mode: ``f`` recorded once, one backward pass per output element.
 
@@ -62,22 +81,7 @@ def jacrev(f, argnums=0):
     """
     def jacrev_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "jacrev")
-        rec = _Recording(f, args, {}, nums, "jacrev")
-        out_values = [value_of(o) for o in rec.out_leaves]
-        in_leaves = [(td, values) for td, _, values in rec.inputs]
-        n_total = sum(int(np.size(value_of(x))) for _, leaves in in_leaves for x in leaves)
-        rows = []
-        for k, ov in enumerate(out_values):
-            size = int(np.size(ov))
-            for e in range(size):
-                seeds = [None] * len(out_values)
-                seed = np.zeros(size)
-                seed[e] = 1.0
-                seeds[k] = seed.reshape(np.shape(ov)) if np.shape(ov) else np.float64(1.0)
-                cot = rec.pull(seeds, free=False)
-                rows.append(np.concatenate([tree.ravel(c)[0] for c in cot]))
-        matrix = _stack_rows(rows, n_total)
-        return _blocks(matrix, rec.out_leaves, rec.out_def, in_leaves, single)
+        return _rows_of(_Recording(f, args, {}, nums, "jacrev"), single)
 
     return jacrev_f
 
@@ -101,6 +105,9 @@ def jacfwd(f, argnums=0):
             return f(*full)
 
         primals = tuple(args[i] for i in nums)
+        for p in primals:           # refuse ints and complex here, before ravel casts them
+            for leaf in tree.flatten(p)[0]:
+                as_input(leaf, "jacfwd")
         flat = [tree.ravel(p) for p in primals]
         cols = []
         out = None
@@ -142,12 +149,15 @@ def jacobian(f, argnums=0):
            [0., 3., 2.]])
     """
     def jacobian_f(*args):
-        nums, _ = normalize_argnums(argnums, len(args), "jacobian")
-        n_in = sum(tree.ravel(args[i])[0].size for i in nums)
-        out = f(*args)
-        n_out = sum(int(np.size(value_of(o))) for o in tree.flatten(out)[0])
-        mode = jacrev if n_out <= _FORWARD_PASS_COST * n_in else jacfwd
-        return mode(f, argnums)(*args)
+        nums, single = normalize_argnums(argnums, len(args), "jacobian")
+        # Record once: the sizes decide the mode, and reverse mode reuses this tape.
+        rec = _Recording(f, args, {}, nums, "jacobian")
+        n_in = sum(int(np.size(v)) for _, _, values in rec.inputs for v in values)
+        n_out = sum(int(np.size(value_of(o))) for o in rec.out_leaves)
+        if n_out <= _FORWARD_PASS_COST * n_in:
+            return _rows_of(rec, single)
+        del rec
+        return jacfwd(f, argnums)(*args)
 
     return jacobian_f
 
@@ -165,7 +175,13 @@ def hessian(f, argnums=0):
     array([[4., 2.],
            [2., 0.]])
     """
-    return jacrev(grad(f, argnums), argnums)
+    gradient = grad(f, argnums)
+
+    def hessian_f(*args):
+        nums, single = normalize_argnums(argnums, len(args), "hessian")
+        return _rows_of(_Recording(gradient, args, {}, nums, "hessian"), single)
+
+    return hessian_f
 
 
 def hvp(f, x, v):

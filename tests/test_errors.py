@@ -100,6 +100,17 @@ def test_non_float_inputs(bad):
         optad.grad(lambda x: np.sum(x))(bad)
 
 
+@pytest.mark.parametrize("name", ["jacobian", "jacrev", "jacfwd", "hessian"])
+@pytest.mark.parametrize("bad", [np.arange(3), np.array([1 + 1j, 2.0]), {"a": np.arange(2)}])
+def test_jacobians_refuse_non_float_inputs_by_their_own_name(name, bad):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")    # no ComplexWarning from a cast before the refusal
+        with pytest.raises(InputTypeError, match=f"^{name} can only"):
+            getattr(optad, name)(lambda x: optad.tree_map(lambda a: a * 2.0, x))(bad)
+
+
 @pytest.mark.parametrize("argnums", [1, -2, (0, 3), 1.0, (), (0, 0)])
 def test_wrong_argnums(argnums):
     with pytest.raises(ArgnumsError, match="argnums"):

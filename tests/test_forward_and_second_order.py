@@ -42,17 +42,28 @@ def test_jacrev_and_jacfwd_agree_with_each_other_and_finite_differences(f, n):
 def test_jacobian_picks_the_cheaper_mode(monkeypatch):
     import optad.jacobians as jac
 
-    used = []
-    for name in ("jacrev", "jacfwd"):
-        original = getattr(jac, name)
-        monkeypatch.setattr(jac, name, lambda f, argnums=0, _o=original, _n=name: (
-            used.append(_n), _o(f, argnums))[1])
+    used, rows_of, jacfwd = [], jac._rows_of, jac.jacfwd
+    # Reverse mode reads its rows off jacobian's own recording; forward mode calls jacfwd.
+    monkeypatch.setattr(jac, "_rows_of", lambda *a: (used.append("jacrev"), rows_of(*a))[1])
+    monkeypatch.setattr(jac, "jacfwd", lambda *a: (used.append("jacfwd"), jacfwd(*a))[1])
     x = np.array([0.5, 1.0, 2.0])
     twice = optad.jacobian(lambda x: np.concatenate([x, np.sin(x)]))(x)      # 6 outputs, 3 inputs
     more = optad.jacobian(lambda x: np.concatenate([x, np.sin(x), x[:1]]))(x)  # 7 outputs
     assert used == ["jacrev", "jacfwd"]   # a forward column costs about two reverse rows
     np.testing.assert_allclose(twice, np.vstack([np.eye(3), np.diag(np.cos(x))]), rtol=1e-15)
     np.testing.assert_allclose(more[:6], twice, rtol=1e-15)
+
+
+def test_jacobian_records_f_once_in_reverse_mode():
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        return x[:2] * x[1:]
+
+    J = optad.jacobian(f)(np.array([1.0, 2.0, 3.0]))
+    assert len(calls) == 1
+    np.testing.assert_allclose(J, [[2.0, 1.0, 0.0], [0.0, 3.0, 2.0]], rtol=1e-15)
 
 
 def test_jacobian_pytrees_nest_input_inside_output():
