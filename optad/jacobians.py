@@ -15,6 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import value_of
+from .errors import NonScalarOutputError
 from .transforms import _jvp, _Recording, as_input, grad, jvp, normalize_argnums
 
 __all__ = ["jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad"]
@@ -179,7 +180,11 @@ def hessian(f, argnums=0):
 
     def hessian_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "hessian")
-        return _rows_of(_Recording(gradient, args, {}, nums, "hessian"), single)
+        try:
+            rec = _Recording(gradient, args, {}, nums, "hessian")
+        except NonScalarOutputError as e:   # raised by the inner grad: say who needs it
+            raise NonScalarOutputError(str(e).replace("grad needs", "hessian needs", 1)) from None
+        return _rows_of(rec, single)
 
     return hessian_f
 
@@ -200,7 +205,15 @@ def hvp(f, x, v):
     """
     def directional_derivative(y):
         # Only the tangent is used: primal values that lead nowhere else are not computed.
-        return _jvp(f, (y,), (v,), tangents_only=True)[1]
+        tangent = _jvp(f, (y,), (v,), tangents_only=True)[1]
+        leaves, _ = tree.flatten(tangent)
+        if len(leaves) != 1 or np.shape(value_of(leaves[0])) != ():
+            shape = (f"shape {np.shape(value_of(leaves[0]))}" if len(leaves) == 1
+                     else f"{len(leaves)} outputs")
+            raise NonScalarOutputError(
+                f"hvp needs a function with a scalar output; this one returned {shape}.\n"
+                f"Reduce it to one number (np.sum, np.mean, a norm), or use optad.jacobian.")
+        return tangent
 
     return grad(directional_derivative)(x)
 

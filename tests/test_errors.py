@@ -111,6 +111,15 @@ def test_jacobians_refuse_non_float_inputs_by_their_own_name(name, bad):
             getattr(optad, name)(lambda x: optad.tree_map(lambda a: a * 2.0, x))(bad)
 
 
+@pytest.mark.parametrize("call", [lambda f: optad.hessian(f)(X), lambda f: optad.hvp(f, X, X)],
+                         ids=["hessian", "hvp"])
+@pytest.mark.parametrize("f", [lambda x: x * 2.0, lambda x: (np.sum(x), np.sum(x))],
+                         ids=["vector", "tuple"])
+def test_second_order_of_a_non_scalar_output_names_the_caller(call, f):
+    with pytest.raises(NonScalarOutputError, match=r"^(hessian|hvp) needs a function with a scalar"):
+        call(f)
+
+
 @pytest.mark.parametrize("argnums", [1, -2, (0, 3), 1.0, (), (0, 0)])
 def test_wrong_argnums(argnums):
     with pytest.raises(ArgnumsError, match="argnums"):
