@@ -231,14 +231,25 @@ def _format_expr(prim, arg_texts, kwargs):
     return f"{template or prim.name}({inner})"
 
 
-def _partial_text(prim, argnum, arg_texts):
+def _partial_text(prim, argnum, arg_texts, raw=(), kwargs=None, forward=False):
+    """The local partial's text; a "[...]" text means a slice of the tangent or adjoint.
+
+    ``prim.explain[1]`` holds one text per argument, or a (forward, reverse) pair where
+    the modes read differently (x[k]: the tangent's slice forward, the adjoint placed back
+    whole in reverse), or a callable giving a placement (concatenate's "[2:4]").
+    """
     partials = prim.explain[1] if prim.explain else None
+    if callable(partials):
+        return partials(argnum, *raw, **(kwargs or {}))
     if not partials or argnum >= len(partials) or partials[argnum] is None:
         return None
+    text = partials[argnum]
+    if isinstance(text, tuple):
+        text = text[0] if forward else text[1]
     try:
-        return partials[argnum].format(*arg_texts)
+        return text.format(*arg_texts)
     except (IndexError, KeyError):
-        return partials[argnum]
+        return text
 
 
 def _term(sym_name, partial, forward):
@@ -249,6 +260,8 @@ def _term(sym_name, partial, forward):
         return sym_name
     if partial == "-1":
         return f"-{sym_name}"
+    if partial.startswith("["):
+        return f"{sym_name}{partial}"
     if partial.startswith("·"):
         return f"{sym_name}{partial}"
     if partial.endswith("·"):
@@ -343,7 +356,8 @@ def _trace_reverse(f, names, inputs, seed, digits):
         if j in out_pos:
             rows[j].adjoint_expr = _bar(out_names[out_pos[j]]) + " (seed)"
             continue
-        terms = [_term(_bar(name_of[i]), _partial_text(tr.tape[i][0], a, texts[i]), False)
+        terms = [_term(_bar(name_of[i]), _partial_text(tr.tape[i][0], a, texts[i], tr.tape[i][1],
+                                                       tr.tape[i][2]), False)
                  for i, a in uses[j]]
         rows[j].adjoint_expr = " + ".join(terms).replace("+ -", "- ") if terms else "0"
 
@@ -411,43 +425,60 @@ def _trace_forward(f, names, inputs, seed, digits):
         raise ValueError(f"trace: forward mode needs one tangent seed per argument "
                          f"({len(inputs)}); got {len(seed)}.")
     tr = ForwardTrace()
-    events = []
-    tr.observer = lambda prim, args, kwargs, out, contribs: events.append(
-        (prim, args, kwargs, out, contribs))
+    rows = []
+    named = {}      # id(traced object) -> (its name, the value it had when named)
+    by_value = {}   # id(value) -> name; the rows keep every value alive, so ids stay unique
+
+    def name_for(a):
+        if not (isinstance(a, Traced) and a._trace is tr):
+            return None
+        entry = named.get(id(a))
+        if entry is not None and entry[1] is a._value:
+            return entry[0]
+        # `y[k] = v` and `y += v` rebind the object y to a new node's value and tangent.
+        return by_value.get(id(a._value))
+
+    def name_it(box, name):
+        named[id(box)] = (name, box._value)
+        by_value[id(box._value)] = name
+
+    def observe(prim, args, kwargs, out_box, contribs):
+        # Rows are written as each node is made: later in-place updates rebind objects.
+        name = f"w{len(rows) + 1}"
+        arg_names = [name_for(a) for a in args]
+        arg_texts = [n if n is not None else "?" if isinstance(a, Traced) and a._trace is tr
+                     else _const_text(a) for a, n in zip(args, arg_names)]
+        if prim.explain and callable(prim.explain[1]):
+            # A placement (concatenate): the tangent is the same map applied to the tangents.
+            tangent_text = _format_expr(prim, [_dot(n) if n else "0" for n in arg_names], kwargs)
+        else:
+            tangent_text = " + ".join(
+                _term(_dot(n), _partial_text(prim, k, arg_texts, forward=True), True)
+                for k, n in enumerate(arg_names) if n).replace("+ -", "- ") or "0"
+        rows.append(TraceRow(name, _format_expr(prim, arg_texts, kwargs), out_box._value,
+                             tuple(n for n in arg_names if n), adjoint=out_box._aux,
+                             adjoint_expr=tangent_text, adjoints=(out_box._aux,),
+                             terms=tuple(c for _, c in contribs)))
+        name_it(out_box, name)
+
+    tr.observer = observe
     with tr:
         boxes = [tr.new_input(x, _input(s) if not isinstance(s, np.ndarray) else s.astype(float))
                  for x, s in zip(inputs, seed)]
-        starts = [(b._value, b._aux) for b in boxes]   # before f may write into its inputs
+        for k, b in enumerate(boxes):
+            rows.append(TraceRow(f"w{k + 1}", names[k], b._value, (), adjoint=b._aux,
+                                 adjoint_expr=_dot(names[k]) + " (seed)", adjoints=(b._aux,),
+                                 terms=(b._aux,), is_input=True))
+            name_it(b, f"w{k + 1}")
         out = f(*boxes)
+    tr.observer = None
     out_leaves, _ = tree.flatten(out)
     outs = [o for o in out_leaves if isinstance(o, Traced) and o._trace is tr]
-    name_of, rows = {}, []
-    for k, b in enumerate(boxes):
-        name_of[id(b)] = f"w{k + 1}"
-        value, tangent = starts[k]
-        rows.append(TraceRow(f"w{k + 1}", names[k], value, (), adjoint=tangent,
-                             adjoint_expr=_dot(names[k]) + " (seed)", adjoints=(tangent,),
-                             terms=(tangent,), is_input=True))
-    for prim, args, kwargs, out_box, contribs in events:
-        name = f"w{len(rows) + 1}"
-        name_of[id(out_box)] = name
-        arg_texts = [name_of.get(id(a), "?") if isinstance(a, Traced) and a._trace is tr
-                     else _const_text(a) for a in args]
-        parents = tuple(name_of[id(a)] for a in args if isinstance(a, Traced) and a._trace is tr
-                        and id(a) in name_of)
-        terms_text = []
-        for k, a in enumerate(args):
-            if isinstance(a, Traced) and a._trace is tr and id(a) in name_of:
-                partial = _partial_text(prim, k, arg_texts)
-                terms_text.append(_term(_dot(name_of[id(a)]), partial, True))
-        rows.append(TraceRow(name, _format_expr(prim, arg_texts, kwargs), out_box._value, parents,
-                             adjoint=out_box._aux, adjoint_expr=" + ".join(terms_text) or "0",
-                             adjoints=(out_box._aux,), terms=tuple(c for _, c in contribs)))
     out_names = ["z"] if len(outs) == 1 and np.size(value_of(outs[0])) == 1 else [
         f"y{k + 1}" for k in range(len(outs))]
     for k, o in enumerate(outs):
         for r in rows:
-            if r.name == name_of.get(id(o)):
+            if r.name == name_for(o):
                 r.is_output = True
     seed_text = ", ".join(f"{_dot(n)} = {format_value(s)}" for n, s in zip(names, seed))
     direction = names[[k for k, s in enumerate(seed) if np.any(np.asarray(s) != 0)][0]] if any(

@@ -86,3 +86,48 @@ def test_array_terms_are_recorded_before_the_engine_adds_into_them():
     first, second = t.rows[0].terms
     assert first.tolist() == [1.0, 2.0] and second.tolist() == [1.0, 2.0]
     assert t.rows[0].adjoint.tolist() == [2.0, 4.0]
+
+
+def test_vector_output_shows_each_backward_pass_with_slices_of_the_seed():
+    t = optad.trace(lambda x: np.stack([x[0] * x[1], np.sin(x[0])]), np.array([1.0, 2.0]))
+    rows = {r.name: r for r in t.rows}
+    assert rows["w9"].expr == "concat(w7, w8, axis=0)"
+    assert rows["w9"].adjoint_expr == "ȳ1 (seed)"           # not z̄: the output is a vector
+    assert rows["w7"].adjoint_expr == "w̄9[0:1]" and rows["w8"].adjoint_expr == "w̄9[1:2]"
+    assert [list(a) for a in rows["w1"].adjoints] == [[2.0, 1.0], [np.cos(1.0), 0.0]]
+    t = optad.trace(lambda a, b: np.sum(np.concatenate([a, b], axis=1)), np.ones((2, 2)),
+                    np.ones((2, 1)))
+    assert [r.adjoint_expr for r in t.rows[:2]] == ["w̄3[:, 0:2]", "w̄3[:, 2:3]"]
+
+
+def test_forward_table_slices_tangents_and_concatenates_them():
+    t = optad.trace(lambda x: np.stack([x[0] * x[1], np.sin(x[0])]), np.array([1.0, 2.0]),
+                    mode="forward", seed=(np.array([1.0, 0.0]),))
+    rows = {r.name: r for r in t.rows}
+    assert rows["w2"].adjoint_expr == "ẇ1[0]" and rows["w3"].adjoint_expr == "ẇ1[1]"
+    assert rows["w9"].adjoint_expr == "concat(ẇ7, ẇ8, axis=0)"
+    np.testing.assert_allclose(rows["w9"].adjoint, [2.0, np.cos(1.0)])
+    t = optad.trace(lambda a, b: a - b, 2.0, 3.0, mode="forward", seed=(1.0, 1.0))
+    assert t.rows[-1].adjoint_expr == "ẇ1 - ẇ2" and t.rows[-1].adjoint == 0.0
+
+
+def test_forward_table_follows_in_place_updates():
+    # y[1] = ... and y += ... rebind y to new nodes; each row keeps the value and tangent it
+    # had when it was made, and later uses of y name the newest node.
+    def f(x):
+        y = x * 1.0
+        y[1] = x[0] ** 2
+        y += x
+        return np.sum(y)
+
+    x = np.array([1.0, 2.0])
+    t = optad.trace(f, x, mode="forward", seed=(np.array([1.0, 0.0]),))
+    assert [r.expr for r in t.rows] == ["x", "w1*1", "w1[0]", "w3**2", "w2 with [1] = w4",
+                                        "w5 + w1", "sum(w6)"]
+    rows = {r.name: r for r in t.rows}
+    assert rows["w2"].value.tolist() == [1.0, 2.0] and rows["w2"].adjoint.tolist() == [1.0, 0.0]
+    assert rows["w5"].value.tolist() == [1.0, 1.0] and rows["w5"].adjoint.tolist() == [1.0, 2.0]
+    assert rows["w7"].is_output and not rows["w2"].is_output
+    assert rows["w7"].adjoint == optad.jvp(f, (x,), (np.array([1.0, 0.0]),))[1] == 4.0
+    # The reverse table names the same nodes.
+    assert [r.expr for r in optad.trace(f, x).rows] == [r.expr for r in t.rows]

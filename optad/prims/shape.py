@@ -66,8 +66,16 @@ def _concat_jvp(tangents, ans, *arrays, axis=0):
     return np.concatenate(parts, axis=axis)
 
 
+def _concat_placement(k, *arrays, axis=0):
+    """Where input k sits in the output, for the explain view: "[2:4]", "[:, 0:3]"."""
+    start = sum(np.shape(a)[axis] for a in arrays[:k])
+    stop = start + np.shape(arrays[k])[axis]
+    axis = axis % max(len(np.shape(arrays[k])), 1)
+    return "[" + ", ".join([":"] * axis + [f"{start}:{stop}"]) + "]"
+
+
 concatenate = Primitive("concatenate", _concat_impl, vjps=Variadic(_concat_vjp),
-                        jvp_joint=_concat_jvp, explain=("concat", None),
+                        jvp_joint=_concat_jvp, explain=("concat", _concat_placement),
                         needs=Variadic(lambda k: ()))
 
 
