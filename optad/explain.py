@@ -20,6 +20,7 @@ import numpy as np
 
 from . import tree
 from .engine import ForwardTrace, ReverseTrace, Traced, value_of
+from .errors import ShapeError
 from .transforms import as_input
 
 __all__ = ["trace", "explain", "Trace", "TraceRow"]
@@ -100,8 +101,10 @@ class Trace:
                 out = f"   ({self.output_names[self._out_pos(r)]})" if r.is_output else ""
                 lines.append(f"  {left}= {self.fmt(r.value):<10}  {right}= {total}{out}")
             lines.append("")
-            lines.append("Result (one column of the Jacobian): " + ", ".join(
-                f"{label} = {self.fmt(v)}" for label, v in self.gradients[0]))
+            column = all(label.startswith("∂") for label, _ in self.gradients[0])
+            lines.append(("Result (one column of the Jacobian): " if column else
+                          "Result (the Jacobian times the seed, a directional derivative): ")
+                         + ", ".join(f"{label} = {self.fmt(v)}" for label, v in self.gradients[0]))
             return "\n".join(lines)
         lines.append("Forward pass: evaluate each intermediate in order")
         for r in self.rows:
@@ -231,12 +234,17 @@ def _format_expr(prim, arg_texts, kwargs):
     return f"{template or prim.name}({inner})"
 
 
+# Marks a partial's text as a slice taken of the symbol ("slice:[0]" -> ẇ1[0]); a bare
+# "[...]" is an indicator (Iverson bracket) such as [w1 > 0], multiplied as usual.
+SLICE = "slice:"
+
+
 def _partial_text(prim, argnum, arg_texts, raw=(), kwargs=None, forward=False):
-    """The local partial's text; a "[...]" text means a slice of the tangent or adjoint.
+    """The local partial's text (``SLICE`` + "[...]" for a slice of the tangent or adjoint).
 
     ``prim.explain[1]`` holds one text per argument, or a (forward, reverse) pair where
     the modes read differently (x[k]: the tangent's slice forward, the adjoint placed back
-    whole in reverse), or a callable giving a placement (concatenate's "[2:4]").
+    whole in reverse), or a callable giving a placement (concatenate's "slice:[2:4]").
     """
     partials = prim.explain[1] if prim.explain else None
     if callable(partials):
@@ -260,8 +268,8 @@ def _term(sym_name, partial, forward):
         return sym_name
     if partial == "-1":
         return f"-{sym_name}"
-    if partial.startswith("["):
-        return f"{sym_name}{partial}"
+    if partial.startswith(SLICE):   # a slice of the tangent or adjoint: ẇ1[0], w̄9[0:2]
+        return sym_name + partial[len(SLICE):]
     if partial.startswith("·"):
         return f"{sym_name}{partial}"
     if partial.endswith("·"):
@@ -269,10 +277,22 @@ def _term(sym_name, partial, forward):
     return f"{sym_name}·{partial}"
 
 
+def _slice_text(k):
+    """A slice as written in code: 1:, :-1, ::2."""
+    parts = ["" if p is None else str(p) for p in (k.start, k.stop)]
+    return ":".join(parts) + (f":{k.step}" if k.step is not None else "")
+
+
 def _const_text(v):
     v = value_of(v)
-    if isinstance(v, (tuple, list)) or v is None or isinstance(v, slice):
-        return repr(v) if not isinstance(v, slice) else "slice"
+    if isinstance(v, slice):
+        return _slice_text(v)
+    if isinstance(v, tuple) and all(isinstance(k, (slice, int, np.integer)) or k is None
+                                    or k is Ellipsis for k in v):
+        return ", ".join("..." if k is Ellipsis else "None" if k is None else _const_text(k)
+                         for k in v)
+    if isinstance(v, (tuple, list)) or v is None:
+        return repr(v)
     arr = np.asarray(v)
     if arr.ndim == 0 and arr.dtype.kind in "fiu":
         return format_value(arr)
@@ -284,8 +304,9 @@ def trace(f, *args, mode="reverse", seed=None, digits=4):
 
     Reverse mode (default) runs the backward pass from the seed z̄ = 1 (for several outputs:
     one pass per output, i.e. the Jacobian row by row; ``seed`` gives one output cotangent
-    instead). Forward mode pushes the tangents ``seed`` (one per argument, default 1 for
-    the first argument and 0 for the others): one column of the Jacobian.
+    instead). Forward mode pushes the tangents ``seed`` (one per argument, each of its
+    argument's shape; default 1 for the first element of the first argument, 0 elsewhere):
+    one column of the Jacobian.
 
     >>> import numpy as np, optad
     >>> t = optad.trace(lambda x1, x2: x1 * x2 + np.sin(x1), 2.0, 3.0, mode="forward", seed=(1.0, 0.0))
@@ -420,10 +441,20 @@ def _reverse_seeds(outs, out_names, seed):
 
 def _trace_forward(f, names, inputs, seed, digits):
     if seed is None:
-        seed = tuple(1.0 if k == 0 else 0.0 for k in range(len(inputs)))
+        # 1 for the first element of the first argument, 0 elsewhere: the first column.
+        seed = [np.zeros(np.shape(x)) for x in inputs]
+        seed[0].flat[0] = 1.0
     if len(seed) != len(inputs):
         raise ValueError(f"trace: forward mode needs one tangent seed per argument "
                          f"({len(inputs)}); got {len(seed)}.")
+    seed = [_input(s) for s in seed]
+    for name, x, s in zip(names, inputs, seed):
+        if np.shape(s) != np.shape(x):
+            raise ShapeError(
+                f"trace: the seed for {name} has shape {np.shape(s)}, but {name} has shape "
+                f"{np.shape(x)}. Give a tangent of {name}'s shape, e.g. np.eye({np.size(x)})[0]"
+                f"{'.reshape(' + str(np.shape(x)) + ')' if np.ndim(x) > 1 else ''} for the "
+                f"column of its first element.")
     tr = ForwardTrace()
     rows = []
     named = {}      # id(traced object) -> (its name, the value it had when named)
@@ -463,8 +494,7 @@ def _trace_forward(f, names, inputs, seed, digits):
 
     tr.observer = observe
     with tr:
-        boxes = [tr.new_input(x, _input(s) if not isinstance(s, np.ndarray) else s.astype(float))
-                 for x, s in zip(inputs, seed)]
+        boxes = [tr.new_input(x, s) for x, s in zip(inputs, seed)]
         for k, b in enumerate(boxes):
             rows.append(TraceRow(f"w{k + 1}", names[k], b._value, (), adjoint=b._aux,
                                  adjoint_expr=_dot(names[k]) + " (seed)", adjoints=(b._aux,),
@@ -481,12 +511,23 @@ def _trace_forward(f, names, inputs, seed, digits):
             if r.name == name_for(o):
                 r.is_output = True
     seed_text = ", ".join(f"{_dot(n)} = {format_value(s)}" for n, s in zip(names, seed))
-    direction = names[[k for k, s in enumerate(seed) if np.any(np.asarray(s) != 0)][0]] if any(
-        np.any(np.asarray(s) != 0) for s in seed) else names[0]
-    result = [(f"∂{out_names[k]}/∂{direction}" if sum(np.any(np.asarray(s) != 0) for s in seed) == 1
-               else f"J·ẋ ({out_names[k]})", o._aux if o._aux is not None else 0.0)
-              for k, o in enumerate(outs)]
+    direction = _one_hot_name(names, seed)
+    result = [(f"∂{out_names[k]}/∂{direction}" if direction else f"J·ẋ ({out_names[k]})",
+               o._aux if o._aux is not None else 0.0) for k, o in enumerate(outs)]
     return Trace("forward", rows, names, inputs, out_names, [seed_text], [result], digits)
+
+
+def _one_hot_name(names, seed):
+    """"x2" or "x[1]" when the seed is 1 at one place and 0 elsewhere (a Jacobian column)."""
+    nonzero = [(name, np.flatnonzero(s)) for name, s in zip(names, seed) if np.any(s != 0)]
+    if len(nonzero) != 1 or len(nonzero[0][1]) != 1:
+        return None
+    (name, (flat,)), s = nonzero[0], seed[names.index(nonzero[0][0])]
+    if s.flat[flat] != 1.0:
+        return None
+    if np.ndim(s) == 0:
+        return name
+    return f"{name}[{', '.join(str(int(i)) for i in np.unravel_index(flat, np.shape(s)))}]"
 
 
 def explain(f, *args, mode="reverse", seed=None, digits=4):

@@ -131,3 +131,18 @@ def test_forward_table_follows_in_place_updates():
     assert rows["w7"].adjoint == optad.jvp(f, (x,), (np.array([1.0, 0.0]),))[1] == 4.0
     # The reverse table names the same nodes.
     assert [r.expr for r in optad.trace(f, x).rows] == [r.expr for r in t.rows]
+
+
+def test_forward_seed_of_an_array_argument_is_a_column_by_default_and_checked():
+    f = lambda x: np.sum(x[1:] * x[:-1])   # noqa: E731
+    x = np.array([1.0, 2.0, 3.0])
+    t = optad.trace(f, x, mode="forward")
+    assert t.rows[0].adjoint.tolist() == [1.0, 0.0, 0.0]
+    assert [r.expr for r in t.rows[1:3]] == ["w1[1:]", "w1[:-1]"]
+    assert t.rows[-1].adjoint == optad.grad(f)(x)[0] == 2.0
+    assert "one column of the Jacobian): ∂z/∂x[0] = 2" in t.table()
+    t = optad.trace(f, x, mode="forward", seed=(np.array([0.0, 1.0, 1.0]),))
+    assert "directional derivative): J·ẋ (z) = 6" in t.table()
+    with pytest.raises(optad.errors.ShapeError, match=r"seed for x has shape \(\), but x has "
+                       r"shape \(3,\).*np.eye\(3\)\[0\]"):
+        optad.trace(f, x, mode="forward", seed=(1.0,))

@@ -91,7 +91,7 @@ getitem_prim = Primitive(
     "getitem", lambda x, key: x[key],
     vjps=(lambda g, ans, x, key: bind(untake, (g, key, np.shape(x)), {}), None),
     jvps=(lambda t, ans, x, key: getitem_raw(t, key), None),
-    explain=("{0}[{1}]", (("[{1}]", "1"), None)), needs=((1,), ()),
+    explain=("{0}[{1}]", (("slice:[{1}]", "1"), None)), needs=((1,), ()),
     scatter=lambda buf, g, fresh, x, key: (_scatter_fresh if fresh else _scatter_into)(buf, g, key))
 
 
@@ -121,7 +121,7 @@ setitem_prim = Primitive(
           None,
           lambda g, ans, x, key, v: getitem_raw(g, key)),
     jvp_joint=_setitem_jvp,
-    explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, ("1", "[{1}]"))), needs=((1,), (), (1,)))
+    explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, ("1", "slice:[{1}]"))), needs=((1,), (), (1,)))
 
 
 def setitem(x, key, v):

@@ -67,11 +67,11 @@ def _concat_jvp(tangents, ans, *arrays, axis=0):
 
 
 def _concat_placement(k, *arrays, axis=0):
-    """Where input k sits in the output, for the explain view: "[2:4]", "[:, 0:3]"."""
+    """Where input k sits in the output, for the explain view: w̄[2:4], w̄[:, 0:3]."""
     start = sum(np.shape(a)[axis] for a in arrays[:k])
     stop = start + np.shape(arrays[k])[axis]
     axis = axis % max(len(np.shape(arrays[k])), 1)
-    return "[" + ", ".join([":"] * axis + [f"{start}:{stop}"]) + "]"
+    return "slice:[" + ", ".join([":"] * axis + [f"{start}:{stop}"]) + "]"
 
 
 concatenate = Primitive("concatenate", _concat_impl, vjps=Variadic(_concat_vjp),
