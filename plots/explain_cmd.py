@@ -30,15 +30,22 @@ class CommandError(ValueError):
 
 
 def forward_seed(spec, names, values):
-    """The tangent seed for forward mode from ``--seed``: ``x1`` or ``x1=1,x2=0.5``.
+    """The tangent seed for forward mode from ``--seed``: ``x1``, ``x1=1,x2=0.5`` or
+    ``x=[0,1,0]``.
 
-    A bare name gets tangent 1 (ones for an array), every other input 0.
+    A bare name gets tangent 1 (ones for an array: the directional derivative along
+    ones), every other input 0; a list gives an array's tangent element by element
+    (``x=[1,0,0]``: the Jacobian column of ``x[0]``).
 
     >>> forward_seed("x1", ["x1", "x2"], [2.0, 3.0])
     (1.0, 0.0)
     >>> forward_seed("x2=0.5", ["x1", "x2"], [2.0, 3.0])
     (0.0, 0.5)
+    >>> forward_seed("x=[0,1]", ["x"], [np.array([2.0, 3.0])])
+    (array([0., 1.]),)
     """
+    if not split_items(spec):
+        raise CommandError("--seed: name the variable to differentiate by, e.g. --seed x1.")
     given = {}
     for item in split_items(spec):
         key, eq, value = item.partition("=")
@@ -48,17 +55,21 @@ def forward_seed(spec, names, values):
                                f"(variables: {', '.join(names)}).")
         if eq:
             try:
-                given[key] = float(value)
-            except ValueError:
-                raise CommandError(f"--seed: {item!r}: the tangent must be a number.") from None
+                given[key] = parse_assignments(f"{key}={value}", "--seed")[key]
+            except ValueError as err:
+                raise CommandError(f"{err} Give a number, or a list for an array.") from None
         else:
             given[key] = 1.0
-    if not given:
-        raise CommandError("--seed: name the variable to differentiate by, e.g. --seed x1.")
     seed = []
     for name, v in zip(names, values):
         t = given.get(name, 0.0)
-        seed.append(float(t) if np.ndim(v) == 0 else np.full(np.shape(v), float(t)))
+        if np.ndim(t) == 0:
+            seed.append(float(t) if np.ndim(v) == 0 else np.full(np.shape(v), float(t)))
+        elif np.shape(t) != np.shape(v):
+            raise CommandError(f"--seed: the tangent of {name} has shape {np.shape(t)}, but "
+                               f"--at gives {name} shape {np.shape(v)}.")
+        else:
+            seed.append(t)
     return tuple(seed)
 
 

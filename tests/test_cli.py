@@ -47,6 +47,14 @@ def test_explain_forward_mode_prints_tangents(capsys):
     assert code == 0 and "∂z/∂x2 = 2" in out
 
 
+def test_explain_forward_seed_of_an_array_element_by_element(capsys):
+    argv = ["explain", "sum(x**2)*y", "--at", "x=[1,2,3],y=2"]
+    code, out, _ = run(capsys, argv + ["--seed", "x=[0,1,0]"])
+    assert code == 0 and "ẋ = [0 1 0], ẏ = 0" in out and "∂z/∂x[1] = 8" in out
+    code, out, _ = run(capsys, argv + ["--seed", "x"])   # ones: a directional derivative
+    assert code == 0 and "directional derivative): J·ẋ (z) = 24" in out
+
+
 def test_explain_inputs_follow_the_order_of_at(capsys):
     code, out, _ = run(capsys, ["explain", "x1*x2 + sin(x1)", "--at", "x2=3,x1=2"])
     assert code == 0
@@ -152,6 +160,8 @@ def test_parser_whitelist_details():
     (["explain", "x1*x2", "--at", "x1=2,x2=3", "--mode", "reverse", "--seed", "x1"],
      "forward"),
     (["explain", "x1*x2", "--at", "x1=2,x2=3", "--seed", "z"], "not a variable"),
+    (["explain", "sum(x)", "--at", "x=[1,2]", "--seed", "x=[1,0,0]"], "has shape (3,)"),
+    (["explain", "sum(x)", "--at", "x=[1,2]", "--seed", "x=one"], "Give a number, or a list"),
     (["explain", "sin(2)", "--at", ""], "no variables"),
     (["explain", "x @ x", "--at", "x=1"], "cannot evaluate"),
 ])
