@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import tree
-from .engine import ForwardTrace, ReverseTrace, Traced, value_of
+from .engine import Traced, value_of
+from .forward import ForwardTrace
+from .reverse import ReverseTrace
 from .errors import ShapeError
 from .transforms import as_input
 

@@ -24,7 +24,7 @@ class Traced:
     mode, the tangent in forward mode. Operators and the NumPy protocols are attached in
     :mod:`optad.tracer`.
 
-    >>> from optad.engine import ReverseTrace
+    >>> from optad.reverse import ReverseTrace
     >>> with ReverseTrace() as tr:
     ...     t = tr.new_input(2.0)
     ...     print(isinstance(t * 3.0, Traced), value_of(t * 3.0))

@@ -14,7 +14,10 @@ tape (as many times as asked); ``value_and_grad`` is ``vjp`` seeded with 1;
 import numpy as np
 
 from . import tree
-from .engine import ForwardTrace, LinearForm, ReverseTrace, Scaled, Traced, value_of
+from .engine import Traced, value_of
+from .forward import ForwardTrace
+from .reverse import ReverseTrace
+from .tangents import LinearForm, Scaled
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
@@ -297,7 +300,7 @@ def jvp(f, primals, tangents):
 
 def _jvp(f, primals, tangents, tangents_only=False):
     """``jvp``; with ``tangents_only``, returns ``(None, tangents)`` and primal values that
-    only lead to the outputs are never computed (for ``hvp``: see ``engine._LazyArray``)."""
+    only lead to the outputs are never computed (for ``hvp``: see ``forward._LazyArray``)."""
     if not isinstance(primals, (tuple, list)) or not isinstance(tangents, (tuple, list)):
         raise TypeError("jvp(f, primals, tangents) takes tuples: jvp(f, (x,), (v,)).")
     if len(primals) != len(tangents):

@@ -9,7 +9,7 @@ import pytest
 from scipy.optimize import rosen_der
 
 import optad
-from optad.engine import ReverseTrace
+from optad.reverse import ReverseTrace
 from optad.primitive import Primitive
 
 

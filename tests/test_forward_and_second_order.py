@@ -211,7 +211,7 @@ def test_second_order_through_the_engines_fast_paths(transform):
     np.testing.assert_allclose(got, exact_hvp(x, v), rtol=1e-10, atol=1e-9)
 
 
-# Forward rules defer constant factors of array tangents (engine.Scaled): -x, c*x and the
+# Forward rules defer constant factors of array tangents (tangents.Scaled): -x, c*x and the
 # 2 of d(x**2) are multiplied out only where tangents of different factors meet, at the
 # outputs, or for the explain view. These functions reach each of those places.
 def _deferred_factor_cases():
@@ -225,7 +225,7 @@ def _deferred_factor_cases():
         "concatenate": lambda x: np.sum(np.concatenate([2.0 * x, -x, np.ones(2)]) ** 2),
         "setitem": lambda x: np.sum(_write_into(3.0 * x, x) ** 3),
         "zero and division": lambda x: np.sum((0.0 * x + x) / (-x - 4.0) + 0.0 * x),
-        # d(x**2) is put off whole (engine.LinearForm): np.sum takes it as dots; every
+        # d(x**2) is put off whole (tangents.LinearForm): np.sum takes it as dots; every
         # other consumer gets it multiplied out.
         "sum of squares": lambda x: np.sum((x - 1.0) ** 2),
         "forms meet": lambda x: np.sum(x ** 2 - 3.0 * (2.0 * x) ** 2 + x - (x * w) ** 2),
@@ -293,7 +293,7 @@ def test_deferred_tangent_factors_at_array_outputs():
 
 def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
     import optad.prims.elementwise as ew
-    from optad.engine import LinearForm
+    from optad.tangents import LinearForm
 
     monkeypatch.setattr(ew, "_FORM_MIN_SIZE", 1)
 
@@ -303,7 +303,7 @@ def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
     assert type(dot) is np.ndarray
     np.testing.assert_allclose(dot, 2 * x * v - 2 * v, rtol=1e-15, atol=1e-15)
     seen = []
-    with optad.engine.ForwardTrace() as tr:
+    with optad.forward.ForwardTrace() as tr:
         y = tr.new_input(x, v) ** 2
         seen.append(type(y._aux))
     assert seen == [LinearForm]     # the product was put off, not computed
@@ -316,17 +316,17 @@ def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
 
 @pytest.mark.parametrize("rowwise", ["vecdot", "loop"])
 def test_single_thread_dot_of_long_vectors(monkeypatch, rowwise):
-    from optad import engine
+    from optad import tangents
 
     if rowwise == "loop":
-        monkeypatch.setattr(engine, "_vecdot", None)   # NumPy < 2 has no np.vecdot
+        monkeypatch.setattr(tangents, "_vecdot", None)   # NumPy < 2 has no np.vecdot
     rng = np.random.default_rng(11)
-    for n in (3, 2 * engine._DOT_ROW - 1, 2 * engine._DOT_ROW, 5 * engine._DOT_ROW + 17):
+    for n in (3, 2 * tangents._DOT_ROW - 1, 2 * tangents._DOT_ROW, 5 * tangents._DOT_ROW + 17):
         u, w = rng.standard_normal(n), rng.standard_normal(n)
         scale = np.dot(np.abs(u), np.abs(w))
-        assert abs(engine._dot(u, w) - np.dot(u, w)) <= 1e-14 * scale
-        assert abs(engine._dot(u[::3], w[::3]) - np.dot(u[::3], w[::3])) <= 1e-14 * scale
-        assert abs(engine._dot(u[1:], w[:-1]) - np.dot(u[1:], w[:-1])) <= 1e-14 * scale
+        assert abs(tangents._dot(u, w) - np.dot(u, w)) <= 1e-14 * scale
+        assert abs(tangents._dot(u[::3], w[::3]) - np.dot(u[::3], w[::3])) <= 1e-14 * scale
+        assert abs(tangents._dot(u[1:], w[:-1]) - np.dot(u[1:], w[:-1])) <= 1e-14 * scale
 
 
 def test_large_tangents_in_pooled_buffers_stay_exact_across_calls():
@@ -383,13 +383,13 @@ def test_explain_forward_view_shows_multiplied_out_tangents():
     t = optad.trace(lambda x: np.sum(-(2.0 * x) ** 2), np.array([1.0, 2.0]), mode="forward",
                     seed=(np.array([1.0, 0.0]),))
     for row in t.rows:
-        assert not isinstance(row.adjoint, optad.engine.Scaled)
-        assert not any(isinstance(c, optad.engine.Scaled) for c in row.terms)
+        assert not isinstance(row.adjoint, optad.tangents.Scaled)
+        assert not any(isinstance(c, optad.tangents.Scaled) for c in row.terms)
     assert t.rows[-1].adjoint == pytest.approx(-8.0)
 
 
 # hvp never reads the inner forward pass's primal output, so primal values that only lead
-# there are not computed (engine._LazyArray); any other read computes them on the spot.
+# there are not computed (forward._LazyArray); any other read computes them on the spot.
 def _lazy_primal_cases():
     def control_flow(x):
         y = 3.0 * x ** 2 - x
@@ -450,7 +450,7 @@ def test_hvp_skips_primal_values_that_lead_only_to_the_output():
     x, v = np.linspace(-1, 1, 100), np.cos(np.arange(100.0))
     np.testing.assert_allclose(optad.hvp(f, x, v), rosen_hess_prod(x, v) + 2 * v, rtol=1e-10)
     assert seen == [(99,)]
-    from optad.engine import ReverseTrace
+    from optad.reverse import ReverseTrace
     recorded = []
     process = ReverseTrace.process
 

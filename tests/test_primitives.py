@@ -303,12 +303,12 @@ def test_every_registered_function_has_a_case():
 def test_rules_read_only_what_they_declare(c, data):
     # With the size threshold at 0, every array a rule did not declare in `needs` is
     # replaced on the tape by a shape-only stand-in, which fails loudly if read.
-    import optad.engine as engine
+    import optad.reverse as reverse
 
     args = data.draw(c.draw)
-    saved = engine._DROP_MIN_SIZE
-    engine._DROP_MIN_SIZE = 0
+    saved = reverse._DROP_MIN_SIZE
+    reverse._DROP_MIN_SIZE = 0
     try:
         check_derivatives(c.fun, *args, modes=("fd",))
     finally:
-        engine._DROP_MIN_SIZE = saved
+        reverse._DROP_MIN_SIZE = saved

@@ -10,7 +10,7 @@ import operator
 
 import numpy as np
 
-from ..engine import LinearForm, Scaled, _combine, scaled
+from ..tangents import LinearForm, Scaled, _combine, scaled
 from ..primitive import Primitive
 from ..pool import out_for
 from .declare import _times_fresh, elementwise, ufunc_primitive
@@ -19,9 +19,9 @@ _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
 
 # --- arithmetic -----------------------------------------------------------------
-# Forward rules defer constant factors of array tangents (engine.Scaled): -x, 100*x and
+# Forward rules defer constant factors of array tangents (tangents.Scaled): -x, 100*x and
 # the 2 of d(x**2) then cost no full-size pass; add and subtract combine the factors.
-# d(x**2) = 2·x·dx itself is put off whole (engine.LinearForm): np.sum of it is a dot.
+# d(x**2) = 2·x·dx itself is put off whole (tangents.LinearForm): np.sum of it is a dot.
 _DEFERRED = (Scaled, LinearForm)
 _FORM_MIN_SIZE = 4096
 
@@ -109,7 +109,7 @@ def _pow_vjp_base(g, x, y):
 
 def _pow_jvp_base(t, x, y):
     if isinstance(y, (int, float)) and y == 2:
-        # 2·(t·x) with the 2 deferred (engine.Scaled): one full-size pass, and under an
+        # 2·(t·x) with the 2 deferred (tangents.Scaled): one full-size pass, and under an
         # outer reverse trace (hvp) one recorded multiply, reading only t and x.
         if (type(t) is np.ndarray and type(x) is np.ndarray and t.shape == x.shape
                 and t.size >= _FORM_MIN_SIZE):
@@ -156,7 +156,7 @@ def _power_into(x, y, out=None):
 power.ufunc = _power_into
 
 # Which argument values each forward rule reads (None: it reads the result). Under hvp the
-# engine may then put off computing a result that no rule reads (engine._LazyArray).
+# engine may then put off computing a result that no rule reads (forward._LazyArray).
 add.jvp_reads = subtract.jvp_reads = ((), ())
 multiply.jvp_reads = ((1,), (0,))
 negative.jvp_reads = ((),)

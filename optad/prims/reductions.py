@@ -6,7 +6,8 @@ helper ``_expand`` restores the reduced axes so that broadcasting does the sprea
 
 import numpy as np
 
-from ..engine import LinearForm, Traced, bind, value_of
+from ..engine import Traced, bind, value_of
+from ..tangents import LinearForm
 from ..traced import broadcast
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
@@ -67,7 +68,7 @@ sum_ = Primitive(
     explain=("sum({0})", ("1",)), needs=((),))
 
 
-sum_.jvp_reads = ((),)   # its forward rule reads no value (see engine._LazyArray)
+sum_.jvp_reads = ((),)   # its forward rule reads no value (see forward._LazyArray)
 
 
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
