@@ -101,6 +101,14 @@ class _LazyScalar(Traced):
 _LAZY = (_LazyArray, _LazyScalar)
 
 
+def _takes_form(prim, i, raw):
+    """Whether argument ``i``'s rule takes a :class:`LinearForm` tangent as it is: its
+    ``takes_forms`` is True (np.sum), or a test of the values (x * c: when c is a number)."""
+    rule = prim.jvps[i] if i < len(prim.jvps) else None
+    flag = getattr(rule, "takes_forms", False)
+    return flag(*raw) if callable(flag) else flag
+
+
 class ForwardTrace(_Trace):
     """Carries a tangent beside each value: one forward pass gives one Jacobian column."""
 
@@ -160,8 +168,11 @@ class ForwardTrace(_Trace):
             joint = prim.jvp_joint
             if (type(tx) is LinearForm or type(ty) is LinearForm) and not getattr(
                     joint, "adds_scaled", False):
-                tx = self._collapsed(tx) if type(tx) is LinearForm else tx   # multiplied out
-                ty = self._collapsed(ty) if type(ty) is LinearForm else ty
+                # Multiplied out, unless the one rule that will see it takes it as it is.
+                if type(tx) is LinearForm and not (ty is None and _takes_form(prim, 0, (xv, yv))):
+                    tx = self._collapsed(tx)
+                if type(ty) is LinearForm and not (tx is None and _takes_form(prim, 1, (xv, yv))):
+                    ty = self._collapsed(ty)
             if ty is None and type(tx) is Scaled:        # rules are linear in the tangent
                 scale = tx.scale
                 tx = tx.array
@@ -321,7 +332,7 @@ class ForwardTrace(_Trace):
             if len(live) == 1 and observer is None:
                 i, ti = mine[live[0]]
                 if type(ti) is LinearForm:
-                    if i < len(prim.jvps) and getattr(prim.jvps[i], "takes_forms", False):
+                    if _takes_form(prim, i, raw):
                         ti = None   # the rule takes the form as it is (np.sum: a dot per term)
                     else:
                         ti = self._collapsed(ti)

@@ -239,6 +239,12 @@ def _deferred_factor_cases():
         "form with huge factors": lambda x: np.sum((x ** 2) * 1e200 * 1e-300 * 1e100),
         "form times zero": lambda x: np.sum((x ** 2) * 0.0 + x ** 2),
         "mean of a form": lambda x: np.mean((x - 0.5) ** 2),
+        # A form times a number stays a form; times an array it is multiplied out.
+        "number times a form": lambda x: np.sum(100.0 * (x - 1.0) ** 2 + np.float64(-2.5) * x ** 2
+                                                + (x ** 2) * 3),
+        "scaled form, then not a sum": lambda x: np.sum(np.tanh(0.5 * (x ** 2 - x))),
+        "form times an array": lambda x: np.sum((x ** 2) * w + w * (x - 2.0) ** 2),
+        "scaled form to an array output": lambda x: np.sum(_twice(-4.0 * x ** 2) ** 3),
     }
 
 
@@ -307,6 +313,11 @@ def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
         y = tr.new_input(x, v) ** 2
         seen.append(type(y._aux))
     assert seen == [LinearForm]     # the product was put off, not computed
+    with optad.forward.ForwardTrace() as tr:
+        xt = tr.new_input(x, v)
+        y = 100.0 * (xt - 1.0) ** 2 * 0.5
+    assert type(y._aux) is LinearForm and [c for _, _, c in y._aux.terms] == [100.0]
+    np.testing.assert_allclose(y._aux.value(), 100.0 * (x - 1.0) * v, rtol=1e-15)
     # At scale the sum of a form is dots: against the gradient's inner product.
     rng = np.random.default_rng(7)
     x, v = rng.uniform(-2, 2, 100_000), rng.standard_normal(100_000)

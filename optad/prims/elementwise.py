@@ -50,9 +50,26 @@ _add_jvp.adds_scaled = _subtract_jvp.adds_scaled = True   # the engine may pass 
 
 def _times(t, c):
     """The tangent ``t * c`` (c the other factor's value): deferred when c is a plain scalar."""
-    if type(c) is float or type(c) is np.float64 or type(c) is int:
+    if _is_number(c):
         return scaled(t, c)
     return np.multiply(t, c, out=out_for(t, c))
+
+
+def _is_number(v):
+    return type(v) is float or type(v) is np.float64 or type(v) is int
+
+
+def _times_y(t, ans, x, y):
+    return _times(t, y)
+
+
+def _times_x(t, ans, x, y):
+    return _times(t, x)
+
+
+# A form times a number stays a form (its factors change): 100·d(r**2) costs no pass.
+_times_y.takes_forms = lambda x, y: _is_number(y)
+_times_x.takes_forms = lambda x, y: _is_number(x)
 
 
 add = ufunc_primitive(np.add, Primitive(
@@ -70,7 +87,7 @@ multiply = ufunc_primitive(np.multiply, Primitive(
     "multiply", operator.mul,
     vjps=(lambda g, ans, x, y: np.multiply(g, y, out=out_for(g, y)),
           lambda g, ans, x, y: np.multiply(g, x, out=out_for(g, x))),
-    jvps=(lambda t, ans, x, y: _times(t, y), lambda t, ans, x, y: _times(t, x)),
+    jvps=(_times_y, _times_x),
     explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)),
     vjps_inplace=(lambda g, ans, x, y: np.multiply(g, y, out=g),
                   lambda g, ans, x, y: np.multiply(g, x, out=g)), elementwise=True))
