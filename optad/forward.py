@@ -215,6 +215,11 @@ class ForwardTrace(_Trace):
         multiplied out for scalars, large arrays noted for the pool."""
         if type(t) is LinearForm:
             if t.shape == shape:
+                if REFCOUNTS_EXACT:
+                    for u, w, _ in t.terms:   # products a rule made (2·b·ḃ): pooled once dead
+                        for a in (u, w):
+                            if type(a) is np.ndarray and a.base is None and a.nbytes >= POOL_MIN:
+                                self.allocated.note(a)
                 return t
             t = self._collapsed(t)
         if type(t) is Scaled:

@@ -245,6 +245,11 @@ def _deferred_factor_cases():
         "scaled form, then not a sum": lambda x: np.sum(np.tanh(0.5 * (x ** 2 - x))),
         "form times an array": lambda x: np.sum((x ** 2) * w + w * (x - 2.0) ** 2),
         "scaled form to an array output": lambda x: np.sum(_twice(-4.0 * x ** 2) ** 3),
+        # The square of a form is a form (2·b·ḃ with ḃ a form: each term times b).
+        "square of a form": lambda x: np.sum((x ** 2 - 3.0 * x) ** 2),
+        "square of a square": lambda x: np.sum(((x - 1.0) ** 2) ** 2),
+        "square of a form, then not a sum": lambda x: np.sum(np.sin((x ** 2 - x) ** 2)),
+        "square of a form near the factor limit": lambda x: np.sum((x ** 2 * 4e149) ** 2) * 1e-290,
     }
 
 
@@ -318,6 +323,12 @@ def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
         y = 100.0 * (xt - 1.0) ** 2 * 0.5
     assert type(y._aux) is LinearForm and [c for _, _, c in y._aux.terms] == [100.0]
     np.testing.assert_allclose(y._aux.value(), 100.0 * (x - 1.0) * v, rtol=1e-15)
+    with optad.forward.ForwardTrace() as tr:
+        xt = tr.new_input(x, v)
+        y = (xt ** 2 - 3.0 * xt) ** 2      # 2·b·(2·x·ẋ − 3·ẋ): two terms, no array made whole
+    assert type(y._aux) is LinearForm and [c for _, _, c in y._aux.terms] == [4.0, -6.0]
+    b = x ** 2 - 3.0 * x
+    np.testing.assert_allclose(y._aux.value(), 2 * b * (2 * x * v - 3 * v), rtol=1e-14)
     # At scale the sum of a form is dots: against the gradient's inner product.
     rng = np.random.default_rng(7)
     x, v = rng.uniform(-2, 2, 100_000), rng.standard_normal(100_000)
