@@ -521,10 +521,10 @@ def _trace_forward(f, names, inputs, seed, digits):
 
 def _one_hot_name(names, seed):
     """"x2" or "x[1]" when the seed is 1 at one place and 0 elsewhere (a Jacobian column)."""
-    nonzero = [(name, np.flatnonzero(s)) for name, s in zip(names, seed) if np.any(s != 0)]
-    if len(nonzero) != 1 or len(nonzero[0][1]) != 1:
+    nonzero = [(name, s, np.flatnonzero(s)) for name, s in zip(names, seed) if np.any(s != 0)]
+    if len(nonzero) != 1 or len(nonzero[0][2]) != 1:
         return None
-    (name, (flat,)), s = nonzero[0], seed[names.index(nonzero[0][0])]
+    name, s, (flat,) = nonzero[0]
     if s.flat[flat] != 1.0:
         return None
     if np.ndim(s) == 0:

@@ -234,12 +234,18 @@ def value_and_grad(f, argnums=0):
     >>> optad.value_and_grad(rosen)(np.array([1.0, 1.0]))
     (np.float64(0.0), array([-0.,  0.]))
     """
+    return _value_and_grad(f, argnums, "grad")
+
+
+def _value_and_grad(f, argnums, caller):
+    """:func:`value_and_grad`, its errors naming ``caller`` (hessian and hvp are built on it)."""
     def value_and_grad_f(*args, **kwargs):
-        nums, single = normalize_argnums(argnums, len(args), "value_and_grad")
-        rec = _Recording(f, args, kwargs, nums, "grad")
+        nums, single = normalize_argnums(argnums, len(args),
+                                         "value_and_grad" if caller == "grad" else caller)
+        rec = _Recording(f, args, kwargs, nums, caller)
         if len(rec.out_leaves) != 1 or rec.out_def.node is not None:
             raise NonScalarOutputError(
-                f"grad needs a function with a scalar output; this one returned "
+                f"{caller} needs a function with a scalar output; this one returned "
                 f"{type(rec.out).__name__} {rec.out_def}.\nReturn one number (e.g. np.sum(...)), "
                 f"or use optad.jacobian / optad.vjp for several outputs."
             )
@@ -247,7 +253,7 @@ def value_and_grad(f, argnums=0):
         shape = getattr(value_of(out), "shape", ())
         if shape != ():
             raise NonScalarOutputError(
-                f"grad needs a function with a scalar output; this one returned shape {shape}.\n"
+                f"{caller} needs a function with a scalar output; this one returned shape {shape}.\n"
                 f"Reduce it to one number (np.sum, np.mean, a norm), or use optad.jacobian, "
                 f"optad.vjp or optad.elementwise_grad for vector outputs."
             )
@@ -272,7 +278,12 @@ def grad(f, argnums=0):
     >>> optad.grad(lambda w: np.sum(w["a"] * w["b"]))({"a": np.ones(2), "b": np.arange(2.0)})
     {'a': array([0., 1.]), 'b': array([1., 1.])}
     """
-    vg = value_and_grad(f, argnums)
+    return _grad(f, argnums, "grad")
+
+
+def _grad(f, argnums, caller):
+    """:func:`grad`, its errors naming ``caller``."""
+    vg = _value_and_grad(f, argnums, caller)
 
     def grad_f(*args, **kwargs):
         return vg(*args, **kwargs)[1]

@@ -163,7 +163,7 @@ def _form_times(form, x, c):
 
 def _pow_takes_form(x, y):
     # x**2 of a plain array x: 2·x·form stays a form (see _form_times).
-    return (type(y) is int or type(y) is float) and y == 2 and type(x) is np.ndarray
+    return _is_number(y) and y == 2 and type(x) is np.ndarray
 
 
 def _pow_dbase_into(g, x, y):
