@@ -11,3 +11,17 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--no-refcounts", action="store_true",
+        help="run with optad.config.refcounts off: the engine's path on CPython >= 3.14 and "
+             "PyPy, where reference counts cannot be trusted")
+
+
+def pytest_configure(config):
+    if config.getoption("--no-refcounts"):
+        import optad
+
+        optad.config.refcounts = False

@@ -16,12 +16,13 @@ from .checks import check_grad, numerical_grad
 from .explain import Trace, TraceRow, explain, trace
 from .registry import supported
 from .pool import release_memory
+from .settings import config
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "stop_gradient", "value_of",
     "jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad",
     "check_grad", "numerical_grad", "trace", "explain", "Trace", "TraceRow",
-    "supported", "release_memory",
+    "supported", "release_memory", "config",
     "primitive", "defvjp", "defjvp", "Primitive", "Traced", "errors", "tree",
 ]
 __version__ = "0.1.0"

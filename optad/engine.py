@@ -16,24 +16,20 @@ beside this module: :mod:`optad.reverse` (the tape and the backward pass) and
 """
 
 import itertools
-import sys
 
 import numpy as np
 
-from .errors import LeakedTracerError
+from .errors import ComplexValueError, LeakedTracerError
 from .gcpause import gc_pause as _gc_pause
 from .gcpause import pause_gc
 from .pool import POOL, CallArrays
+from .settings import config
 from .traced import Traced, TracedArray, traced, value_of
 
 __all__ = ["Traced", "TracedArray", "traced", "bind", "value_of", "pause_gc"]
 
 _levels = itertools.count(1)
 
-# Reference counts tell when an array is a temporary nobody else holds, so it may be
-# overwritten in place (as NumPy's own temporary elision does). CPython 3.14 may borrow
-# references on the evaluation stack, making counts too low to trust: off there.
-REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 _EMPTY = {}
 
 
@@ -74,13 +70,14 @@ def bind(prim, args, kwargs):
 
 
 class _Trace:
-    __slots__ = ("level", "active", "observer", "allocated")
+    __slots__ = ("level", "active", "observer", "allocated", "views_of")
 
     def __init__(self):
         self.level = next(_levels)
         self.active = True
         self.observer = None
         self.allocated = CallArrays()   # large arrays this trace's operations created
+        self.views_of = {}              # id(array) -> weak references to its views (optad.views)
 
     def _into_pooled_buffer(self, prim, raw):
         """Run an elementwise primitive on large plain arrays, reusing a dead buffer if any."""
@@ -88,7 +85,9 @@ class _Trace:
         shapes = []
         for r in raw:
             if type(r) is np.ndarray:
-                if r.dtype != np.float64:
+                if r.dtype != np.float64 or not r.flags.c_contiguous:
+                    # (a pooled buffer is C-ordered; NumPy would give a transposed input's
+                    # result its layout, and later reshapes copy or not by that layout)
                     return prim.impl(*raw)
                 if shape is None:
                     shape = r.shape
@@ -97,11 +96,11 @@ class _Trace:
                 return prim.impl(*raw)
         if len(shapes) > 1 and shapes.count(shape) != len(shapes):
             shape = np.broadcast_shapes(*shapes)   # (1.5 us: only when shapes differ)
-        if REFCOUNTS_EXACT:
+        if config.refcounts:
             self.allocated.reclaim()   # temporaries that died since: reuse them while hot
         buf = POOL.take(shape)
         ans = prim.impl(*raw) if buf is None else prim.ufunc(*raw, out=buf)
-        if REFCOUNTS_EXACT:
+        if config.refcounts:
             self.allocated.note(ans)   # back to the pool once dead
         return ans
 
@@ -148,12 +147,6 @@ class _Trace:
         """A traced value with no dependence on the inputs (for ``np.zeros_like(x)``)."""
         raise NotImplementedError
 
-    def is_view(self, t):
-        """Whether NumPy would have made ``t`` (of this trace) a view of another array."""
-        raise NotImplementedError
-
-    #: references this trace keeps to each view it reports (for refcount-based checks)
-    holds_views = 0
     #: whether x[slice] goes through process_binary (forward mode's short path)
     fast_slices = False
 
@@ -163,6 +156,30 @@ def _plain_shape(v):
     while isinstance(v, Traced):
         v = v._value
     return getattr(v, "shape", ())
+
+
+def is_complex(v):
+    """Whether a raw result is complex (a value the engine refuses: see ``refuse_complex``)."""
+    kind = type(v)
+    if kind is float or kind is np.float64:
+        return False
+    if kind is np.ndarray:
+        return v.dtype.kind == "c"
+    return kind is complex or isinstance(v, np.complexfloating)
+
+
+def refuse_complex(prim):
+    """The error for a complex value entering a traced computation (``x * 1j``).
+
+    Until optad supports complex numbers, letting one through would give wrong gradients
+    (NumPy drops the imaginary part of an adjoint with only a ComplexWarning).
+    """
+    return ComplexValueError(
+        f"{prim.name} gave a complex result inside a traced computation; optad "
+        f"differentiates real (float64) code only.\nKeep the computation real: write "
+        f"complex arithmetic with pairs of real arrays (re, im), e.g. |a + ib| as "
+        f"np.hypot(a, b)."
+    )
 
 
 def _no_rule_message(prim, argnum, register, first):

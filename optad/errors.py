@@ -112,22 +112,35 @@ class ShapeError(OptadError, ValueError):
 
 
 class ViewWriteError(OptadError, TypeError):
-    """A write into a traced slice (or reshape/transpose) that NumPy would make a view.
+    """A write whose right side is a view overlapping the region it writes.
 
-    In NumPy, ``y = x[1:]; y[0] = 5`` also changes ``x``; optad records writes as new
-    values, so it cannot carry the change back into ``x`` and refuses instead of
-    silently computing something else.
+    ``d[::2] = d[:5]``: NumPy may read elements it has already overwritten, so its
+    result depends on memory order; optad refuses instead of computing something else.
+    Copy the right side first (``d[::2] = d[:5].copy()``). Writes into views, and views
+    taken before a write, follow NumPy (:mod:`optad.views`).
 
     >>> import optad, numpy as np
     >>> def f(x):
-    ...     y = x[1:]
-    ...     y[0] = 5.0
-    ...     return np.sum(x)
+    ...     d = x * 1.0
+    ...     d[::2] = d[:2]
+    ...     return np.sum(d)
     >>> try:
-    ...     optad.grad(f)(np.ones(3))
+    ...     optad.grad(f)(np.ones(4))
     ... except ViewWriteError:
     ...     print("caught")
     caught
+    """
+
+
+class ComplexValueError(OptadError, TypeError):
+    """A complex value entered a traced computation (complex numbers are not supported yet).
+
+    >>> import optad, numpy as np
+    >>> try:
+    ...     optad.grad(lambda x: np.abs(x * 1j))(2.0)
+    ... except ComplexValueError as e:
+    ...     print(str(e).splitlines()[0])
+    multiply gave a complex result inside a traced computation; optad differentiates real (float64) code only.
     """
 
 

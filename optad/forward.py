@@ -16,8 +16,9 @@ import sys
 
 import numpy as np
 
-from .engine import _EMPTY, REFCOUNTS_EXACT, _no_rule_message, _plain_shape, _Trace, bind
+from .engine import _EMPTY, _no_rule_message, _plain_shape, _Trace, bind, is_complex, refuse_complex
 from .errors import NotDifferentiableError
+from .settings import config
 from .pool import MIN_BYTES as POOL_MIN
 from .tangents import LinearForm, Scaled, scaled, unscaled
 from .traced import Traced, TracedArray, broadcast, traced
@@ -112,20 +113,15 @@ def _takes_form(prim, i, raw):
 class ForwardTrace(_Trace):
     """Carries a tangent beside each value: one forward pass gives one Jacobian column."""
 
-    __slots__ = ("views", "lazy")
+    __slots__ = ("lazy",)
 
     def __init__(self, lazy=False):
         super().__init__()
-        self.views = {}   # id -> the traced results NumPy would have made views (kept alive)
         # Defer primal values nobody may read (_LazyArray): only for callers that never
         # read the primal outputs and whose inputs belong to an outer transform (hvp).
         self.lazy = lazy
 
-    holds_views = 1
     fast_slices = True
-
-    def is_view(self, t):
-        return id(t) in self.views
 
     def new_input(self, value, tangent):
         return traced(value, self, tangent)
@@ -160,6 +156,8 @@ class ForwardTrace(_Trace):
             ans = self._into_pooled_buffer(prim, [xv, yv])
         else:
             ans = prim.impl(xv, yv)
+        if type(ans) is not float and type(ans) is not np.float64 and is_complex(ans):
+            raise refuse_complex(prim)
         shape = getattr(ans, "shape", ())
         if tx is None and ty is None:
             t = None
@@ -197,16 +195,13 @@ class ForwardTrace(_Trace):
             if scale is not None:
                 t = scaled(t, scale)
             t = self._settle(t, shape)
-        out = (TracedArray if shape else Traced)(ans, self, t)
-        if prim.makes_view is not None and prim.makes_view(xv, yv):
-            self.views[id(out)] = out
-        return out
+        return (TracedArray if shape else Traced)(ans, self, t)
 
     def _collapsed(self, form):
         """``form.collapse()``, its new array noted for the pool."""
         t = form.collapse()
         a = t.array if type(t) is Scaled else t
-        if REFCOUNTS_EXACT and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
+        if config.refcounts and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
             self.allocated.note(a)
         return t
 
@@ -215,7 +210,7 @@ class ForwardTrace(_Trace):
         multiplied out for scalars, large arrays noted for the pool."""
         if type(t) is LinearForm:
             if t.shape == shape:
-                if REFCOUNTS_EXACT:
+                if config.refcounts:
                     for u, w, _ in t.terms:   # products a rule made (2·b·ḃ): pooled once dead
                         for a in (u, w):
                             if type(a) is np.ndarray and a.base is None and a.nbytes >= POOL_MIN:
@@ -228,12 +223,12 @@ class ForwardTrace(_Trace):
                 return t.value()    # scalars gain nothing from a deferred factor
             if _plain_shape(a) != shape:
                 return Scaled(broadcast(a, shape), t.scale)
-            if REFCOUNTS_EXACT and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
+            if config.refcounts and type(a) is np.ndarray and a.nbytes >= POOL_MIN:
                 self.allocated.note(a)   # back to the pool once dead
         elif type(t) is np.ndarray:
             if t.shape != shape:
                 return broadcast(t, shape)
-            if REFCOUNTS_EXACT and t.nbytes >= POOL_MIN:
+            if config.refcounts and t.nbytes >= POOL_MIN:
                 self.allocated.note(t)
         elif t is not None and _plain_shape(t) != shape:
             return broadcast(t, shape)
@@ -325,6 +320,8 @@ class ForwardTrace(_Trace):
             ans = prim.impl(*raw, **kwargs)
         else:
             ans = prim.impl(*raw)
+        if not nested and is_complex(ans):
+            raise refuse_complex(prim)
         t = None
         observer = self.observer
         contributions = [] if observer is not None else None
@@ -371,7 +368,7 @@ class ForwardTrace(_Trace):
                     contributions.append((i, c))
                 if t is None:
                     t = c
-                elif (REFCOUNTS_EXACT and type(t) is np.ndarray and type(c) is np.ndarray
+                elif (config.refcounts and type(t) is np.ndarray and type(c) is np.ndarray
                       and t.shape == c.shape and t.base is None and sys.getrefcount(t) == 2):
                     np.add(t, c, out=t)  # t is a fresh array only this loop holds
                 else:
@@ -388,8 +385,6 @@ class ForwardTrace(_Trace):
             out._node = _Deferred(prim, raw, kwargs, shape)
             return out
         out = (TracedArray if shape else Traced)(ans, self, t)
-        if prim.makes_view is not None and prim.makes_view(*raw, **kwargs):
-            self.views[id(out)] = out
         if observer is not None:
             observer(prim, args, kwargs, out, contributions)
         return out

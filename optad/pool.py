@@ -22,10 +22,9 @@ import threading
 
 import numpy as np
 
+from .settings import config
 from .traced import Traced
 
-# Same flag as the engine's: reference counts are exact on CPython before 3.14.
-REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 __all__ = ["POOL", "CallArrays", "release_memory", "MIN_BYTES", "out_for"]
 
@@ -79,7 +78,7 @@ class BufferPool(threading.local):
     def offer(self, a):
         """Keep ``a`` if the caller's name for it is its only reference."""
         # References: the caller's local, this parameter, getrefcount's argument.
-        if (REFCOUNTS_EXACT and sys.getrefcount(a) == 3 and a.dtype == np.float64
+        if (config.refcounts and sys.getrefcount(a) == 3 and a.dtype == np.float64
                 and self.nbytes + a.nbytes <= MAX_BYTES and a.flags.writeable
                 and a.flags.c_contiguous and a.base is None):
             stack = self.free.setdefault(a.shape, [])

@@ -107,9 +107,6 @@ class Primitive:
         # The NumPy ufunc computing impl, when there is one: the forward pass may then
         # write its result into a pooled buffer (``out=``) instead of a fresh array.
         self.ufunc = None
-        # makes_view(*args): whether NumPy's result would be a view of the first argument
-        # (basic indexing, reshape, transpose): writing into such a result is refused.
-        self.makes_view = None
         self.__doc__ = getattr(impl, "__doc__", None)
 
     def __call__(self, *args, **kwargs):

@@ -16,8 +16,9 @@ import sys
 
 import numpy as np
 
-from .engine import _EMPTY, REFCOUNTS_EXACT, Shaped, _no_rule_message, _shape, _Trace, bind
+from .engine import _EMPTY, Shaped, _no_rule_message, _shape, _Trace, bind, is_complex, refuse_complex
 from .errors import NotDifferentiableError
+from .settings import config
 from .pool import MIN_BYTES as POOL_MIN
 from .pool import POOL
 from .traced import Traced, TracedArray, broadcast, traced
@@ -56,12 +57,6 @@ class ReverseTrace(_Trace):
 
     constant = new_input
 
-    def is_view(self, t):
-        entry = self.tape[t._aux]
-        prim = entry[0]
-        return (prim is not None and prim.makes_view is not None
-                and prim.makes_view(*entry[1], **entry[2]))
-
     def process(self, prim, args, kwargs):
         # The hot path of recording: kept flat (one loop, no helper calls) on purpose.
         if not self.active:
@@ -93,6 +88,8 @@ class ReverseTrace(_Trace):
             ans = self._into_pooled_buffer(prim, raw)
         else:
             ans = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
+        if not nested and is_complex(ans):
+            raise refuse_complex(prim)
         tape = self.tape
         shape = getattr(ans, "shape", ())
         stored = ans
@@ -128,6 +125,8 @@ class ReverseTrace(_Trace):
                 or len(prim.vjps) < 2 or prim.vjps[0] is None or prim.vjps[1] is None):
             return self.process(prim, (x, y), _EMPTY)   # large, nested, or unusual
         ans = prim.impl(xv, yv)
+        if type(ans) is not float and type(ans) is not np.float64 and is_complex(ans):
+            raise refuse_complex(prim)
         shape = getattr(ans, "shape", ())
         if shape and ans.size >= _DROP_MIN_SIZE:     # broadcasting made it large
             return self.process(prim, (x, y), _EMPTY)
@@ -222,7 +221,7 @@ class ReverseTrace(_Trace):
                     else:
                         c = vjps[argnum](g, ans, *raw)
                     # A fresh array only this loop references (no base, no other owner).
-                    c_owned = (type(c) is np.ndarray and REFCOUNTS_EXACT and c.base is None
+                    c_owned = (type(c) is np.ndarray and config.refcounts and c.base is None
                                and getrefcount(c) == 2)
                 if c is g:
                     passed_to = j if passed_to is None else -1   # -1: shared, owned by none
@@ -246,7 +245,7 @@ class ReverseTrace(_Trace):
                 if cshape != pshape and (cshape or not lazy or not (
                         type(c) is np.float64 or type(c) is float)):   # else: uniform, as is
                     c = _unbroadcast(c, pshape)
-                    c_owned = (REFCOUNTS_EXACT and type(c) is np.ndarray and c.base is None
+                    c_owned = (config.refcounts and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
                 if observer is not None:
                     # A copy: the accumulation below may add into c in place.
@@ -270,8 +269,8 @@ class ReverseTrace(_Trace):
                 tape[i] = None
             if owned[i] and lazy and type(g) is np.ndarray:
                 c = cur = None
-                if passed_to is not None and passed_to >= 0 and adj[passed_to] is g and (
-                        getrefcount(g) == 3):
+                if (passed_to is not None and passed_to >= 0 and adj[passed_to] is g
+                        and config.refcounts and getrefcount(g) == 3):
                     # Handed whole to its one parent (x - y gives x the adjoint itself), and
                     # only that parent's slot holds it now: still this pass's own array.
                     owned[passed_to] = 1

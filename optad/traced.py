@@ -13,7 +13,7 @@ operators and NumPy protocols are attached in :mod:`optad.tracer`.
 
 import numpy as np
 
-__all__ = ["Traced", "TracedArray", "traced", "value_of", "broadcast"]
+__all__ = ["Traced", "TracedArray", "TracedView", "traced", "value_of", "broadcast"]
 
 
 class Traced:
@@ -47,7 +47,22 @@ class TracedArray(Traced):
     into "setting an array element with a sequence".
     """
 
-    __slots__ = ()
+    __slots__ = ("__weakref__",)   # its views link back to it weakly (optad.views)
+
+
+class TracedView(TracedArray):
+    """A traced array that NumPy would have made a view of another: ``_base`` is that
+    array, ``_how`` says how the view was taken (see :mod:`optad.views`). A write into
+    either reaches the other, as in NumPy.
+
+    >>> import optad, numpy as np
+    >>> seen = []
+    >>> _ = optad.grad(lambda x: seen.append(type(x[1:]).__name__) or np.sum(x))(np.ones(3))
+    >>> seen
+    ['TracedView']
+    """
+
+    __slots__ = ("_base", "_how")
 
 
 def traced(value, trace, aux):

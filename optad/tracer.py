@@ -22,8 +22,9 @@ import sys
 
 import numpy as np
 
-from .engine import REFCOUNTS_EXACT, Traced, TracedArray, bind, value_of
-from .errors import TracerConversionError, UnsupportedFunctionError, ViewWriteError
+from . import views
+from .engine import Traced, TracedArray, bind, value_of
+from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
 from .prims import indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
@@ -198,9 +199,15 @@ def _getitem(self, key):
     if type(key) is slice or type(key) is int:   # x[1:], x[0]: plain keys, straight to the trace
         trace = self._trace
         if trace.fast_slices:
-            return trace.process_binary(indexing.getitem_prim, self, key)
-        return trace.process(indexing.getitem_prim, (self, key), _EMPTY)
-    return indexing.getitem(self, key)
+            out = trace.process_binary(indexing.getitem_prim, self, key)
+        else:
+            out = trace.process(indexing.getitem_prim, (self, key), _EMPTY)
+        return views.make_view(self, out, views.GETITEM, key)   # NumPy's x[1:] is a view
+    key = indexing.normalize_key(key)
+    out = indexing.getitem(self, key)
+    if indexing.is_advanced(key):
+        return out          # advanced indexing copies
+    return views.make_view(self, out, views.GETITEM, key)
 
 
 TracedArray.__getitem__ = _getitem
@@ -208,16 +215,11 @@ TracedArray.__getitem__ = _getitem
 
 def _setitem(self, key, value):
     # Functional update: record y_new = y_old with y_old[key] replaced, then rebind this
-    # object to the new value so that `y[1:] = ...` reads like plain NumPy.
-    if self._trace.is_view(self):
-        raise ViewWriteError(
-            "Writing into a traced slice (or reshape/transpose) of another array: in NumPy "
-            "this would also change the array it views, which optad cannot follow.\n"
-            "Write into the original array instead (x[1:][0] = v  ->  x[1] = v), or take "
-            "a copy first (y = x[1:].copy())."
-        )
-    new = indexing.setitem(self, key, value)
-    self._value, self._trace, self._aux = new._value, new._trace, new._aux
+    # object (and every view NumPy would share it with) to the new value, so that
+    # `y[1:] = ...` reads like plain NumPy (optad.views).
+    key = indexing.normalize_key(key)
+    if views.check_source(self, key, value):
+        views.write(self, indexing.setitem(self, key, value))
 
 
 def _iter(self):
@@ -231,24 +233,14 @@ def _repr(self):
 
 
 def _in_place(prim):
-    # x op= y on an array changes it in place in NumPy, so every name for it sees the
-    # change: record x op y and rebind this same object, as __setitem__ does.
+    # x op= y on an array changes it in place in NumPy, so every name for it (and every
+    # view sharing its memory) sees the change: record x op y and rebind, as __setitem__.
     def method(self, other):
-        if self._trace.is_view(self):
-            # `x[1:] += y` (a temporary view: Python writes the result back with
-            # x[1:] = ...) is fine; `v = x[1:]; v += y` would have to change x too.
-            if not REFCOUNTS_EXACT or sys.getrefcount(self) <= 3 + self._trace.holds_views:
-                return bind(prim, (self, other), _EMPTY)
-            raise ViewWriteError(
-                "An in-place operator on a traced slice (or reshape/transpose) held in a "
-                "variable: in NumPy it would also change the array it views, which optad "
-                "cannot follow. Apply it to the original array (x[1:] += y), or write "
-                "v = v + y to make a new array.")
         new = bind(prim, (self, other), _EMPTY)
         if new.shape != self.shape:
             raise ValueError(f"non-broadcastable output operand with shape {self.shape} "
                              f"doesn't match the broadcast shape {new.shape}")
-        self._value, self._trace, self._aux = new._value, new._trace, new._aux
+        views.write(self, new)
         return self
     return method
 
@@ -304,7 +296,7 @@ T.cumsum = lambda self, axis=None, dtype=None, out=None: np.cumsum(self, axis=ax
 T.dot = lambda self, other: np.dot(self, other)
 T.clip = lambda self, min=None, max=None: np.clip(self, min, max)
 T.ravel = lambda self, order="C": np.ravel(self)
-T.flatten = lambda self, order="C": np.ravel(self)
+T.flatten = lambda self, order="C": bind(shape.copy, (np.ravel(self),), _EMPTY)   # a copy
 T.squeeze = lambda self, axis=None: np.squeeze(self, axis=axis)
 T.swapaxes = lambda self, a, b: np.swapaxes(self, a, b)
 T.argmax = lambda self, *a, **k: value_of(self).argmax(*a, **k)
@@ -352,12 +344,36 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         if ufunc in ew.PIECEWISE_CONSTANT:
             return ufunc(*[value_of(a) for a in inputs], **kwargs)
         raise unsupported(ufunc)
+    if method == "at":
+        return _ufunc_at(ufunc, *inputs)
     if method == "reduce" and ufunc in _REDUCE:
         return _REDUCE[ufunc](inputs[0], **kwargs)
     if method == "accumulate" and ufunc in _ACCUMULATE:
         return _ACCUMULATE[ufunc](inputs[0], **kwargs)
     raise unsupported(f"numpy.{ufunc.__name__}.{method}",
                       " Use the equivalent function (np.sum, np.cumsum, indexing) instead.")
+
+
+def _ufunc_at(ufunc, target, indices, values=None):
+    """``np.add.at(y, idx, v)`` (and ``np.subtract.at``): unbuffered, so repeated indices
+    all count; recorded as ``y ± scatter(v)`` and written into ``y`` like ``y += ...``."""
+    if ufunc not in (np.add, np.subtract) or values is None:
+        raise unsupported(f"numpy.{ufunc.__name__}.at",
+                          " Of ufunc.at, optad supports np.add.at and np.subtract.at; write "
+                          "the others with indexing (y[idx] = ..., which keeps the last "
+                          "write where indices repeat).")
+    if not isinstance(target, TracedArray):
+        raise TracerConversionError(
+            f"np.{ufunc.__name__}.at would add traced values into a plain array, dropping "
+            f"their gradients. Create the array with np.zeros_like(x) (which is traced) "
+            f"instead of np.zeros(n).")
+    key = indexing.normalize_key(indices)
+    shape = np.shape(value_of(target))
+    if isinstance(values, Traced):
+        spread = bind(indexing.untake, (values, key, shape), _EMPTY)
+    else:
+        spread = indexing.untake.impl(np.asarray(values, dtype=float), key, shape)
+    views.write(target, target + spread if ufunc is np.add else target - spread)
 
 
 def _array_function(self, func, types, args, kwargs):

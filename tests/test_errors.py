@@ -76,8 +76,24 @@ def test_scipy_function_that_converts_its_input_is_named():
 
 
 def test_unsupported_ufunc_method():
-    with pytest.raises(UnsupportedFunctionError, match="add.at"):
-        optad.grad(lambda x: np.add.at(np.zeros(3), [0], x[0]))(X)
+    with pytest.raises(UnsupportedFunctionError, match="maximum.at"):
+        optad.grad(lambda x: np.maximum.at(np.zeros_like(x), [0], x[0]))(X)
+    with pytest.raises(UnsupportedFunctionError, match="add.outer"):
+        optad.grad(lambda x: np.sum(np.add.outer(x, x)))(X)
+
+
+def test_complex_values_are_refused_until_supported():
+    # Each gave a wrong gradient with only NumPy's ComplexWarning (or crashed inside NumPy).
+    cases = [lambda x: np.abs(x * 1j), lambda x: np.abs(x * (3 + 4j)),
+             lambda x: np.abs(np.exp(1j * x) + 1) ** 2,
+             lambda x: np.sum(np.abs(x * np.array([1j, 2.0]))),
+             lambda x: np.sum(np.abs(np.ones(5000) * 1j * x))]
+    for f in cases:
+        for transform in (optad.grad(f), lambda x: optad.jvp(f, (x,), (1.0,)),
+                          lambda x: optad.hvp(f, x, 1.0)):
+            with pytest.raises(optad.errors.ComplexValueError, match="real") as info:
+                transform(0.5)
+            assert isinstance(info.value, TypeError)
 
 
 def test_registering_a_rule_makes_the_function_work():

@@ -10,7 +10,8 @@ import sys
 
 import numpy as np
 
-from ..engine import REFCOUNTS_EXACT, Traced, bind
+from ..engine import Traced, bind
+from ..settings import config
 from ..primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES, Primitive
 
 
@@ -20,7 +21,7 @@ def _times_fresh(p, s):
     Saves one full-size allocation per rule; the refcount test (local name + argument)
     proves nothing else can see ``p`` being overwritten.
     """
-    if (REFCOUNTS_EXACT and type(p) is np.ndarray and p.base is None
+    if (config.refcounts and type(p) is np.ndarray and p.base is None
             and sys.getrefcount(p) == 2 and not isinstance(s, Traced)):
         shape = getattr(s, "shape", ())
         if shape == () or shape == p.shape:

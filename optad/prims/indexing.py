@@ -9,9 +9,10 @@ new value, so the tape never sees a mutation.
 
 import numpy as np
 
-from ..engine import Traced, bind
+from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
+from . import shape as shape_prims
 from .declare import implements
 
 
@@ -95,9 +96,6 @@ getitem_prim = Primitive(
     scatter=lambda buf, g, fresh, x, key: (_scatter_fresh if fresh else _scatter_into)(buf, g, key))
 
 
-getitem_prim.makes_view = lambda x, key: not is_advanced(key)
-
-
 def getitem(x, key):
     """``x[key]`` on a traced ``x`` (basic and advanced indexing)."""
     return bind(getitem_prim, (x, normalize_key(key)), {})
@@ -125,8 +123,44 @@ setitem_prim = Primitive(
 
 
 def setitem(x, key, v):
-    """The value of ``x`` after ``x[key] = v``, recorded as a new value."""
-    return bind(setitem_prim, (x, normalize_key(key), v), {})
+    """The value of ``x`` after ``x[key] = v``, recorded as a new value.
+
+    Where integer indices repeat, NumPy keeps the last write to each element (also for
+    ``y[idx] += v``, which Python runs as a read, an add and this write); the recorded
+    write keeps exactly those, so the gradient goes only to the values NumPy kept.
+    """
+    key = normalize_key(key)
+    kept = _last_writes(np.shape(value_of(x)), key)
+    if kept is None:
+        return bind(setitem_prim, (x, key, v), {})
+    positions, picks, selection_shape = kept
+    if isinstance(v, Traced):
+        if np.shape(value_of(v)) != selection_shape:
+            v = bind(shape_prims.broadcast_to, (v,), {"shape": selection_shape})
+        v = bind(shape_prims.reshape, (v,), {"shape": (int(np.prod(selection_shape)),)})
+        v = getitem_raw(v, picks)
+    else:
+        v = np.broadcast_to(v, selection_shape).reshape(-1)[picks]
+    shape = np.shape(value_of(x))
+    flat = bind(shape_prims.reshape, (x,), {"shape": (int(np.prod(shape)),)})
+    flat = bind(setitem_prim, (flat, positions, v), {})
+    return bind(shape_prims.reshape, (flat,), {"shape": shape})
+
+
+def _last_writes(shape, key):
+    """For a write ``x[key] = v`` whose integer indices repeat: the flat positions written,
+    which element of the selection (in C order) each one keeps, and the selection's
+    shape; None when no element is written twice."""
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts):
+        return None         # basic indices, slices and masks never write an element twice
+    selected = np.arange(int(np.prod(shape))).reshape(shape)[key]
+    flat = selected.reshape(-1)
+    # The last write wins: the first occurrence of each position in the reversed order.
+    positions, first_reversed = np.unique(flat[::-1], return_index=True)
+    if positions.size == flat.size:
+        return None
+    return positions, flat.size - 1 - first_reversed, selected.shape
 
 
 @implements(np.take)

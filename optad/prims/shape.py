@@ -7,8 +7,10 @@ reshape back, transpose with the inverse permutation, slice the concatenation ap
 
 import numpy as np
 
+from .. import views
 from ..engine import Traced, bind, value_of
 from ..primitive import Primitive, Variadic
+from ..traced import TracedArray
 from .declare import implements
 
 reshape = Primitive(
@@ -41,9 +43,6 @@ copy = Primitive(
     "copy", lambda x: x,
     vjps=(lambda g, ans, x: g,), jvps=(lambda t, ans, x: t,),
     explain=("copy({0})", ("1",)), needs=((),))
-
-for _view in (reshape, transpose, broadcast_to):
-    _view.makes_view = lambda *args, **kwargs: True
 
 
 def _concat_impl(*arrays, axis=0):
@@ -92,19 +91,28 @@ def _reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     if -1 in shape:  # resolve -1 so the rules see a concrete shape
         known = int(np.prod([s for s in shape if s != -1]))
         shape = tuple(size // known if s == -1 else s for s in shape)
-    return bind(reshape, (a,), {"shape": shape})
+    return _reshaped(a, shape)
+
+
+def _reshaped(a, shape):
+    out = bind(reshape, (a,), {"shape": shape})
+    # NumPy answers with a view unless it had to copy (a transposed array, say); the
+    # values under a traced array have NumPy's own layout, so their memory tells which.
+    if isinstance(a, TracedArray) and np.may_share_memory(value_of(out), value_of(a)):
+        return views.make_view(a, out, views.RESHAPE, shape)
+    return out
 
 
 @implements(np.ravel)
 def _ravel(a, order="C"):
-    return bind(reshape, (a,), {"shape": (int(np.size(a)),)})
+    return _reshaped(a, (int(np.size(a)),))
 
 
 @implements(np.transpose)
 def _transpose(a, axes=None):
     ndim = np.ndim(a)
     axes = tuple(range(ndim))[::-1] if axes is None else tuple(int(x) % ndim for x in axes)
-    return bind(transpose, (a,), {"axes": axes})
+    return views.make_view(a, bind(transpose, (a,), {"axes": axes}), views.TRANSPOSE, axes)
 
 
 @implements(np.swapaxes)
@@ -154,7 +162,9 @@ def _broadcast_to(array, shape, subok=False):
     shape = _normalize_shape(shape)
     if np.shape(array) == shape:
         return array
-    return bind(broadcast_to, (array,), {"shape": shape})
+    out = bind(broadcast_to, (array,), {"shape": shape})
+    return views.make_view(array, out, views.READONLY,
+                           lambda base: bind(broadcast_to, (base,), {"shape": shape}))
 
 
 @implements(np.broadcast_arrays)
@@ -258,6 +268,12 @@ def _diag(v, k=0):
 
 @implements(np.diagonal)
 def _diagonal(a, offset=0, axis1=0, axis2=1):
+    # NumPy's diagonal is a read-only view: a later write into `a` reaches it.
+    return views.make_view(a, _take_diagonal(a, offset, axis1, axis2), views.READONLY,
+                           lambda base: _take_diagonal(base, offset, axis1, axis2))
+
+
+def _take_diagonal(a, offset, axis1, axis2):
     if np.ndim(a) != 2 or (axis1, axis2) not in ((0, 1), (-2, -1)):
         a = np.moveaxis(a, (axis1, axis2), (-2, -1))
     n, m = np.shape(a)[-2:]
