@@ -10,6 +10,7 @@ import operator
 
 import numpy as np
 
+from ..engine import value_of
 from ..tangents import LinearForm, Scaled, _combine, scaled
 from ..primitive import Primitive
 from ..pool import out_for
@@ -106,10 +107,23 @@ positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",
 
 
 def _pow_dbase(ans, x, y):
-    # y == 2 is by far the commonest exponent; 2*x avoids a power call.
-    if isinstance(y, (int, float)) and y == 2:
-        return 2 * x
-    return y * x ** (y - 1)
+    """∂(x**y)/∂x = y·x**(y-1), exact where x = 0 for whole exponents y >= 0: 0 for y = 0,
+    1 for y = 1 (not 0·inf = nan), also when traced again for second derivatives."""
+    if isinstance(y, (int, float)):
+        if y == 2:
+            return 2 * x        # by far the commonest exponent: no power call
+        if y == 1:
+            return 1.0
+        if y == 0:
+            return 0.0
+        return y * x ** (y - 1)
+    zero = value_of(y) == 0
+    if not np.any(zero):
+        return y * x ** (y - 1)
+    # Exponent 1 where y = 0 (x**0, finite), then 0 there: the branch not taken must not
+    # be infinite either, or its derivative (0·inf) would poison second derivatives.
+    safe = np.where(zero, 1.0, y)
+    return np.where(zero, 0.0, safe * x ** (safe - 1))
 
 
 def _pow_vjp_base(g, x, y):
@@ -170,7 +184,7 @@ def _pow_dbase_into(g, x, y):
     if isinstance(y, (int, float)) and y == 2:
         np.multiply(g, x, out=g)
         return np.multiply(g, 2.0, out=g)
-    return np.multiply(g, y * x ** (y - 1), out=g)
+    return np.multiply(g, _pow_dbase(None, x, y), out=g)
 
 
 def _pow_dexp(ans, x, y):
@@ -260,7 +274,13 @@ arctan = elementwise(np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), expr="arctan
 arctan2 = elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y),
                       lambda ans, y, x: -y / (x * x + y * y), expr="arctan2({0}, {1})",
                       texts=("{1}/({0}²+{1}²)", "-{0}/({0}²+{1}²)"), reads=(0, 1))
-hypot = elementwise(np.hypot, lambda ans, x, y: x / ans, lambda ans, x, y: y / ans,
+def _over_hypot(v, ans):
+    # The kink at (0, 0) takes the subgradient 0, as ‖x‖ does (and JAX), not 0/0 = nan.
+    return v / np.where(value_of(ans) == 0, 1.0, ans)
+
+
+hypot = elementwise(np.hypot, lambda ans, x, y: _over_hypot(x, ans),
+                    lambda ans, x, y: _over_hypot(y, ans),
                     expr="hypot({0}, {1})", texts=("{0}/hypot", "{1}/hypot"), reads=(0, 1, -1))
 sinh = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", texts=("cosh({0})",), reads=(0,))
 cosh = elementwise(np.cosh, lambda ans, x: np.sinh(x), expr="cosh({0})", texts=("sinh({0})",), reads=(0,))

@@ -10,7 +10,7 @@ import string
 
 import numpy as np
 
-from ..engine import bind, value_of
+from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Variadic
 from .declare import implements, no_out, ufunc_primitive
@@ -218,10 +218,33 @@ solve = Primitive(
     explain=("solve({0}, {1})", ("-A⁻ᵀḡ xᵀ", "A⁻ᵀ")), needs=((0, -1), (0,)))
 
 
+def _cofactors(a, ans):
+    """∂det(A)/∂A = adj(A)ᵀ, the cofactor matrix: det(A)·A⁻ᵀ where A is invertible, and
+    still finite and exact where it is singular (from the SVD A = U S Vᵀ:
+    adj(A)ᵀ = det(U)·det(V)·U·diag(∏_{j≠i} s_j)·Vᵀ)."""
+    if isinstance(a, Traced) or isinstance(ans, Traced):
+        # Traced again (second derivatives): the formula must be recorded, so use det·A⁻ᵀ.
+        if np.all(value_of(ans) != 0):
+            return np.expand_dims(np.expand_dims(ans, -1), -1) * _mT(np.linalg.inv(a))
+        raise NotDifferentiableError(
+            "Second derivatives of np.linalg.det at a singular matrix are not implemented "
+            "in optad (first derivatives are). Perturb the point, or differentiate once.")
+    if np.all(ans != 0):
+        try:
+            return np.expand_dims(np.expand_dims(ans, -1), -1) * _mT(np.linalg.inv(a))
+        except np.linalg.LinAlgError:
+            pass
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :]), axis=-1)
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return np.expand_dims(np.expand_dims(sign, -1), -1) * np.matmul(u * others[..., None, :], vh)
+
+
 det = Primitive(
     "det", lambda a: np.linalg.det(a),
-    vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g * ans, -1), -1) * _mT(np.linalg.inv(a)),),
-    jvps=(lambda t, ans, a: ans * np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),),
+    vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _cofactors(a, ans),),
+    jvps=(lambda t, ans, a: np.sum(_cofactors(a, ans) * t, axis=(-2, -1)),),
     explain=("det({0})", ("det·{0}⁻ᵀ",)), needs=((0, -1),))
 
 logabsdet = Primitive(

@@ -1,0 +1,84 @@
+"""Where a derivative exists, optad returns it finite: no 0·inf = nan from a rule.
+
+Each case checks reverse mode, forward mode and (where the function is smooth there)
+second derivatives against the exact value.
+"""
+
+import numpy as np
+import pytest
+
+import optad
+
+
+def both_modes(f, x, expected):
+    np.testing.assert_allclose(optad.grad(f)(x), expected, rtol=1e-12, atol=1e-12)
+    for k in range(np.size(x)):
+        e = np.zeros(np.shape(x))
+        e.flat[k] = 1.0
+        _, dot = optad.jvp(f, (x,), (e if np.shape(x) else 1.0,))
+        assert dot == pytest.approx(np.ravel(expected)[k], rel=1e-12, abs=1e-12)
+
+
+# --- whole exponents at 0 -------------------------------------------------------------------
+@pytest.mark.parametrize("p", [0, 0.0, 1, 1.0, 2, 3.0])
+def test_whole_exponents_at_zero(p):
+    both_modes(lambda x: x ** p, 0.0, p * 0.0 ** (p - 1) if p >= 1 else 0.0)
+    both_modes(lambda x: np.power(x, p), 0.0, 1.0 if p == 1 else 0.0)
+
+
+def test_a_polynomial_at_zero_and_its_hessian():
+    c = np.array([2.0, 3.0, 5.0, 7.0])
+
+    def poly(x):      # sum over x_i of 2 + 3 x + 5 x^2 + 7 x^3
+        return np.sum(c * x[:, None] ** np.arange(4))
+
+    both_modes(poly, np.zeros(2), [3.0, 3.0])
+    np.testing.assert_allclose(optad.hessian(poly)(np.zeros(2)), 10.0 * np.eye(2))
+    np.testing.assert_allclose(optad.hvp(poly, np.zeros(2), np.ones(2)), [10.0, 10.0])
+    np.testing.assert_allclose(optad.hessian(poly)(np.ones(2)), (10.0 + 42.0) * np.eye(2))
+
+
+def test_second_derivatives_of_exponent_one_at_zero():
+    assert optad.hvp(lambda x: (x - x) ** 1, 0.0, 1.0) == 0.0
+    assert optad.hessian(lambda x: x ** 1.0)(0.0) == 0.0
+
+
+def test_negative_exponents_at_zero_stay_infinite():
+    assert optad.grad(lambda x: x ** -1.0)(0.0) == -np.inf
+    assert optad.grad(lambda x: np.sqrt(x))(0.0) == np.inf
+
+
+def test_derivative_with_respect_to_the_exponent_at_zero_base():
+    # d/dp 0**p = 0**p log 0 -> 0 for p > 0
+    assert optad.grad(lambda p: 0.0 ** p, )(2.0) == 0.0
+    assert optad.grad(lambda p: np.power(np.zeros(3), p).sum())(1.5) == 0.0
+
+
+# --- det at a singular matrix: the cofactor matrix ------------------------------------------
+def test_det_gradient_at_singular_matrices_is_the_cofactor_matrix():
+    a = np.array([[1.0, 2.0], [2.0, 4.0]])
+    both_modes(np.linalg.det, a, [[4.0, -2.0], [-2.0, 1.0]])
+    b = np.arange(1.0, 10.0).reshape(3, 3)      # rank 2
+    np.testing.assert_allclose(optad.grad(np.linalg.det)(b),
+                               optad.numerical_grad(np.linalg.det, b), atol=1e-8)
+    zero = np.zeros((3, 3))                        # rank 0: every cofactor is 0
+    np.testing.assert_array_equal(optad.grad(np.linalg.det)(zero), np.zeros((3, 3)))
+    e = np.diag([1.0, 0.0, 0.0])                   # rank 1
+    np.testing.assert_allclose(optad.grad(np.linalg.det)(e), 0.0, atol=1e-15)
+    batch = np.stack([a, np.eye(2) * 2.0])
+    g = optad.grad(lambda m: np.sum(np.linalg.det(m)))(batch)
+    np.testing.assert_allclose(g, [[[4.0, -2.0], [-2.0, 1.0]], 2.0 * np.eye(2)])
+
+
+def test_det_gradient_at_invertible_matrices_is_unchanged():
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal((4, 4))
+    np.testing.assert_allclose(optad.grad(np.linalg.det)(a),
+                               np.linalg.det(a) * np.linalg.inv(a).T, rtol=1e-10)
+
+
+# --- kinks: the subgradient 0, as abs and norm -------------------------------------------------
+def test_hypot_at_the_origin():
+    both_modes(lambda x: np.hypot(x - x, x - x), 1.0, 0.0)
+    both_modes(lambda x: np.hypot(x[0], x[1]), np.zeros(2), [0.0, 0.0])
+    both_modes(lambda x: np.hypot(x[0], x[1]), np.array([3.0, 4.0]), [0.6, 0.8])
