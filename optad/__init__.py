@@ -7,7 +7,7 @@
 """
 
 from . import errors, tree
-from . import tracer as _tracer  # attaches operators and NumPy dispatch to Traced
+from . import dispatch as _dispatch  # attaches operators and NumPy dispatch to Traced
 from .engine import Traced, value_of
 from .primitive import Primitive, defjvp, defvjp, primitive
 from .transforms import grad, jvp, stop_gradient, value_and_grad, vjp
@@ -17,12 +17,14 @@ from .explain import Trace, TraceRow, explain, trace
 from .registry import supported
 from .pool import release_memory
 from .settings import config
+from .engines import reference
+from . import fast, ref
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "stop_gradient", "value_of",
     "jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad",
     "check_grad", "numerical_grad", "trace", "explain", "Trace", "TraceRow",
-    "supported", "release_memory", "config",
+    "supported", "release_memory", "config", "reference",
     "primitive", "defvjp", "defjvp", "Primitive", "Traced", "errors", "tree",
 ]
 __version__ = "0.1.0"
@@ -30,4 +32,4 @@ __version__ = "0.1.0"
 from .registry import freeze_builtin as _freeze  # noqa: E402
 
 _freeze()
-del _tracer
+del _dispatch

@@ -1,8 +1,9 @@
 """The teaching view: the Wengert list of a function, with its forward values and adjoints.
 
-``trace(f, *args)`` runs the real engine on ``f`` and watches it (a hook in the backward
-loop, a hook in forward mode), so what it prints is what optad computed, never a second
-implementation that could disagree.
+``trace(f, *args)`` runs the reference engine (:mod:`optad.ref`, the one every fast
+path is tested against) on ``f`` and watches it (a hook in the backward loop, a hook in
+forward mode), so what it prints is what optad computed, never a second implementation
+that could disagree.
 
 >>> import numpy as np, optad
 >>> t = optad.trace(lambda x1, x2: x1 * x2 + np.sin(x1), 2.0, 3.0)
@@ -20,8 +21,7 @@ import numpy as np
 
 from . import tree
 from .engine import Traced, value_of
-from .forward import ForwardTrace
-from .reverse import ReverseTrace
+from .ref import ForwardTrace, ReverseTrace
 from .errors import ShapeError
 from .transforms import as_input
 
@@ -325,7 +325,7 @@ def trace(f, *args, mode="reverse", seed=None, digits=4):
 
 
 def _trace_reverse(f, names, inputs, seed, digits):
-    tr = ReverseTrace(keep_all=True)
+    tr = ReverseTrace()
     with tr:
         boxes = [tr.new_input(x) for x in inputs]
         leaf_index = [b._aux for b in boxes]   # before f runs: it may write into its inputs
@@ -342,7 +342,7 @@ def _trace_reverse(f, names, inputs, seed, digits):
         if i in needed:
             continue
         needed.add(i)
-        stack.extend(j for _, j in tr.tape[i][4])
+        stack.extend(j for _, j in tr.tape[i].parents)
     needed.update(leaf_index)
     order = sorted(needed)
     name_of = {i: f"w{k + 1}" for k, i in enumerate(order)}
@@ -353,7 +353,7 @@ def _trace_reverse(f, names, inputs, seed, digits):
 
     rows, texts = {}, {}
     for i in order:
-        prim, raw, kwargs, ans, parents = tr.tape[i][:5]
+        prim, raw, kwargs, ans, parents = tr.tape[i]
         if prim is None:
             expr = names[input_pos[i]] if i in input_pos else "const"
             rows[i] = TraceRow(name_of[i], expr, ans, (), is_input=i in input_pos, index=i)
@@ -370,17 +370,18 @@ def _trace_reverse(f, names, inputs, seed, digits):
     # The adjoint formula of each node: one term per use (child, argument position).
     uses = {i: [] for i in order}
     for i in order:
-        prim = tr.tape[i][0]
-        if prim is None:
+        entry = tr.tape[i]
+        if entry.prim is None:
             continue
-        for argnum, j in tr.tape[i][4]:
+        for argnum, j in entry.parents:
             uses[j].append((i, argnum))
     for j in order:
         if j in out_pos:
             rows[j].adjoint_expr = _bar(out_names[out_pos[j]]) + " (seed)"
             continue
-        terms = [_term(_bar(name_of[i]), _partial_text(tr.tape[i][0], a, texts[i], tr.tape[i][1],
-                                                       tr.tape[i][2]), False)
+        terms = [_term(_bar(name_of[i]), _partial_text(tr.tape[i].prim, a, texts[i],
+                                                       tr.tape[i].args, tr.tape[i].kwargs),
+                       False)
                  for i, a in uses[j]]
         rows[j].adjoint_expr = " + ".join(terms).replace("+ -", "- ") if terms else "0"
 
@@ -390,9 +391,8 @@ def _trace_reverse(f, names, inputs, seed, digits):
     all_terms = {i: [] for i in order}
     for p, seeds in enumerate(seeds_list):
         record = []
-        tr.observer = (lambda i, a, j, c, record=record: record.append((i, a, j, c)))
-        adj = tr.backward([(o, s) for o, s in zip(outs, seeds) if s is not None], free=False)
-        tr.observer = None
+        adj = tr.backward([(o, s) for o, s in zip(outs, seeds) if s is not None],
+                          watch=lambda i, a, j, c, record=record: record.append((i, a, j, c)))
         for i in order:
             all_adjoints[i].append(adj[i] if i < len(adj) else None)
         # Contributions in the order of the formula (uses in forward order).
@@ -494,7 +494,7 @@ def _trace_forward(f, names, inputs, seed, digits):
                              terms=tuple(c for _, c in contribs)))
         name_it(out_box, name)
 
-    tr.observer = observe
+    tr.watch = observe
     with tr:
         boxes = [tr.new_input(x, s) for x, s in zip(inputs, seed)]
         for k, b in enumerate(boxes):
@@ -503,7 +503,7 @@ def _trace_forward(f, names, inputs, seed, digits):
                                  terms=(b._aux,), is_input=True))
             name_it(b, f"w{k + 1}")
         out = f(*boxes)
-    tr.observer = None
+    tr.watch = None
     out_leaves, _ = tree.flatten(out)
     outs = [o for o in out_leaves if isinstance(o, Traced) and o._trace is tr]
     out_names = ["z"] if len(outs) == 1 and np.size(value_of(outs[0])) == 1 else [

@@ -15,6 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import value_of
+from .settings import config
 from .transforms import _grad, _jvp, _Recording, as_input, jvp, normalize_argnums
 
 __all__ = ["jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad"]
@@ -134,8 +135,8 @@ def jacfwd(f, argnums=0):
 
 # A Jacobian column by forward mode re-runs f; a row by reverse mode is one backward pass
 # over a tape recorded once. Measured here on small functions (residuals, an MLP layer,
-# 10 to 600 outputs): 64-105 us per column against 34-53 us per row.
-_FORWARD_PASS_COST = 2.0   # in backward passes
+# 10 to 600 outputs): 64-105 us per column against 34-53 us per row
+# (optad.config.forward_pass_cost).
 
 
 def jacobian(f, argnums=0):
@@ -154,7 +155,7 @@ def jacobian(f, argnums=0):
         rec = _Recording(f, args, {}, nums, "jacobian")
         n_in = sum(int(np.size(v)) for _, _, values in rec.inputs for v in values)
         n_out = sum(int(np.size(value_of(o))) for o in rec.out_leaves)
-        if n_out <= _FORWARD_PASS_COST * n_in:
+        if n_out <= config.forward_pass_cost * n_in:
             return _rows_of(rec, single)
         del rec
         return jacfwd(f, argnums)(*args)

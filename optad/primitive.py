@@ -1,21 +1,24 @@
-"""Primitives: a NumPy function declared once with its derivative rules.
+"""Primitives: a NumPy function declared once, whole, with its derivative rules.
 
-A :class:`Primitive` holds the function (``impl``), one vector–Jacobian rule per
-positional argument (reverse mode) and one Jacobian–vector rule per positional
-argument (forward mode). Rules are written in NumPy, so they run at NumPy speed on
-plain arrays and can be traced again for higher derivatives.
+A :class:`Primitive` is a frozen declaration. Its *meaning* is what the reference
+engine runs: the function (``impl``), one vector–Jacobian rule per positional argument
+(reverse mode) and one Jacobian–vector rule per argument (forward mode), or for an
+elementwise function its partial derivatives, from which both are made. Its optional
+*speed extras* (:class:`Speed`) are what the fast engine may use instead; each must give
+what the meaning gives.
 
 Rule signatures (``ans`` is the primitive's output, ``*args`` its raw inputs)::
 
     vjp(g, ans, *args, **kwargs) -> contribution to the adjoint of that argument
     jvp(t, ans, *args, **kwargs) -> contribution to the tangent of the output
+    partial(ans, *args)          -> ∂ans/∂arg, elementwise (vjp = g·partial, jvp = t·partial)
 
-A contribution may have the broadcast shape of ``ans``; the engine sums it back to
-the argument's shape (reverse) or broadcasts it to ``ans``'s shape (forward), in one
-place, so no rule repeats that bookkeeping.
+A contribution may have the broadcast shape of ``ans``; the engine sums it back to the
+argument's shape (reverse) or broadcasts it to ``ans``'s shape (forward), in one place.
+Rules are NumPy code, so they run at NumPy speed and can be traced again (Hessians).
 
 Users register their own functions with :func:`primitive`, :func:`defvjp` and
-:func:`defjvp`:
+:func:`defjvp`; each call registers a new declaration in place of the old one:
 
 >>> import numpy as np, optad
 >>> @optad.primitive
@@ -29,11 +32,18 @@ Users register their own functions with :func:`primitive`, :func:`defvjp` and
 0.5
 """
 
+import dataclasses
 import sys
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
 
 from .engine import bind
+from .traced import value_of
 
-__all__ = ["Primitive", "Variadic", "primitive", "defvjp", "defjvp", "UFUNC_PRIMITIVES", "FUNCTION_HANDLERS"]
+__all__ = ["Primitive", "Speed", "Variadic", "PrimitiveFunction", "primitive", "defvjp",
+           "defjvp", "UFUNC_PRIMITIVES", "FUNCTION_HANDLERS", "strong_product"]
 
 #: ufunc -> Primitive, consulted by ``Traced.__array_ufunc__``.
 UFUNC_PRIMITIVES = {}
@@ -61,17 +71,60 @@ class Variadic:
         return sys.maxsize
 
 
+@dataclass(frozen=True, eq=False)
+class Speed:
+    """A primitive's speed extras, used only by the fast engine (:mod:`optad.fast`).
+
+    Every field is optional; each must compute what the primitive's meaning computes.
+
+    >>> Speed().ufunc is None
+    True
+    """
+
+    #: ``ufunc(*args, out=buffer)``: the implementation writing into a pooled buffer.
+    ufunc: object = None
+    #: Reverse rules that may write into pooled buffers, or return a uniform adjoint (a
+    #: float standing for its broadcast) where the meaning returns the broadcast array.
+    vjps: object = None
+    #: ``vjps_inplace[i](g, ans, *args)``: rule i writing its result into ``g`` (used when
+    #: the backward pass owns ``g`` and nothing else reads it).
+    vjps_inplace: tuple = None
+    #: ``scatter(buffer, g, fresh, *args, **kwargs)``: add the contribution into the
+    #: argument's adjoint buffer in place (indexing: no full-size temporary). With
+    #: ``fresh``, the buffer is uninitialized: write zeros where ``g`` does not go.
+    scatter: Callable = None
+    #: Forward rules that take and return deferred tangents (:mod:`optad.fast.tangents`).
+    jvps: object = None
+    #: One forward rule for all arguments at once (``tangents[i]`` None where argument i
+    #: has none), faster than the meaning's rules.
+    jvp_joint: Callable = None
+    #: Whether ``jvp_joint`` takes deferred tangents as they are (add and subtract combine
+    #: their factors); otherwise the engine multiplies them out first.
+    joint_takes_deferred: bool = False
+    #: Per argument: whether its forward rule takes a LinearForm tangent as it is: True,
+    #: or a test of the raw arguments (x * c: when c is a number).
+    takes_forms: tuple = None
+    #: Per argument: which argument positions its forward rule reads (None: it reads the
+    #: result). Under ``hvp`` a result no rule reads is then never computed.
+    jvp_reads: tuple = None
+    #: Its reverse rules broadcast like an elementwise function: a uniform adjoint (what
+    #: ``sum`` sends back) may reach them as a scalar, saving full-size passes.
+    uniform: bool = False
+
+
+@dataclass(frozen=True, eq=False)
 class Primitive:
-    """A differentiable operation: ``impl`` plus per-argument VJP and JVP rules.
+    """A differentiable operation, declared whole: its meaning and optional speed extras.
 
-    Calling a primitive records it when any argument is traced and simply runs
-    ``impl`` otherwise.
-
-    ``explain`` optionally gives the templates the teaching view prints:
+    Calling a primitive records it when any argument is traced and simply runs ``impl``
+    otherwise. ``explain`` gives the templates the teaching view prints:
     ``(expression, partials)``, e.g. ``("{0}*{1}", ("{1}", "{0}"))`` for multiply, where
-    ``{i}`` is the name of argument ``i``.
+    ``{i}`` is the name of argument ``i``. ``needs[i]`` lists the values argument i's
+    reverse rule reads (argument positions, -1 for the output); the fast engine keeps
+    only those on the tape. ``singular``: its partials can be infinite or NaN at finite
+    inputs (sqrt at 0), so a non-finite derivative may be 0·inf rather than a true
+    infinity (see :func:`strong_product`); True, False, or a test of the raw arguments.
 
-    >>> import numpy as np
     >>> twice = Primitive("twice", lambda x: 2.0 * x,
     ...                   vjps=(lambda g, ans, x: 2.0 * g,),
     ...                   jvps=(lambda t, ans, x: 2.0 * t,))
@@ -79,35 +132,35 @@ class Primitive:
     6.0
     """
 
-    def __init__(self, name, impl, vjps=(), jvps=(), *, explain=None,
-                 scatter=None, jvp_joint=None, needs=None, vjps_inplace=None,
-                 elementwise=False):
-        self.name = name
-        self.impl = impl
-        self.vjps = vjps if isinstance(vjps, Variadic) else tuple(vjps)
-        self.jvps = jvps if isinstance(jvps, Variadic) else tuple(jvps)
-        self.explain = explain
-        # scatter(buf, g, fresh, *args, **kwargs): add this primitive's contribution into
-        # the parent's adjoint buffer in place (indexing uses it to avoid a full-size
-        # temporary). With fresh=True, buf is uninitialized: write zeros where g does not go.
-        self.scatter = scatter
-        # jvp_joint(tangents, ans, *args, **kwargs): one rule for all arguments at once
-        # (tangents[i] is None where argument i has none); used by concatenate-like prims.
-        self.jvp_joint = jvp_joint
-        # needs[i]: which values the reverse rule of argument i reads (argument positions;
-        # -1 for the output). Values no rule reads are not kept on the tape, only their
-        # shapes, so memory is freed during the forward pass as in plain NumPy. None: keep all.
-        self.needs = needs
-        # vjps_inplace[i](g, ans, *args): the rule of argument i writing its result into g
-        # (used when the engine owns g and nothing else reads it: saves an allocation).
-        self.vjps_inplace = vjps_inplace
-        # elementwise: the rules broadcast, so a uniform adjoint (a broadcast scalar, as
-        # sum() sends back) may be passed as the scalar itself, saving full-size passes.
-        self.elementwise = elementwise
-        # The NumPy ufunc computing impl, when there is one: the forward pass may then
-        # write its result into a pooled buffer (``out=``) instead of a fresh array.
-        self.ufunc = None
-        self.__doc__ = getattr(impl, "__doc__", None)
+    name: str
+    impl: Callable
+    vjps: object = ()
+    jvps: object = ()
+    partials: tuple = None
+    jvp_joint: Callable = None
+    needs: tuple = None
+    explain: tuple = None
+    singular: object = False
+    speed: Speed = field(default_factory=Speed)
+
+    def __post_init__(self):
+        set_ = object.__setattr__
+        if self.partials is not None:
+            if not self.vjps:
+                set_(self, "vjps", tuple(_vjp_of(p) for p in self.partials))
+            if not self.jvps:
+                set_(self, "jvps", tuple(_jvp_of(p) for p in self.partials))
+        for name in ("vjps", "jvps"):
+            rules = getattr(self, name)
+            if not isinstance(rules, Variadic):
+                set_(self, name, tuple(rules))
+        # What the fast engine runs: the speed extras, the meaning where there are none.
+        s = self.speed
+        set_(self, "fast", dataclasses.replace(
+            s, vjps=s.vjps if s.vjps is not None else self.vjps,
+            jvps=s.jvps if s.jvps is not None else self.jvps,
+            jvp_joint=s.jvp_joint if s.jvp_joint is not None else self.jvp_joint))
+        set_(self, "__doc__", getattr(self.impl, "__doc__", None))
 
     def __call__(self, *args, **kwargs):
         return bind(self, args, kwargs)
@@ -115,25 +168,103 @@ class Primitive:
     def __repr__(self):
         return f"<primitive {self.name}>"
 
-    def defvjp(self, *rules):
-        """Set the vector–Jacobian rules, one per positional argument (None: not differentiable).
+    def vjp(self, argnum):
+        """The reverse rule of argument ``argnum``, or None if it is not differentiable.
 
-        >>> p = Primitive("neg", lambda x: -x)
-        >>> p.defvjp(lambda g, ans, x: -g)
-        <primitive neg>
+        >>> Primitive("neg", lambda x: -x, vjps=(lambda g, ans, x: -g,)).vjp(1) is None
+        True
         """
-        self.vjps = tuple(rules)
-        return self
+        rules = self.vjps
+        return rules[argnum] if argnum < len(rules) else None
+
+    def jvp(self, argnum):
+        """The forward rule of argument ``argnum``, or None if it is not differentiable.
+
+        >>> Primitive("neg", lambda x: -x, jvps=(lambda t, ans, x: -t,)).jvp(0)(1.0, None, 2.0)
+        -1.0
+        """
+        rules = self.jvps
+        return rules[argnum] if argnum < len(rules) else None
+
+    def defvjp(self, *rules):
+        """A new declaration with these reverse rules (one per positional argument; None:
+        not differentiable); the speed extras that replaced the old rules are dropped.
+
+        >>> p = Primitive("neg", lambda x: -x).defvjp(lambda g, ans, x: -g)
+        >>> p.vjp(0)(1.0, None, 2.0)
+        -1.0
+        """
+        return dataclasses.replace(
+            self, vjps=tuple(rules), partials=None, singular=True,
+            speed=dataclasses.replace(self.speed, vjps=None, vjps_inplace=None, scatter=None,
+                                      uniform=False))
 
     def defjvp(self, *rules):
-        """Set the Jacobian–vector rules, one per positional argument (None: not differentiable).
+        """A new declaration with these forward rules (one per positional argument).
 
-        >>> p = Primitive("neg", lambda x: -x)
-        >>> p.defjvp(lambda t, ans, x: -t)
-        <primitive neg>
+        >>> p = Primitive("neg", lambda x: -x).defjvp(lambda t, ans, x: -t)
+        >>> p.jvp(0)(1.0, None, 2.0)
+        -1.0
         """
-        self.jvps = tuple(rules)
-        return self
+        return dataclasses.replace(
+            self, vjps=self.vjps, jvps=tuple(rules), partials=None, jvp_joint=None, singular=True,
+            speed=dataclasses.replace(self.speed, jvps=None, jvp_joint=None, takes_forms=None,
+                                      jvp_reads=None))
+
+
+# --- elementwise rules from partial derivatives ---------------------------------------------
+def strong_product(d, partial):
+    """``d * partial`` where an exact zero wins: 0 wherever either factor is 0, even if the
+    other is infinite or NaN.
+
+    The chain rule multiplies an adjoint (or tangent) by a local partial derivative. Where
+    the adjoint is exactly 0 (the branch ``np.where`` did not take, a term multiplied by a
+    constant 0), the true contribution is 0 whatever the partial is there (sqrt's infinite
+    slope at 0, the NaN slope of sqrt at -1); ``0 * inf`` would say NaN.
+
+    >>> strong_product(np.array([0.0, 2.0]), np.array([np.inf, 3.0]))
+    array([0., 6.])
+    """
+    product = d * partial
+    zero = (value_of(d) == 0) | (value_of(partial) == 0)
+    if np.any(zero):
+        product = np.where(zero, 0.0, product)   # (recorded, if traced: the masked slots get 0)
+    return product
+
+
+def _vjp_of(partial):
+    if partial is None:
+        return None
+    return lambda g, ans, *args: strong_product(g, partial(ans, *args))
+
+
+def _jvp_of(partial):
+    if partial is None:
+        return None
+    return lambda t, ans, *args: strong_product(t, partial(ans, *args))
+
+
+# --- the public registration functions ------------------------------------------------------
+class PrimitiveFunction:
+    """A function registered with :func:`primitive`: calling it records its current
+    declaration (``.declaration``), which :func:`defvjp` / :func:`defjvp` replace.
+
+    >>> import optad
+    >>> cube = optad.primitive(lambda x: x ** 3, name="cube")
+    >>> cube.declaration.name, cube(2.0)
+    ('cube', 8.0)
+    """
+
+    def __init__(self, declaration):
+        self.declaration = declaration
+        self.__doc__ = declaration.__doc__
+        self.__name__ = declaration.name
+
+    def __call__(self, *args, **kwargs):
+        return bind(self.declaration, args, kwargs)
+
+    def __repr__(self):
+        return f"<primitive {self.declaration.name}>"
 
 
 def primitive(fun=None, *, name=None):
@@ -151,40 +282,43 @@ def primitive(fun=None, *, name=None):
     """
     if fun is None:
         return lambda f: primitive(f, name=name)
-    if isinstance(fun, Primitive):
+    if isinstance(fun, (Primitive, PrimitiveFunction)):
         return fun
-    return Primitive(name or getattr(fun, "__name__", "primitive"), fun)
+    # A user's rules are unknown to optad: treat them as possibly singular (see Primitive).
+    return PrimitiveFunction(Primitive(name or getattr(fun, "__name__", "primitive"), fun,
+                                       singular=True))
 
 
-def _as_primitive(target):
-    """The Primitive for ``target``: itself, or the one registered for a NumPy/SciPy function."""
-    if isinstance(target, Primitive):
+def _register(target, change):
+    """Replace ``target``'s declaration by ``change(declaration)``; return what to show."""
+    if isinstance(target, PrimitiveFunction):
+        target.declaration = change(target.declaration)
         return target
-    import numpy as np
-
+    if isinstance(target, Primitive):
+        return change(target)       # a bare declaration has no registry slot: the new one
     if isinstance(target, np.ufunc):
-        prim = UFUNC_PRIMITIVES.get(target)
-        if prim is None:
-            prim = UFUNC_PRIMITIVES[target] = Primitive(target.__name__, target)
-        return prim
+        old = UFUNC_PRIMITIVES.get(target) or Primitive(target.__name__, target, singular=True)
+        new = UFUNC_PRIMITIVES[target] = change(old)
+        return new
     existing = FUNCTION_HANDLERS.get(target)
-    prim = getattr(existing, "primitive", None)
-    if prim is None:
-        prim = Primitive(getattr(target, "__name__", "function"), target)
+    old = getattr(existing, "primitive", None) or Primitive(
+        getattr(target, "__name__", "function"), target, singular=True)
+    new = change(old)
 
-        def handler(*args, **kwargs):
-            return bind(prim, args, kwargs)
+    def handler(*args, **kwargs):
+        return bind(new, args, kwargs)
 
-        handler.primitive = prim
-        FUNCTION_HANDLERS[target] = handler
-    return prim
+    handler.primitive = new
+    FUNCTION_HANDLERS[target] = handler
+    return new
 
 
 def defvjp(target, *rules):
     """Give ``target`` its vector–Jacobian rules ``rule(g, ans, *args, **kwargs)``, one per argument.
 
-    ``target`` is a primitive, a NumPy ufunc (e.g. ``scipy.special.erf``) or a NumPy
-    function; ufuncs and functions become primitives that NumPy dispatches to optad.
+    ``target`` is a function made by :func:`primitive`, a NumPy ufunc (e.g.
+    ``scipy.special.erf``) or a NumPy function; ufuncs and functions become primitives
+    that NumPy dispatches to optad. A new declaration replaces the old one.
 
     >>> import numpy as np, optad, scipy.special as sp
     >>> optad.defvjp(sp.erf, lambda g, ans, x: g * 2 / np.sqrt(np.pi) * np.exp(-x ** 2))
@@ -192,7 +326,7 @@ def defvjp(target, *rules):
     >>> round(float(optad.grad(lambda x: sp.erf(x))(0.0)), 6)
     1.128379
     """
-    return _as_primitive(target).defvjp(*rules)
+    return _register(target, lambda p: p.defvjp(*rules))
 
 
 def defjvp(target, *rules):
@@ -205,4 +339,4 @@ def defjvp(target, *rules):
     >>> round(float(ydot), 6)
     1.128379
     """
-    return _as_primitive(target).defjvp(*rules)
+    return _register(target, lambda p: p.defjvp(*rules))

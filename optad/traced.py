@@ -2,7 +2,7 @@
 
 A :class:`Traced` holds a raw value (or a traced value of an outer transform), the trace
 it belongs to, and that trace's bookkeeping. It knows nothing about derivatives; its
-operators and NumPy protocols are attached in :mod:`optad.tracer`.
+operators and NumPy protocols are attached in :mod:`optad.dispatch`.
 
 >>> import optad, numpy as np
 >>> seen = []
@@ -22,9 +22,9 @@ class Traced:
     ``_value`` is the raw value (or a traced value of an outer transform), ``_trace`` the
     trace it belongs to, ``_aux`` the trace's bookkeeping: the tape index in reverse
     mode, the tangent in forward mode. Operators and the NumPy protocols are attached in
-    :mod:`optad.tracer`.
+    :mod:`optad.dispatch`.
 
-    >>> from optad.reverse import ReverseTrace
+    >>> from optad.ref import ReverseTrace
     >>> with ReverseTrace() as tr:
     ...     t = tr.new_input(2.0)
     ...     print(isinstance(t * 3.0, Traced), value_of(t * 3.0))

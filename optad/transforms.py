@@ -15,9 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import Traced, value_of
-from .forward import ForwardTrace
-from .reverse import ReverseTrace
-from .tangents import LinearForm, Scaled
+from .engines import forward_trace, reference, reverse_trace, using_reference
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
@@ -163,7 +161,9 @@ class _Recording:
     """One recorded call of ``f``: its outputs and a pullback over the kept tape."""
 
     def __init__(self, f, args, kwargs, argnums, fname):
-        self.trace = ReverseTrace()
+        self.call = (f, args, kwargs, argnums, fname)
+        self.fallback = None
+        self.trace = reverse_trace()
         with self.trace:
             traced_args, self.inputs = _trace_args(self.trace, args, argnums, fname)
             out = f(*traced_args, **kwargs)
@@ -183,6 +183,8 @@ class _Recording:
 
     def pull(self, seeds, free):
         """Cotangents per differentiated argument for per-output-leaf ``seeds`` (None = 0)."""
+        if self.fallback is not None:
+            return self.fallback.pull(seeds, free)
         pairs = [(leaf, s) for leaf, s in zip(self.out_leaves, seeds)
                  if s is not None and self.is_mine(leaf)]
         adj = self.trace.backward(pairs, free=free) if pairs else []
@@ -191,6 +193,14 @@ class _Recording:
             leaves = [_as_output(adj[i] if i < len(adj) else None, v)
                       for i, v in zip(indices, values)]
             results.append(tree.unflatten(td, leaves))
+        if getattr(self.trace, "singular", False) and _suspect(results, self.output()):
+            # A rule whose partial is infinite or NaN somewhere ran, and a derivative came
+            # out non-finite where the value is finite: it may be 0·inf for an exact zero
+            # (the branch np.where did not take). The reference engine takes an exact zero
+            # as exact (optad.primitive.strong_product): ask it.
+            with reference():
+                self.fallback = _Recording(*self.call)
+            return self.fallback.pull(seeds, free)
         return results
 
 
@@ -259,9 +269,9 @@ def _value_and_grad(f, argnums, caller):
             )
         grads = rec.pull([_ONE], free=True)  # a NumPy 1: x/0 gives inf, not ZeroDivisionError
         value = rec.output()
-        allocated = rec.trace.allocated
+        trace = rec.trace
         del rec, out
-        allocated.release()   # the forward pass's dead large arrays, for the next call
+        trace.finish()   # the fast engine recycles the forward pass's dead large arrays
         return value, (grads[0] if single else tuple(grads))
 
     value_and_grad_f.__name__ = f"value_and_grad({getattr(f, '__name__', 'f')})"
@@ -316,7 +326,7 @@ def _jvp(f, primals, tangents, tangents_only=False):
         raise TypeError("jvp(f, primals, tangents) takes tuples: jvp(f, (x,), (v,)).")
     if len(primals) != len(tangents):
         raise ShapeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents.")
-    trace = ForwardTrace(lazy=tangents_only)
+    trace = forward_trace(lazy=tangents_only)
     with trace:
         nums = tuple(range(len(primals)))
         args, _ = _trace_args(trace, primals, nums, "jvp", tangents=tangents)
@@ -328,20 +338,34 @@ def _jvp(f, primals, tangents, tangents_only=False):
         if isinstance(leaf, Traced) and leaf._trace is trace:
             if not tangents_only:
                 values.append(_leaf_value(leaf._value))
-            dot = leaf._aux
-            if type(dot) is Scaled or type(dot) is LinearForm:
-                dots.append(_as_output(dot.value(), leaf))   # a new array: no copy needed
-            else:
-                dots.append(_as_output(dot, leaf, fresh=False))
+            dot, fresh = trace.plain_tangent(leaf._aux)
+            dots.append(_as_output(dot, leaf, fresh=fresh))
         else:
             values.append(leaf)
             dots.append(_as_output(None, leaf))
-    allocated = trace.allocated
+    singular = getattr(trace, "singular", False)
     del out, leaves, leaf, args, dot
-    allocated.release()   # dead large values and tangents, for the next call
+    trace.finish()   # the fast engine recycles dead large values and tangents
+    if singular and _suspect(dots, None if tangents_only else values):
+        with reference():   # 0·inf for an exact zero? (see _Recording.pull)
+            return _jvp(f, primals, tangents, tangents_only)
     if tangents_only:
         return None, tree.unflatten(td, dots)
     return tree.unflatten(td, values), tree.unflatten(td, dots)
+
+
+def _suspect(derivatives, values):
+    """Whether plain ``derivatives`` have a non-finite entry while the ``values`` (None:
+    not computed) are finite."""
+    d_leaves = tree.flatten(derivatives)[0]
+    if any(isinstance(d, Traced) for d in d_leaves) or all(
+            np.all(np.isfinite(d)) for d in d_leaves):
+        return False
+    if values is None:
+        return True
+    v_leaves = tree.flatten(values)[0]
+    return not any(isinstance(v, Traced) for v in v_leaves) and all(
+        np.all(np.isfinite(v)) for v in v_leaves if np.asarray(v).dtype.kind in "fc")
 
 
 def stop_gradient(x):

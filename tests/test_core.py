@@ -9,7 +9,6 @@ import pytest
 from scipy.optimize import rosen_der
 
 import optad
-from optad.reverse import ReverseTrace
 from optad.primitive import Primitive
 
 
@@ -65,7 +64,9 @@ def test_in_place_write_example_from_the_design():
 
 
 # --- the engine's promises ------------------------------------------------------------------
-def test_engine_runs_on_python_floats_alone():
+@pytest.mark.parametrize("ReverseTrace", [optad.ref.ReverseTrace, optad.fast.ReverseTrace],
+                         ids=["reference", "fast"])
+def test_engine_runs_on_python_floats_alone(ReverseTrace):
     mul = Primitive("mul", lambda a, b: a * b,
                     vjps=(lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a))
     add = Primitive("add", lambda a, b: a + b,

@@ -82,3 +82,21 @@ def test_hypot_at_the_origin():
     both_modes(lambda x: np.hypot(x - x, x - x), 1.0, 0.0)
     both_modes(lambda x: np.hypot(x[0], x[1]), np.zeros(2), [0.0, 0.0])
     both_modes(lambda x: np.hypot(x[0], x[1]), np.array([3.0, 4.0]), [0.6, 0.8])
+
+
+# --- np.sinc: declared in one line (elementwise() takes non-ufunc functions too) ------------
+def test_sinc_in_both_modes_at_and_away_from_zero():
+    x = np.array([-1.5, -0.3, 0.0, 0.2, 2.0])
+    slope = np.where(x == 0, 0.0, (np.cos(np.pi * x) - np.sinc(x)) / np.where(x == 0, 1, x))
+    np.testing.assert_allclose(optad.elementwise_grad(np.sinc)(x), slope, rtol=1e-12, atol=1e-15)
+    _, dot = optad.jvp(np.sinc, (x,), (np.ones(5),))
+    np.testing.assert_allclose(dot, slope, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(optad.grad(lambda x: np.sum(np.sinc(x)))(x),
+                               optad.numerical_grad(lambda x: np.sum(np.sinc(x)), x), atol=1e-8)
+    # second derivatives at and near 0 (where the slope is a Taylor series): sinc''(0) = -pi^2/3
+    assert optad.hessian(lambda t: np.sinc(t))(0.0) == pytest.approx(-np.pi ** 2 / 3, rel=1e-12)
+    for t in (1e-4, -5e-4, 2e-3, 0.7):
+        second = optad.hessian(lambda t: np.sinc(t))(t)
+        h = 1e-4
+        fd = (optad.grad(np.sinc)(t + h) - optad.grad(np.sinc)(t - h)) / (2 * h)
+        assert second == pytest.approx(fd, rel=1e-6)

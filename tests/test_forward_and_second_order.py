@@ -264,13 +264,13 @@ def _write_into(y, x):
 
 
 @pytest.fixture(params=["forms", "eager"])
-def forms_at_every_size(request, monkeypatch):
+def forms_at_every_size(request):
     """Run with LinearForm tangents for small arrays too (they start at 4096 elements)."""
-    import optad.prims.elementwise as ew
-
     if request.param == "forms":
-        monkeypatch.setattr(ew, "_FORM_MIN_SIZE", 1)
-    return request.param
+        with optad.config.override(form_min_size=1):
+            yield request.param
+    else:
+        yield request.param
 
 
 @pytest.mark.parametrize("name", list(_deferred_factor_cases()))
@@ -302,11 +302,13 @@ def test_deferred_tangent_factors_at_array_outputs():
     assert v[1] == 1.0   # the seed itself was never written into
 
 
-def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
-    import optad.prims.elementwise as ew
-    from optad.tangents import LinearForm
+def test_forms_at_array_outputs_and_dot_sums_at_scale():
+    with optad.config.override(form_min_size=1):
+        _forms_at_array_outputs_and_dot_sums_at_scale()
 
-    monkeypatch.setattr(ew, "_FORM_MIN_SIZE", 1)
+
+def _forms_at_array_outputs_and_dot_sums_at_scale():
+    from optad.fast.tangents import LinearForm
 
     x = np.linspace(-1.0, 1.0, 7)
     v = np.cos(np.arange(7.0))
@@ -314,16 +316,16 @@ def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
     assert type(dot) is np.ndarray
     np.testing.assert_allclose(dot, 2 * x * v - 2 * v, rtol=1e-15, atol=1e-15)
     seen = []
-    with optad.forward.ForwardTrace() as tr:
+    with optad.fast.ForwardTrace() as tr:
         y = tr.new_input(x, v) ** 2
         seen.append(type(y._aux))
     assert seen == [LinearForm]     # the product was put off, not computed
-    with optad.forward.ForwardTrace() as tr:
+    with optad.fast.ForwardTrace() as tr:
         xt = tr.new_input(x, v)
         y = 100.0 * (xt - 1.0) ** 2 * 0.5
     assert type(y._aux) is LinearForm and [c for _, _, c in y._aux.terms] == [100.0]
     np.testing.assert_allclose(y._aux.value(), 100.0 * (x - 1.0) * v, rtol=1e-15)
-    with optad.forward.ForwardTrace() as tr:
+    with optad.fast.ForwardTrace() as tr:
         xt = tr.new_input(x, v)
         y = (xt ** 2 - 3.0 * xt) ** 2      # 2·b·(2·x·ẋ − 3·ẋ): two terms, no array made whole
     assert type(y._aux) is LinearForm and [c for _, _, c in y._aux.terms] == [4.0, -6.0]
@@ -338,12 +340,13 @@ def test_forms_at_array_outputs_and_dot_sums_at_scale(monkeypatch):
 
 @pytest.mark.parametrize("rowwise", ["vecdot", "loop"])
 def test_single_thread_dot_of_long_vectors(monkeypatch, rowwise):
-    from optad import tangents
+    from optad.fast import tangents
 
     if rowwise == "loop":
         monkeypatch.setattr(tangents, "_vecdot", None)   # NumPy < 2 has no np.vecdot
     rng = np.random.default_rng(11)
-    for n in (3, 2 * tangents._DOT_ROW - 1, 2 * tangents._DOT_ROW, 5 * tangents._DOT_ROW + 17):
+    row = optad.config.dot_row
+    for n in (3, 2 * row - 1, 2 * row, 5 * row + 17):
         u, w = rng.standard_normal(n), rng.standard_normal(n)
         scale = np.dot(np.abs(u), np.abs(w))
         assert abs(tangents._dot(u, w) - np.dot(u, w)) <= 1e-14 * scale
@@ -405,13 +408,13 @@ def test_explain_forward_view_shows_multiplied_out_tangents():
     t = optad.trace(lambda x: np.sum(-(2.0 * x) ** 2), np.array([1.0, 2.0]), mode="forward",
                     seed=(np.array([1.0, 0.0]),))
     for row in t.rows:
-        assert not isinstance(row.adjoint, optad.tangents.Scaled)
-        assert not any(isinstance(c, optad.tangents.Scaled) for c in row.terms)
+        assert not isinstance(row.adjoint, optad.fast.tangents.Scaled)
+        assert not any(isinstance(c, optad.fast.tangents.Scaled) for c in row.terms)
     assert t.rows[-1].adjoint == pytest.approx(-8.0)
 
 
 # hvp never reads the inner forward pass's primal output, so primal values that only lead
-# there are not computed (forward._LazyArray); any other read computes them on the spot.
+# there are not computed (optad.fast.lazy); any other read computes them on the spot.
 def _lazy_primal_cases():
     def control_flow(x):
         y = 3.0 * x ** 2 - x
@@ -472,7 +475,7 @@ def test_hvp_skips_primal_values_that_lead_only_to_the_output():
     x, v = np.linspace(-1, 1, 100), np.cos(np.arange(100.0))
     np.testing.assert_allclose(optad.hvp(f, x, v), rosen_hess_prod(x, v) + 2 * v, rtol=1e-10)
     assert seen == [(99,)]
-    from optad.reverse import ReverseTrace
+    from optad.fast import ReverseTrace
     recorded = []
     process = ReverseTrace.process
 

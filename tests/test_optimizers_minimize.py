@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+import optad
 import optimizers
 from optimizers import History, UnknownMethodError, UnknownOptionError
 
@@ -128,12 +129,32 @@ def test_nan_after_k_steps_returns_the_best_finite_point(method):
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_nan_gradient_with_a_finite_value_is_caught():
+    broken = optad.primitive(lambda x: 0.0 * x, name="broken")
+    optad.defvjp(broken, lambda g, ans, x: g * np.nan)        # a rule that gives nan
+
     def f(x):
-        return np.sum(x ** 2) + np.sqrt(np.maximum(x[0], 0.0))   # ∂/∂x₀ √0 = inf·0 → nan
+        return np.sum(x ** 2) + broken(x[0])
 
     res = optimizers.minimize(f, np.array([-1.0, 1.0]), "BFGS")
     assert res.status == 4 and "gradient is nan" in res.message
     assert np.all(np.isfinite(res.x))
+
+    def g(x):     # √ at 0: a true infinite slope where the value is finite
+        return np.sum(x ** 2) + np.sqrt(np.maximum(x[0], 0.0) + x[1] ** 2)
+
+    res = optimizers.minimize(g, np.array([0.0, 0.0]), "BFGS")
+    assert res.status == 4 and "gradient is inf" in res.message
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_an_exact_zero_is_not_poisoned_by_an_infinite_slope():
+    # max(x0, 0) is the constant 0 for x0 < 0, so √ of it contributes 0, not inf·0 = nan.
+    def f(x):
+        return np.sum(x ** 2) + np.sqrt(np.maximum(x[0], 0.0))
+
+    np.testing.assert_array_equal(optad.grad(f)(np.array([-1.0, 1.0])), [-2.0, 2.0])
+    res = optimizers.minimize(f, np.array([-1.0, 1.0]), "gd", lr=0.1, maxiter=3)
+    assert res.status != 4 and res.x[0] < 0
 
 
 @pytest.mark.parametrize("n", [1, 7, 1000])

@@ -1,75 +1,56 @@
 """Small helpers that declare primitives and register them with NumPy's dispatch.
 
-``elementwise`` builds both rules of an elementwise function from its partial
-derivatives, so a reader sees everything about ``sin`` in one line::
+``elementwise`` declares an elementwise function from its partial derivatives, so a
+reader sees everything about ``sin`` in one line::
 
-    elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", partials=("cos({0})",))
+    elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", texts=("cos({0})",))
+
+It works for ufuncs and for plain NumPy functions alike (``np.sinc``).
 """
-
-import sys
 
 import numpy as np
 
-from ..engine import Traced, bind
-from ..settings import config
-from ..primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES, Primitive
+from ..engine import bind
+from ..fast import inplace
+from ..primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES, Primitive, Speed
+
+__all__ = ["elementwise", "register", "implements", "handler_for", "no_out"]
 
 
-def _times_fresh(p, s):
-    """``s * p``, written into ``p`` when ``p`` is a fresh array that only this call holds.
-
-    Saves one full-size allocation per rule; the refcount test (local name + argument)
-    proves nothing else can see ``p`` being overwritten.
-    """
-    if (config.refcounts and type(p) is np.ndarray and p.base is None
-            and sys.getrefcount(p) == 2 and not isinstance(s, Traced)):
-        shape = getattr(s, "shape", ())
-        if shape == () or shape == p.shape:
-            return np.multiply(p, s, out=p)
-    return s * p
-
-
-def _vjp_of(partial):
-    if partial is None:
-        return None
-    return lambda g, ans, *args: _times_fresh(partial(ans, *args), g)
-
-
-def _vjp_inplace_of(partial):
-    if partial is None:
-        return None
-    return lambda g, ans, *args: np.multiply(g, partial(ans, *args), out=g)
-
-
-def _jvp_of(partial):
-    if partial is None:
-        return None
-    return lambda t, ans, *args: _times_fresh(partial(ans, *args), t)
-
-
-def elementwise(ufunc, *partials, impl=None, name=None, expr=None, texts=None, reads=None):
-    """Declare an elementwise primitive from ``partial_i(ans, *args)`` = ∂ans/∂arg_i.
+def elementwise(function, *partials, impl=None, name=None, expr=None, texts=None, reads=None,
+                singular=False):
+    """Declare an elementwise primitive from ``partial_i(ans, *args)`` = ∂ans/∂arg_i and
+    register it for ``function`` (a ufunc or any NumPy function), so that
+    ``function(traced)`` dispatches to it.
 
     ``reads`` names what the partials read, as in ``Primitive.needs`` but shared by all
     arguments: a tuple of argument positions, -1 for the output (None: everything).
-    Registers the primitive for ``ufunc`` so ``np.<ufunc>(traced)`` dispatches to it.
+    ``singular``: a partial can be infinite or NaN at finite inputs (see ``Primitive``).
+
+    >>> import numpy as np, optad
+    >>> p = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", reads=(0,))
+    >>> float(optad.grad(np.sinh)(0.0))
+    1.0
     """
     needs = None if reads is None else (tuple(reads),) * len(partials)
-    prim = Primitive(name or ufunc.__name__, impl or ufunc,
-                     tuple(_vjp_of(p) for p in partials), tuple(_jvp_of(p) for p in partials),
-                     explain=(expr, texts), needs=needs,
-                     vjps_inplace=tuple(_vjp_inplace_of(p) for p in partials), elementwise=True)
-    prim.ufunc = ufunc
-    UFUNC_PRIMITIVES[ufunc] = prim
-    return prim
+    computes_into = isinstance(function, np.ufunc) and function.nout == 1 and (
+        function.signature is None) and impl is None
+    prim = Primitive(
+        name or function.__name__, impl or function, partials=tuple(partials), needs=needs,
+        explain=(expr, texts), singular=singular,
+        speed=Speed(ufunc=function if computes_into else None,
+                    vjps=tuple(inplace.vjp_of(p) for p in partials),
+                    vjps_inplace=tuple(inplace.vjp_inplace_of(p) for p in partials),
+                    jvps=tuple(inplace.jvp_of(p) for p in partials), uniform=True))
+    return register(function, prim)
 
 
-def ufunc_primitive(ufunc, prim):
-    """Route ``ufunc`` on traced values to ``prim`` (which may have hand-written rules)."""
-    if prim.ufunc is None and isinstance(ufunc, np.ufunc) and ufunc.nout == 1 and (
-            ufunc.signature is None):
-        prim.ufunc = ufunc   # the first registration names the ufunc that computes it
-    UFUNC_PRIMITIVES[ufunc] = prim
+def register(function, prim):
+    """Route ``function`` (a ufunc or a NumPy function) on traced values to ``prim``."""
+    if isinstance(function, np.ufunc):
+        UFUNC_PRIMITIVES[function] = prim
+    else:
+        FUNCTION_HANDLERS[function] = handler_for(prim)
     return prim
 
 

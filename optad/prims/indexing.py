@@ -11,7 +11,7 @@ import numpy as np
 
 from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
-from ..primitive import Primitive
+from ..primitive import Primitive, Speed
 from . import shape as shape_prims
 from .declare import implements
 
@@ -93,7 +93,8 @@ getitem_prim = Primitive(
     vjps=(lambda g, ans, x, key: bind(untake, (g, key, np.shape(x)), {}), None),
     jvps=(lambda t, ans, x, key: getitem_raw(t, key), None),
     explain=("{0}[{1}]", (("slice:[{1}]", "1"), None)), needs=((1,), ()),
-    scatter=lambda buf, g, fresh, x, key: (_scatter_fresh if fresh else _scatter_into)(buf, g, key))
+    speed=Speed(scatter=lambda buf, g, fresh, x, key:
+                (_scatter_fresh if fresh else _scatter_into)(buf, g, key)))
 
 
 def getitem(x, key):

@@ -13,7 +13,7 @@ import numpy as np
 from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Variadic
-from .declare import implements, no_out, ufunc_primitive
+from .declare import implements, no_out, register
 
 
 def _mT(a):
@@ -53,7 +53,7 @@ matmul = Primitive(
 
 
 if isinstance(np.matmul, np.ufunc):   # NumPy 2: matmul is a (generalized) ufunc
-    ufunc_primitive(np.matmul, matmul)
+    register(np.matmul, matmul)
 else:  # pragma: no cover - NumPy 1.x
     implements(np.matmul)(lambda x1, x2, out=None, **kwargs: bind(matmul, (x1, x2), {}))
 

@@ -7,10 +7,10 @@ helper ``_expand`` restores the reduced axes so that broadcasting does the sprea
 import numpy as np
 
 from ..engine import Traced, bind, value_of
-from ..tangents import LinearForm
+from ..fast.tangents import LinearForm
 from ..traced import broadcast
 from ..errors import NotDifferentiableError
-from ..primitive import Primitive
+from ..primitive import Primitive, Speed
 from .declare import implements, no_out
 
 
@@ -50,14 +50,17 @@ def _sum_vjp(g, x, axis, keepdims):
 
 
 def _sum_jvp(t, ans, x, axis=None, keepdims=False):
-    if type(t) is LinearForm:
-        if axis is None and not keepdims:
-            return t.total()    # a dot per term, no full-size temporary
-        t = t.value()
     return np.add.reduce(t, axis=axis, keepdims=keepdims)
 
 
-_sum_jvp.takes_forms = True   # the engine may pass a LinearForm tangent as it is
+def _sum_jvp_forms(t, ans, x, axis=None, keepdims=False):
+    """The fast engine's rule: a LinearForm tangent (the fast engine's d(r**2) = 2·r·dr)
+    is summed by a dot per term, with no full-size temporary."""
+    if type(t) is LinearForm:
+        if axis is None and not keepdims:
+            return t.total()
+        t = t.value()
+    return np.add.reduce(t, axis=axis, keepdims=keepdims)
 
 
 sum_ = Primitive(
@@ -65,10 +68,9 @@ sum_ = Primitive(
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, keepdims=False: _sum_vjp(g, x, axis, keepdims),),
     jvps=(_sum_jvp,),
-    explain=("sum({0})", ("1",)), needs=((),))
-
-
-sum_.jvp_reads = ((),)   # its forward rule reads no value (see forward._LazyArray)
+    explain=("sum({0})", ("1",)), needs=((),),
+    # its forward rule reads no value: under hvp the summed value is never computed
+    speed=Speed(jvps=(_sum_jvp_forms,), takes_forms=(True,), jvp_reads=((),)))
 
 
 def _mean_vjp(g, ans, x, axis=None, keepdims=False):
@@ -79,6 +81,10 @@ def _mean_vjp(g, ans, x, axis=None, keepdims=False):
 
 
 def _mean_jvp(t, ans, x, axis=None, keepdims=False):
+    return np.mean(t, axis=axis, keepdims=keepdims)
+
+
+def _mean_jvp_forms(t, ans, x, axis=None, keepdims=False):
     if type(t) is LinearForm:
         if axis is None and not keepdims:
             return t.total() / _count(t.shape, None)   # np.mean((y - d) ** 2): dots
@@ -86,14 +92,12 @@ def _mean_jvp(t, ans, x, axis=None, keepdims=False):
     return np.mean(t, axis=axis, keepdims=keepdims)
 
 
-_mean_jvp.takes_forms = True
-
-
 mean = Primitive(
     "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
     vjps=(_mean_vjp,),
     jvps=(_mean_jvp,),
-    explain=("mean({0})", ("1/n",)), needs=((),))
+    explain=("mean({0})", ("1/n",)), needs=((),),
+    speed=Speed(jvps=(_mean_jvp_forms,), takes_forms=(True,)))
 
 
 def _prod_partial(ans, x, axis, keepdims):

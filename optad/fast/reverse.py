@@ -1,102 +1,155 @@
-"""Reverse mode: the tape of primitive applications and the backward pass over it.
+"""The fast reverse engine: the reference tape and backward loop with speed tricks.
 
->>> from optad.reverse import ReverseTrace
->>> from optad.primitive import Primitive
->>> mul = Primitive("mul", lambda a, b: a * b,
-...                 vjps=(lambda g, ans, a, b: g * b, lambda g, ans, a, b: g * a))
+Every trick lives in one named place and must agree with the reference engine
+(:mod:`optad.ref.reverse`); property tests compare the two at sizes past every
+threshold (``optad.config``):
+
+* **value dropping** (:meth:`ReverseTrace._drop_unneeded`): of arrays of at least
+  ``config.drop_min_size`` elements, only the values some rule reads (``Primitive.needs``)
+  stay on the tape; the others become :class:`Shaped` placeholders, so memory is freed
+  during the forward pass as in plain NumPy;
+* **pooled outputs** (:func:`optad.fast.pooling.into_pooled_buffer`): large elementwise
+  results are written into dead buffers of the pool (:mod:`optad.pool`);
+* **a short path for operators** (:meth:`ReverseTrace.process_binary`);
+* in the backward loop: **uniform adjoints** (what ``sum`` sends back travels as a float),
+  **owned adjoints** (added into in place, handed to in-place rules), **scatter** (indexing
+  adds into its parent's buffer), consumed adjoints back to the pool.
+
+>>> import numpy as np
+>>> from optad.fast import ReverseTrace
 >>> with ReverseTrace() as tr:
-...     x = tr.new_input(3.0)
-...     y = mul(x, x)                       # Python floats only: no NumPy needed
-...     adjoints = tr.backward([(y, 1.0)])
->>> adjoints[x._aux]
-6.0
+...     x = tr.new_input(np.full(5000, 2.0))
+...     y = np.sum(x * x)
+>>> tr.backward([(y, 1.0)])[x._aux][:3]
+array([4., 4., 4.])
 """
 
 import sys
+from typing import NamedTuple
 
 import numpy as np
 
-from .engine import _EMPTY, Shaped, _no_rule_message, _shape, _Trace, bind, is_complex, refuse_complex
-from .errors import NotDifferentiableError
-from .settings import config
-from .pool import MIN_BYTES as POOL_MIN
-from .pool import POOL
-from .traced import Traced, TracedArray, broadcast, traced
+from ..engine import bind, check_real, missing_rule
+from ..pool import POOL
+from ..ref import reverse as reference
+from ..ref.broadcasting import sum_to_shape
+from ..settings import config
+from ..traced import Traced, TracedArray, broadcast
+from .pooling import CallArrays, into_pooled_buffer
 
-__all__ = ["ReverseTrace"]
+__all__ = ["ReverseTrace", "Shaped", "FastEntry"]
 
-# Arrays smaller than this are always kept: dropping them saves nothing worth the bookkeeping.
-_DROP_MIN_SIZE = 4096
-
-
-def _droppable(v):
-    # Plain arrays, and traced arrays of an outer transform (their memory is the same).
-    return (type(v) is np.ndarray or isinstance(v, TracedArray)) and v.size >= _DROP_MIN_SIZE
+_EMPTY = {}
 
 
-class ReverseTrace(_Trace):
-    """Records a tape of primitive applications and runs the backward pass over it.
+class FastEntry(NamedTuple):
+    """A tape entry of the fast engine: the reference :class:`~optad.ref.Entry`
+    plus the value's shape (its value may have been dropped) and whether an outer trace
+    also recorded it (``nested``: the rules must then run on traced values, never in place)."""
 
-    Each tape entry is ``(prim, raw_args, kwargs, ans, parents, shape)``; ``parents`` are
-    ``(argnum, tape_index)`` pairs. Entries are appended in execution order, which is a
-    topological order, so the backward pass is a single reverse loop.
+    prim: object
+    args: list
+    kwargs: dict
+    value: object
+    parents: list
+    shape: tuple
+    nested: bool
+
+
+_entry = tuple.__new__      # FastEntry without its Python-level __new__ (hot path)
+
+
+class Shaped:
+    """Stands on the tape for an array that no reverse rule reads: its shape, not its memory.
+
+    Any arithmetic on it fails loudly, so a wrongly declared ``needs`` cannot give a
+    silently wrong gradient.
+
+    >>> Shaped(np.zeros((2, 3)))
+    Shaped((2, 3))
     """
 
-    __slots__ = ("tape", "keep_all")
+    __slots__ = ("shape", "ndim", "size", "dtype")
 
-    def __init__(self, keep_all=False):
+    def __init__(self, array):
+        self.shape = array.shape
+        self.ndim = array.ndim
+        self.size = array.size
+        self.dtype = array.dtype
+
+    def __repr__(self):
+        return f"Shaped({self.shape})"
+
+
+def _droppable(v, min_size):
+    # Plain arrays, and traced arrays of an outer transform (their memory is the same).
+    return (type(v) is np.ndarray or isinstance(v, TracedArray)) and v.size >= min_size
+
+
+class ReverseTrace(reference.ReverseTrace):
+    """The reference reverse trace, recorded and run back with the tricks listed above."""
+
+    __slots__ = ("allocated", "singular")
+
+    def __init__(self):
         super().__init__()
-        self.tape = []
-        self.keep_all = keep_all  # the explain view shows every value, so it keeps them all
+        self.allocated = CallArrays()   # large arrays this trace's operations created
+        self.singular = False           # whether a singular rule ran (see Primitive)
 
     def new_input(self, value):
         """A leaf of the tape: an input (or constant) that adjoints flow into."""
         tape = self.tape
-        tape.append((None, None, None, value, (), _shape(value), False))
-        return traced(value, self, len(tape) - 1)
+        tape.append(_entry(FastEntry, (None, None, None, value, (), getattr(value, "shape", ()),
+                                       False)))
+        return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, len(tape) - 1)
 
     constant = new_input
+
+    def finish(self):
+        self.allocated.release()   # the forward pass's dead large arrays, for the next call
 
     def process(self, prim, args, kwargs):
         # The hot path of recording: kept flat (one loop, no helper calls) on purpose.
         if not self.active:
-            self._check()
+            self.check_active()
         raw = list(args)
         parents = []
         nested = False
-        big = False             # an array worth freeing among the arguments
+        big = False             # an array worth dropping or pooling among the arguments
+        drop_min = config.drop_min_size
         vjps = prim.vjps
         for i, a in enumerate(args):
             if isinstance(a, Traced):
                 if a._trace is self:
                     if i >= len(vjps) or vjps[i] is None:
-                        raise NotDifferentiableError(_no_rule_message(prim, i, "defvjp", "g"))
+                        raise missing_rule(prim, i, "defvjp")
                     raw[i] = v = a._value
                     parents.append((i, a._aux))
                     if type(v) is np.ndarray:
-                        big = big or v.size >= _DROP_MIN_SIZE
+                        big = big or v.size >= drop_min
                     elif isinstance(v, Traced):
                         nested = True   # a value of an outer transform: it must see this op
                 else:
-                    a._trace._check()
+                    a._trace.check_active()
                     nested = True
             elif type(a) is np.ndarray:
-                big = big or a.size >= _DROP_MIN_SIZE
+                big = big or a.size >= drop_min
+        ufunc = prim.fast.ufunc
         if nested:
             ans = bind(prim, raw, kwargs)
-        elif big and prim.ufunc is not None and not kwargs:
-            ans = self._into_pooled_buffer(prim, raw)
+        elif big and ufunc is not None and not kwargs:
+            ans = into_pooled_buffer(self.allocated, prim, ufunc, raw)
         else:
             ans = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
-        if not nested and is_complex(ans):
-            raise refuse_complex(prim)
+        if not nested:
+            check_real(prim, ans)
         tape = self.tape
         shape = getattr(ans, "shape", ())
         stored = ans
-        if (big or nested or (type(ans) is np.ndarray and ans.size >= _DROP_MIN_SIZE)) and (
-                prim.needs is not None and not self.keep_all):
-            stored = self._drop_unneeded(prim.needs, parents, raw, ans)
-        tape.append((prim, raw, kwargs, stored, parents, shape, nested))
+        if (big or nested or (type(ans) is np.ndarray and ans.size >= drop_min)) and (
+                prim.needs is not None):
+            stored = self._drop_unneeded(prim.needs, parents, raw, ans, drop_min)
+        tape.append(_entry(FastEntry, (prim, raw, kwargs, stored, parents, shape, nested)))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
     def process_binary(self, prim, x, y):
@@ -118,43 +171,43 @@ class ReverseTrace(_Trace):
             parents.append((1, y._aux))
         kx = type(xv)
         ky = type(yv)
+        drop_min = config.drop_min_size
         if (not self.active or kx is not float and kx is not np.float64 and kx is not int
-                and (kx is not np.ndarray or xv.size >= _DROP_MIN_SIZE)
+                and (kx is not np.ndarray or xv.size >= drop_min)
                 or ky is not float and ky is not np.float64 and ky is not int
-                and (ky is not np.ndarray or yv.size >= _DROP_MIN_SIZE)
+                and (ky is not np.ndarray or yv.size >= drop_min)
                 or len(prim.vjps) < 2 or prim.vjps[0] is None or prim.vjps[1] is None):
             return self.process(prim, (x, y), _EMPTY)   # large, nested, or unusual
         ans = prim.impl(xv, yv)
-        if type(ans) is not float and type(ans) is not np.float64 and is_complex(ans):
-            raise refuse_complex(prim)
+        if type(ans) is not float and type(ans) is not np.float64:
+            check_real(prim, ans)
         shape = getattr(ans, "shape", ())
-        if shape and ans.size >= _DROP_MIN_SIZE:     # broadcasting made it large
+        if shape and ans.size >= drop_min:     # broadcasting made it large
             return self.process(prim, (x, y), _EMPTY)
         tape = self.tape
-        tape.append((prim, [xv, yv], _EMPTY, ans, parents, shape, False))
+        tape.append(_entry(FastEntry, (prim, [xv, yv], _EMPTY, ans, parents, shape, False)))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
     @staticmethod
-    def _drop_unneeded(needs, parents, raw, ans):
+    def _drop_unneeded(needs, parents, raw, ans, min_size):
         """Replace large arrays that no rule of the traced arguments reads by their shapes."""
         keep = set()
         for i, _ in parents:
             keep.update(needs[i])
         for k, v in enumerate(raw):
-            if k not in keep and _droppable(v):
+            if k not in keep and _droppable(v, min_size):
                 raw[k] = Shaped(v)
-        if -1 not in keep and _droppable(ans):
+        if -1 not in keep and _droppable(ans, min_size):
             return Shaped(ans)
         return ans
 
     def backward(self, seeds, *, free=True):
-        """Adjoints of the tape from ``seeds``, a list of ``(traced_output, seed)`` pairs.
-
-        Iterative, in reverse tape order. An adjoint reached along several paths is the
-        sum of its contributions; a contribution of another shape than its parent (from
-        broadcasting) is summed back here, in this one place. With ``free``, each entry
-        is dropped as soon as it has been used, so memory falls during the pass. Leaf
-        adjoints stay in the returned list, indexed by tape position.
+        """The reference backward loop (:meth:`optad.ref.ReverseTrace.backward`) with
+        the tricks of this module: uniform adjoints travel as floats; adjoints this pass
+        owns are added into (and handed to in-place rules) rather than reallocated; indexing
+        scatters into its parent's buffer; consumed adjoints go to the pool. With ``free``,
+        each entry is dropped as soon as it has been used, so memory falls during the pass.
+        Leaf adjoints stay in the returned list, indexed by tape position.
         """
         tape = self.tape
         n = (seeds[0][0]._aux if len(seeds) == 1 else max(out._aux for out, _ in seeds)) + 1
@@ -163,9 +216,9 @@ class ReverseTrace(_Trace):
         for out, seed in seeds:
             i = out._aux
             adj[i] = seed if adj[i] is None else adj[i] + seed
-        observer = self.observer
-        lazy = observer is None   # the explain view shows every adjoint in full
+        pool_min = config.pool_min_bytes
         getrefcount = sys.getrefcount
+        singular = False
         for i in range(n - 1, -1, -1):
             g = adj[i]
             if g is None:
@@ -180,22 +233,24 @@ class ReverseTrace(_Trace):
                     adj[i] = full = np.empty(shape)
                     full.fill(g)
                 continue
-            # g may be overwritten by an in-place rule when this pass owns it, no one else
-            # reads it (one parent), and nobody watches (the explain view keeps adjoints).
-            # Not when nested: there the rules' operations must be recorded by outer traces.
-            g_free = owned[i] and lazy and len(parents) == 1 and not nested
-            if lazy:
-                adj[i] = None  # consumed: free it
-            vjps = prim.vjps
-            scatter = prim.scatter
-            if uniform and not (prim.elementwise or (scatter is not None and lazy)):
+            # g may be overwritten by an in-place rule when this pass owns it and no one
+            # else reads it (one parent). Not when nested: there the rules' operations must
+            # be recorded by outer traces.
+            g_free = owned[i] and len(parents) == 1 and not nested
+            adj[i] = None  # consumed: free it
+            fast = prim.fast
+            vjps = fast.vjps
+            scatter = fast.scatter
+            if not singular and prim.singular is not False:
+                singular = prim.singular is True or prim.singular(*raw, **kwargs)
+            if uniform and not (fast.uniform or scatter is not None):
                 g = broadcast(g, shape)    # this rule needs the adjoint in full
                 uniform = False
             passed_to = None   # the one parent g itself was handed to (identity rules)
             for argnum, j in parents:
                 cur = adj[j]
-                pshape = tape[j][5]
-                if (scatter is not None and lazy and not isinstance(g, Traced)
+                pshape = tape[j].shape
+                if (scatter is not None and not isinstance(g, Traced)
                         and not isinstance(cur, Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
                     fresh = cur is None
@@ -209,11 +264,11 @@ class ReverseTrace(_Trace):
                     adj[j] = cur
                     owned[j] = 1
                     continue
-                if uniform and not prim.elementwise:
+                if uniform and not fast.uniform:
                     g = broadcast(g, shape)    # indexing whose scatter cannot run here
                     uniform = False
-                if g_free and prim.vjps_inplace is not None and prim.vjps_inplace[argnum] is not None:
-                    c = prim.vjps_inplace[argnum](g, ans, *raw, **kwargs)
+                if g_free and fast.vjps_inplace is not None and fast.vjps_inplace[argnum] is not None:
+                    c = fast.vjps_inplace[argnum](g, ans, *raw, **kwargs)
                     c_owned = True
                 else:
                     if kwargs:
@@ -234,28 +289,23 @@ class ReverseTrace(_Trace):
                             folded = _size(pshape)
                             if folded:
                                 c = c * (_size(shape) // folded)
-                        if not lazy and pshape:
-                            c = broadcast(c, pshape)
                         cshape = pshape
                     else:
                         # Computed from the scalar: it stands for its broadcast over shape.
                         c = broadcast(c, shape)
                         cshape = shape
                         c_owned = False
-                if cshape != pshape and (cshape or not lazy or not (
+                if cshape != pshape and (cshape or not (
                         type(c) is np.float64 or type(c) is float)):   # else: uniform, as is
-                    c = _unbroadcast(c, pshape)
+                    c = sum_to_shape(c, pshape)
                     c_owned = (config.refcounts and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
-                if observer is not None:
-                    # A copy: the accumulation below may add into c in place.
-                    observer(i, argnum, j, c.copy() if type(c) is np.ndarray else c)
                 if cur is None:
                     adj[j] = c
                     owned[j] = c_owned
                 elif owned[j] and not isinstance(c, Traced):
                     np.add(cur, c, out=cur)
-                    if c_owned and lazy and type(c) is np.ndarray and c.nbytes >= POOL_MIN:
+                    if c_owned and type(c) is np.ndarray and c.nbytes >= pool_min:
                         POOL.offer(c)   # added in and dead: for the next rule or call
                 elif c_owned and not isinstance(cur, Traced):
                     np.add(c, cur, out=c)
@@ -267,17 +317,18 @@ class ReverseTrace(_Trace):
                     owned[j] = type(s) is np.ndarray
             if free:
                 tape[i] = None
-            if owned[i] and lazy and type(g) is np.ndarray:
+            if owned[i] and type(g) is np.ndarray:
                 c = cur = None
                 if (passed_to is not None and passed_to >= 0 and adj[passed_to] is g
                         and config.refcounts and getrefcount(g) == 3):
                     # Handed whole to its one parent (x - y gives x the adjoint itself), and
                     # only that parent's slot holds it now: still this pass's own array.
                     owned[passed_to] = 1
-                elif g.nbytes >= POOL_MIN:
+                elif g.nbytes >= pool_min:
                     # A consumed adjoint this pass created: if nothing else holds it now,
                     # later rules (and the next call) write into it instead of faulting.
                     POOL.offer(g)
+        self.singular = self.singular or singular
         return adj
 
 
@@ -286,20 +337,3 @@ def _size(shape):
     for d in shape:
         size *= d
     return size
-
-
-def _unbroadcast(c, shape):
-    """Sum a contribution of broadcast shape back to ``shape`` (the inverse of broadcasting)."""
-    cshape = _shape(c)
-    extra = len(cshape) - len(shape)
-    if extra < 0:
-        # A rule returned fewer dimensions than the parent (e.g. a scalar for a whole array;
-        # the backward pass keeps a plain float as it is, uniform, before calling this).
-        return broadcast(c, shape)
-    axes = tuple(range(extra)) + tuple(
-        extra + k for k, d in enumerate(shape) if d == 1 and cshape[extra + k] != 1)
-    if axes:
-        c = np.sum(c, axis=axes, keepdims=True)
-    if extra:
-        c = np.reshape(c, shape)
-    return c

@@ -3,7 +3,7 @@
 needed.
 
 >>> import numpy as np
->>> from optad.tangents import scaled, unscaled
+>>> from optad.fast.tangents import scaled, unscaled
 >>> t = scaled(np.array([1.0, 2.0]), -3.0)      # -3·[1, 2], not yet multiplied
 >>> unscaled(t)
 array([-3., -6.])
@@ -11,9 +11,10 @@ array([-3., -6.])
 
 import numpy as np
 
-from .engine import _plain_shape
-from .pool import out_for
-from .traced import TracedArray
+from ..engine import plain_shape
+from ..pool import out_for
+from ..settings import config
+from ..traced import TracedArray
 
 __all__ = ["Scaled", "LinearForm", "scaled", "unscaled"]
 
@@ -73,7 +74,7 @@ def _combine(ta, sign, tb):
     put off as a form when the shapes agree, else two passes at most."""
     if type(ta) is LinearForm or type(tb) is LinearForm:
         shape = ta.shape if type(ta) is LinearForm else tb.shape
-        if _plain_shape(_head(ta)) == shape and _plain_shape(_head(tb)) == shape:
+        if plain_shape(_head(ta)) == shape and plain_shape(_head(tb)) == shape:
             terms = _terms(ta) + tuple((u, w, sign * c) for u, w, c in _terms(tb))
             if len(terms) <= _MAX_TERMS:
                 return LinearForm(terms, shape)
@@ -159,22 +160,22 @@ _MAX_TERMS = 4
 
 # OpenBLAS runs a dot of more than 10000 elements on several threads; its workers then
 # spin against NumPy's next passes (measured on a 2-core VM: whole jvp calls 1.8x
-# slower, and only in some process states). Rows of this length stay on one thread.
-_DOT_ROW = 8192
+# slower, and only in some process states). Rows of config.dot_row stay on one thread.
 _vecdot = getattr(np, "vecdot", None)   # NumPy >= 2: one call dots every row
 
 
 def _dot(u, w):
     """``sum(u * w)`` of two 1-D float arrays, on the calling thread, with no temporary."""
     n = u.shape[0]
-    k = n // _DOT_ROW
+    row = config.dot_row
+    k = n // row
     if k < 2:
         return np.dot(u, w)
-    m = k * _DOT_ROW
+    m = k * row
     if _vecdot is not None:
-        rows = np.add.reduce(_vecdot(u[:m].reshape(k, _DOT_ROW), w[:m].reshape(k, _DOT_ROW)))
+        rows = np.add.reduce(_vecdot(u[:m].reshape(k, row), w[:m].reshape(k, row)))
     else:
-        rows = sum(np.dot(u[i:i + _DOT_ROW], w[i:i + _DOT_ROW]) for i in range(0, m, _DOT_ROW))
+        rows = sum(np.dot(u[i:i + row], w[i:i + row]) for i in range(0, m, row))
     return rows + np.dot(u[m:], w[m:])
 
 

@@ -1,0 +1,68 @@
+"""Which engine the transforms run on: the fast one, or the reference (``optad.reference()``).
+
+The reference engine (:mod:`optad.ref`) is the plain specification; the fast engine
+(:mod:`optad.fast`) is a layer of tricks over it, tested against it. A user who suspects
+an AD bug can run any computation on the reference and compare:
+
+>>> import numpy as np, optad
+>>> f = lambda x: np.sum(np.sin(x) * x)
+>>> x = np.linspace(0, 1, 5)
+>>> with optad.reference():
+...     slow = optad.grad(f)(x)
+>>> np.allclose(slow, optad.grad(f)(x), rtol=1e-14)
+True
+
+The environment variable ``OPTAD_REFERENCE=1`` (read at import) makes the reference
+the default of every thread.
+"""
+
+import contextlib
+import os
+import threading
+
+from . import fast, ref
+
+__all__ = ["reference", "using_reference", "reverse_trace", "forward_trace"]
+
+#: The default of every thread, from OPTAD_REFERENCE at import.
+DEFAULT_REFERENCE = os.environ.get("OPTAD_REFERENCE", "").strip().lower() not in (
+    "", "0", "false", "no", "off")
+_choice = threading.local()
+
+
+def using_reference():
+    """Whether transforms in this thread run on the reference engine.
+
+    >>> using_reference() == DEFAULT_REFERENCE
+    True
+    """
+    return getattr(_choice, "reference", DEFAULT_REFERENCE)
+
+
+@contextlib.contextmanager
+def reference(on=True):
+    """Run every transform in this thread on the reference engine inside the block
+    (``reference(False)``: on the fast one).
+
+    >>> import optad
+    >>> with optad.reference():
+    ...     float(optad.grad(lambda x: x ** 3)(2.0))
+    12.0
+    """
+    before = using_reference()
+    _choice.reference = bool(on)
+    try:
+        yield
+    finally:
+        _choice.reference = before
+
+
+def reverse_trace():
+    """A new reverse trace of this thread's engine."""
+    return ref.ReverseTrace() if using_reference() else fast.ReverseTrace()
+
+
+def forward_trace(lazy=False):
+    """A new forward trace of this thread's engine (``lazy``: deferred primal values,
+    for ``hvp``; the reference computes every value)."""
+    return ref.ForwardTrace() if using_reference() else fast.ForwardTrace(lazy=lazy)

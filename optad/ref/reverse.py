@@ -1,0 +1,105 @@
+"""Reverse mode, plainly: a tape of primitive applications and one backward loop over it.
+
+This is the executable specification of reverse mode in optad; the fast engine
+(:mod:`optad.fast.reverse`) must agree with it, and the explain view watches it.
+
+Recording: every primitive applied to a traced value appends an :class:`Entry` to the
+tape. The tape is in execution order, which is a topological order of the graph.
+
+The backward pass (:meth:`ReverseTrace.backward`), for the seed example
+``z = x1*x2 + sin(x1)``: the tape is ``w1 = x1, w2 = x2, w3 = w1*w2, w4 = sin(w1),
+w5 = w3 + w4``; seeding ``w̄5 = 1`` and walking back, ``w5`` sends ``w̄5·1`` to ``w3``
+and to ``w4``; ``w4`` sends ``w̄4·cos(w1)`` to ``w1``; ``w3`` sends ``w̄3·w2`` to ``w1``
+(added to what is there: an adjoint is summed over every use of its node) and
+``w̄3·w1`` to ``w2``. What is left at the inputs is the gradient.
+
+>>> import numpy as np
+>>> from optad.ref import ReverseTrace
+>>> with ReverseTrace() as tape:
+...     x1, x2 = tape.new_input(2.0), tape.new_input(3.0)
+...     z = x1 * x2 + np.sin(x1)
+>>> adjoints = tape.backward([(z, 1.0)])
+>>> round(float(adjoints[x1._aux]), 4), float(adjoints[x2._aux])
+(2.5839, 2.0)
+"""
+
+from typing import NamedTuple
+
+from ..engine import Trace, bind, check_real, missing_rule, traced
+from ..traced import Traced
+from .broadcasting import unbroadcast
+
+__all__ = ["ReverseTrace", "Entry"]
+
+
+class Entry(NamedTuple):
+    """One step of the tape: ``value = prim.impl(*args, **kwargs)``."""
+
+    prim: object        # the Primitive; None for an input (a leaf)
+    args: tuple         # the raw arguments (plain values, or values of an outer transform)
+    kwargs: dict
+    value: object       # the raw result
+    parents: tuple      # (argument position, tape index) of each argument of this trace
+
+
+class ReverseTrace(Trace):
+    """Records a tape (:class:`Entry` per operation) and runs the backward pass over it."""
+
+    __slots__ = ("tape",)
+
+    def __init__(self):
+        super().__init__()
+        self.tape = []
+
+    def new_input(self, value):
+        """A leaf of the tape: an input (or a constant) that adjoints flow into."""
+        self.tape.append(Entry(None, (), {}, value, ()))
+        return traced(value, self, len(self.tape) - 1)
+
+    constant = new_input
+
+    def process(self, prim, args, kwargs):
+        """Record ``prim(*args, **kwargs)``; its traced arguments become the entry's parents."""
+        self.check_active()
+        raw, parents = list(args), []
+        for i, a in enumerate(args):
+            if isinstance(a, Traced) and a._trace is self:
+                if prim.vjp(i) is None:
+                    raise missing_rule(prim, i, "defvjp")
+                raw[i] = a._value
+                parents.append((i, a._aux))
+        value = bind(prim, raw, kwargs)     # records it in an outer transform too, if any
+        check_real(prim, value)
+        self.tape.append(Entry(prim, tuple(raw), kwargs, value, tuple(parents)))
+        return traced(value, self, len(self.tape) - 1)
+
+    def backward(self, seeds, *, free=False, watch=None):
+        """Adjoints of every tape entry from ``seeds``, ``(traced output, seed)`` pairs.
+
+        Walks the tape once, last entry first. Each entry's adjoint is complete when it is
+        reached (every use of it comes later on the tape), so it is handed to the entry's
+        rules at once: one contribution per traced argument, summed back over the axes
+        broadcasting added, then added into that argument's adjoint. ``watch(i, argnum,
+        j, contribution)`` sees each contribution (the explain view). The tape is kept
+        (``free`` is for the fast engine, which may drop entries as it goes).
+        """
+        adjoints = [None] * len(self.tape)
+        for out, seed in seeds:
+            adjoints[out._aux] = _add(adjoints[out._aux], seed)
+        for i in range(len(self.tape) - 1, -1, -1):
+            g = adjoints[i]
+            entry = self.tape[i]
+            if g is None or entry.prim is None:
+                continue            # nothing flowed here, or a leaf: its adjoint is kept
+            for argnum, j in entry.parents:
+                rule = entry.prim.vjp(argnum)
+                c = rule(g, entry.value, *entry.args, **entry.kwargs)
+                c = unbroadcast(c, self.tape[j].value)
+                if watch is not None:
+                    watch(i, argnum, j, c)
+                adjoints[j] = _add(adjoints[j], c)
+        return adjoints
+
+
+def _add(total, c):
+    return c if total is None else total + c
