@@ -100,3 +100,46 @@ def test_sinc_in_both_modes_at_and_away_from_zero():
         h = 1e-4
         fd = (optad.grad(np.sinc)(t + h) - optad.grad(np.sinc)(t - h)) / (2 * h)
         assert second == pytest.approx(fd, rel=1e-6)
+
+
+# --- exact zeros meet infinite slopes: 0, not 0·inf = nan -------------------------------------
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_the_branch_where_did_not_take_contributes_exactly_zero():
+    x = np.array([-1.0, 0.0, 4.0])
+    cases = {
+        "sqrt": (lambda x: np.sum(np.where(x > 0, np.sqrt(x), 0.0)), [0.0, 0.0, 0.25]),
+        "log": (lambda x: np.sum(np.where(x > 0, np.log(x), x)), [1.0, 1.0, 0.25]),
+        "1/x": (lambda x: np.sum(np.where(x != 0, 1.0 / x, 0.0)), [-1.0, 0.0, -1 / 16]),
+        "power": (lambda x: np.sum(np.where(x > 0, x ** 0.5, 0.0)), [0.0, 0.0, 0.25]),
+    }
+    for name, (f, expected) in cases.items():
+        both_modes(f, x, expected)
+        with optad.reference():
+            both_modes(f, x, expected)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_constant_zeros_under_infinite_slopes():
+    # cbrt(2x) + cbrt(0·x) + cbrt(x): the middle term is the constant 0 (cbrt's slope there
+    # is infinite, but multiplied by the exact 0 of d(0·x)/dx)
+    x = 2.0
+    expected = (2.0 / 3.0) * (2 * x) ** (-2 / 3) + (1 / 3) * x ** (-2 / 3)
+    both_modes(lambda x: np.sum(np.cbrt(x * np.array([2.0, 0.0, 1.0]))), x, expected)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_spread_at_zero_takes_the_subgradient_zero():
+    for f in (np.std, np.var, lambda x: np.linalg.norm(x - np.mean(x)),
+              lambda x: np.sum(np.std(np.reshape(x, (2, 2)), axis=1))):
+        both_modes(f, np.full(4, 3.0), np.zeros(4))
+    # away from zero spread, the ordinary gradient
+    x = np.array([1.0, 2.0, 4.0])
+    np.testing.assert_allclose(optad.grad(np.std)(x), (x - x.mean()) / (3 * np.std(x)))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_true_infinities_and_nans_still_show():
+    assert optad.grad(np.sqrt)(0.0) == np.inf                      # a true infinite slope
+    assert np.isnan(optad.grad(lambda x: np.sqrt(x - 2.0))(1.0))  # the value itself is nan
+    g = optad.grad(lambda x: np.sum(np.sqrt(x)))(np.array([0.0, 1.0]))
+    assert g[0] == np.inf and g[1] == 0.5
