@@ -143,3 +143,10 @@ def test_true_infinities_and_nans_still_show():
     assert np.isnan(optad.grad(lambda x: np.sqrt(x - 2.0))(1.0))  # the value itself is nan
     g = optad.grad(lambda x: np.sum(np.sqrt(x)))(np.array([0.0, 1.0]))
     assert g[0] == np.inf and g[1] == 0.5
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_an_overflowing_logistic_has_the_exact_zero_slope():
+    f = lambda x: 1.0 / (1.0 + np.exp(-1000.0 * x))   # noqa: E731
+    both_modes(f, -1.0, 0.0)
+    assert optad.grad(f)(0.001) == pytest.approx(1000 * np.exp(-1) / (1 + np.exp(-1)) ** 2)
