@@ -43,9 +43,14 @@ _EMPTY = {}
 
 
 class FastEntry(NamedTuple):
-    """A tape entry of the fast engine: the reference :class:`~optad.ref.Entry`
-    plus the value's shape (its value may have been dropped) and whether an outer trace
-    also recorded it (``nested``: the rules must then run on traced values, never in place)."""
+    """The layout of a fast tape entry: the reference :class:`~optad.ref.Entry` plus the
+    value's shape (its value may have been dropped) and whether an outer trace also
+    recorded it (``nested``: the rules must then run on traced values, never in place).
+
+    Entries are stored as plain tuples in this order (a tuple display costs a third of a
+    NamedTuple's construction, on the hottest path); code reads them by unpacking, or
+    by the index :data:`SHAPE`.
+    """
 
     prim: object
     args: list
@@ -56,7 +61,7 @@ class FastEntry(NamedTuple):
     nested: bool
 
 
-_entry = tuple.__new__      # FastEntry without its Python-level __new__ (hot path)
+SHAPE = FastEntry._fields.index("shape")
 
 
 class Shaped:
@@ -99,8 +104,7 @@ class ReverseTrace(reference.ReverseTrace):
     def new_input(self, value):
         """A leaf of the tape: an input (or constant) that adjoints flow into."""
         tape = self.tape
-        tape.append(_entry(FastEntry, (None, None, None, value, (), getattr(value, "shape", ()),
-                                       False)))
+        tape.append((None, None, None, value, (), getattr(value, "shape", ()), False))
         return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, len(tape) - 1)
 
     constant = new_input
@@ -149,7 +153,7 @@ class ReverseTrace(reference.ReverseTrace):
         if (big or nested or (type(ans) is np.ndarray and ans.size >= drop_min)) and (
                 prim.needs is not None):
             stored = self._drop_unneeded(prim.needs, parents, raw, ans, drop_min)
-        tape.append(_entry(FastEntry, (prim, raw, kwargs, stored, parents, shape, nested)))
+        tape.append((prim, raw, kwargs, stored, parents, shape, nested))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
     def process_binary(self, prim, x, y):
@@ -185,7 +189,7 @@ class ReverseTrace(reference.ReverseTrace):
         if shape and ans.size >= drop_min:     # broadcasting made it large
             return self.process(prim, (x, y), _EMPTY)
         tape = self.tape
-        tape.append(_entry(FastEntry, (prim, [xv, yv], _EMPTY, ans, parents, shape, False)))
+        tape.append((prim, [xv, yv], _EMPTY, ans, parents, shape, False))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
     @staticmethod
@@ -249,7 +253,7 @@ class ReverseTrace(reference.ReverseTrace):
             passed_to = None   # the one parent g itself was handed to (identity rules)
             for argnum, j in parents:
                 cur = adj[j]
-                pshape = tape[j].shape
+                pshape = tape[j][SHAPE]
                 if (scatter is not None and not isinstance(g, Traced)
                         and not isinstance(cur, Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.
