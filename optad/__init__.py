@@ -18,7 +18,7 @@ from .registry import supported
 from .pool import release_memory
 from .settings import config
 from .engines import reference
-from . import fast, ref
+from . import fast, ref  # noqa: F401  (optad.fast, optad.ref: the two engines)
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "stop_gradient", "value_of",

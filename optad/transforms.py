@@ -15,7 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import Traced, value_of
-from .engines import forward_trace, reference, reverse_trace, using_reference
+from .engines import forward_trace, reference, reverse_trace
 from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
