@@ -19,7 +19,8 @@ from tqdm.auto import tqdm
 from .objective import flattener
 from .registry import check_options, lookup
 from .results_file import ResultsFile
-from .runs import Task, label, run_task, start_of
+from .runs import Task, failed_record, label, run_task, start_of
+from .workers import run_on_processes
 
 __all__ = ["compare", "DEFAULT_BUDGET", "BUDGET_KEYS"]
 
@@ -86,7 +87,7 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
                 if key in wanted:
                     done[key] = rec
         pending = [t for t in tasks if t.key not in done]
-        pool, own = _executor(executor, workers, len(pending))
+        mode = _executor(executor, workers, len(pending))
         bar = _Bar(total=len(tasks), initial=len(tasks) - len(pending), desc="compare",
                    unit="run", disable=not progress)
         try:
@@ -100,11 +101,9 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
                 if on_result is not None:
                     on_result(record)
 
-            _execute(pending, finished, pool)
+            _execute(pending, finished, *mode)
         finally:
             bar.close()
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         if store is not None:
             store.close()
@@ -201,40 +200,55 @@ def _for_workers(task):
 
 
 def _executor(executor, workers, n_pending):
-    """``(executor, own)``: None for serial runs; ``own`` if we made it (and shut it down)."""
+    """``(kind, executor, size)``: kind "serial", "processes" (``executor`` the caller's
+    process pool or None for ours, ``size`` workers) or "executor" (any other)."""
     if executor == "serial" or n_pending == 0:
-        return None, False
+        return "serial", None, 1
     if executor is None:
-        if workers == 1 or n_pending == 1:
-            return None, False
-        return cf.ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1,
-                                                      n_pending)), True
+        size = min(workers or os.cpu_count() or 1, n_pending)
+        return ("serial", None, 1) if size == 1 else ("processes", None, size)
     if not hasattr(executor, "submit"):
         raise TypeError(f"compare: executor must be a concurrent.futures.Executor, 'serial' or "
                         f"None; got {executor!r}.")
-    return executor, False
+    if isinstance(executor, cf.ProcessPoolExecutor):
+        # Fresh pools after a break get the caller's size (no public accessor for it).
+        return "processes", executor, getattr(executor, "_max_workers", None) or workers or 2
+    return "executor", executor, None
 
 
-def _execute(pending, finished, executor):
-    if executor is None:
+def _execute(pending, finished, kind, executor, size):
+    if kind == "serial":
         for task in pending:
             finished(run_task(task._replace(problem=task.problem[1])))
-        return
-    pickles = isinstance(executor, cf.ProcessPoolExecutor)
-    cache = {}
-    futures = []
+    elif kind == "processes":
+        cache = {}
+        sendable = []
+        for task in pending:
+            ident = id(task.problem[1])
+            if ident not in cache:
+                cache[ident] = _for_workers(task).problem
+            sendable.append(task._replace(problem=cache[ident]))
+        run_on_processes(sendable, finished, size, pool=executor)
+    else:
+        _on_executor(pending, finished, executor)
+
+
+def _on_executor(pending, finished, executor):
+    """Any other executor (Dask's): a run the executor itself fails is recorded as failed.
+
+    ``run_task`` never raises for a run's own failures, so an exception here is the
+    executor's (Dask's ``KilledWorker`` once its own retries are spent)."""
+    futures = {}
     try:
         for task in pending:
-            if pickles:
-                ident = id(task.problem[1])
-                if ident not in cache:
-                    cache[ident] = _for_workers(task).problem
-                sendable = task._replace(problem=cache[ident])
-            else:
-                sendable = task._replace(problem=task.problem[1])
-            futures.append(executor.submit(run_task, sendable))
+            futures[executor.submit(run_task, task._replace(problem=task.problem[1]))] = task
         for future in cf.as_completed(futures):
-            finished(future.result())
+            try:
+                record = future.result()
+            except Exception as exc:
+                record = failed_record(futures[future],
+                                       f"executor failed the run: {type(exc).__name__}: {exc}")
+            finished(record)
     except BaseException:
         for future in futures:
             future.cancel()

@@ -22,7 +22,7 @@ from .minimize import minimize
 from .objective import flattener
 from .results_file import jsonable
 
-__all__ = ["Task", "run_task", "label", "start_of", "FAILED_STATUSES"]
+__all__ = ["Task", "run_task", "failed_record", "label", "start_of", "FAILED_STATUSES"]
 
 #: ``minimize`` statuses that mark a run as failed (a non-finite value or an exception).
 FAILED_STATUSES = (4, 5)
@@ -81,21 +81,35 @@ def _problem(task):
     return task.problem
 
 
+def _head(task):
+    return {"method": task.method, "options": jsonable(task.options), "label": task.label,
+            "problem": task.problem_name, "n": task.n, "seed": task.seed,
+            "f_star": jsonable(task.f_star), "budget": jsonable(task.budget)}
+
+
+def failed_record(task, message, seconds=0.0):
+    """The record of a run that gave no result (it raised, or its worker died).
+
+    >>> failed_record(Task("gd", {}, "gd", None, "bowl", 2, 0, 0.0, {}), "worker died: "
+    ...               "signal 11 (SIGSEGV)")["status"]
+    'failed'
+    """
+    record = _head(task)
+    record.update(status="failed", fun=None, nit=0, nfev=0, njev=0, success=False,
+                  message=message, time=float(seconds), x=None, history=None)
+    return record
+
+
 def run_task(task):
     """Run one task; return its record (the JSON Lines format of ``compare``)."""
-    record = {"method": task.method, "options": jsonable(task.options), "label": task.label,
-              "problem": task.problem_name, "n": task.n, "seed": task.seed,
-              "f_star": jsonable(task.f_star), "budget": jsonable(task.budget)}
     t0 = time.perf_counter()
     try:
         problem = _problem(task)
         res = minimize(problem.fun, start_of(problem, task.seed), task.method,
                        **task.budget, **task.options)
     except Exception as exc:        # the run failed before it could return a result
-        record.update(status="failed", fun=None, nit=0, nfev=0, njev=0, success=False,
-                      message=f"{type(exc).__name__}: {exc}", time=time.perf_counter() - t0,
-                      x=None, history=None)
-        return record
+        return failed_record(task, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+    record = _head(task)
     record.update(
         status="failed" if res.status in FAILED_STATUSES else "ok",
         fun=jsonable(res.fun), nit=int(res.nit), nfev=int(res.nfev), njev=int(res.njev),
