@@ -12,6 +12,7 @@ Gradient: ∂z/∂x1 = 2.584, ∂z/∂x2 = 2
 """
 
 import argparse
+import os
 import sys
 import textwrap
 
@@ -40,6 +41,26 @@ sum mean prod max min (asin acos atan atan2 ln as aliases).
 
 def _wrap(text):
     return textwrap.fill(text, width=78)
+
+
+#: A float64 has at most 17 significant decimal digits; more would print noise.
+MAX_DIGITS = 17
+
+
+def _digits(text):
+    """``--digits``: an integer from 1 to :data:`MAX_DIGITS` (argparse reports the error).
+
+    >>> _digits("6")
+    6
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= MAX_DIGITS:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {MAX_DIGITS}; got {text!r}")
+    return value
 
 
 def build_parser():
@@ -117,7 +138,8 @@ def build_parser():
     e.add_argument("--dot", metavar="FILE", help="also write the graph in Graphviz DOT")
     e.add_argument("--png", metavar="FILE", help="also draw the graph to a picture (PNG, SVG "
                    "or PDF by the extension; no Graphviz needed)")
-    e.add_argument("--digits", type=int, default=4, help="significant digits (default: 4)")
+    e.add_argument("--digits", type=_digits, default=4, metavar="N",
+                   help=f"significant digits, 1 to {MAX_DIGITS} (default: 4)")
     return parser
 
 
@@ -194,7 +216,15 @@ def main(argv=None):
     from optad.errors import OptadError
 
     try:
-        return handler[args.command](args)
+        status = handler[args.command](args)
+        sys.stdout.flush()      # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (`optad list | head`). As Python's documentation on SIGPIPE
+        # recommends: point stdout at devnull so the flush at exit cannot fail again, and
+        # end quietly with status 1.
+        _silence_stdout()
+        return 1
     except (CommandError, UnsafeExpressionError, ValueError, KeyError) as err:
         text = err.args[0] if isinstance(err, KeyError) and err.args else err
         print(f"optad {args.command}: error: {text}", file=sys.stderr)
@@ -205,6 +235,16 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("optad: interrupted (a study resumes with --resume)", file=sys.stderr)
         return 130
+
+
+def _silence_stdout():
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return              # not a real file (a test's capture): nothing will flush to a pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":
