@@ -16,16 +16,11 @@ that raises or diverges gives a record with ``"status": "failed"`` and the messa
 import time
 from typing import NamedTuple
 
-import numpy as np
-
 from .minimize import minimize
-from .objective import flattener
+from .records import result_record, run_key
 from .results_file import jsonable
 
-__all__ = ["Task", "run_task", "failed_record", "label", "start_of", "FAILED_STATUSES"]
-
-#: ``minimize`` statuses that mark a run as failed (a non-finite value or an exception).
-FAILED_STATUSES = (4, 5)
+__all__ = ["Task", "run_task", "failed_record", "start_of"]
 
 
 class Task(NamedTuple):
@@ -44,28 +39,8 @@ class Task(NamedTuple):
 
     @property
     def key(self):
-        return (self.label, self.problem_name, self.n, self.seed)
-
-
-def label(method, options):
-    """The method name with its options, sorted: ``adam(beta1=0.8, lr=0.01)``.
-
-    >>> label("adam", {"lr": 0.01, "amsgrad": True}), label("BFGS", {})
-    ('adam(amsgrad=True, lr=0.01)', 'BFGS')
-    """
-    if not options:
-        return method
-    parts = []
-    for k in sorted(options):
-        v = options[k]
-        if isinstance(v, float):
-            text = f"{v:g}"
-        elif callable(v):
-            text = getattr(v, "__name__", "fn")
-        else:
-            text = str(v)
-        parts.append(f"{k}={text}")
-    return f"{method}({', '.join(parts)})"
+        """The run's :func:`~optimizers.records.run_key`, as its record will have it."""
+        return run_key(_head(self))
 
 
 def start_of(problem, seed):
@@ -109,10 +84,7 @@ def run_task(task):
                        **task.budget, **task.options)
     except Exception as exc:        # the run failed before it could return a result
         return failed_record(task, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
-    record = _head(task)
-    record.update(
-        status="failed" if res.status in FAILED_STATUSES else "ok",
-        fun=jsonable(res.fun), nit=int(res.nit), nfev=int(res.nfev), njev=int(res.njev),
-        success=bool(res.success), message=str(res.message), time=time.perf_counter() - t0,
-        x=jsonable(flattener(res.x)[0]), history=res.history.to_dict())
-    return record
+    return result_record(res, label=task.label, method=task.method, options=task.options,
+                         problem=task.problem_name, n=task.n, seed=task.seed,
+                         f_star=task.f_star, budget=task.budget,
+                         seconds=time.perf_counter() - t0)

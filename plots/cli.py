@@ -144,12 +144,12 @@ def build_parser():
 
 
 def _cmd_compare(args):
-    from .cliargs import parse_seeds, split_items
+    from .cliargs import UsageError, parse_seeds, split_items
     from .study import run_study
 
     seeds = parse_seeds(args.seeds)
     if args.max_iter is not None and args.max_iter < 1:
-        raise ValueError("--max-iter must be at least 1.")
+        raise UsageError("--max-iter must be at least 1.")
     formats = [f.lower().lstrip(".") for f in split_items(args.format)]
     run_study(problems=args.problems, methods=args.methods, seeds=seeds,
               max_iter=args.max_iter, out=args.out, workers=args.workers,
@@ -199,12 +199,16 @@ def _cmd_explain(args):
 def main(argv=None):
     """Run the ``optad`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
-    Usage errors (and unsafe expressions) print ``optad COMMAND: error: ...`` on stderr:
+    Usage errors (and unsafe expressions) print ``optad COMMAND: error: ...`` on stderr
+    and return 2; anything else that goes wrong is optad's fault, not the user's: it is
+    reported as an internal error, with its traceback, and returns 1.
 
     >>> main(["explain", "__import__('os')", "--at", "x=1"])
     2
     """
-    from .explain_cmd import CommandError
+    from optad.errors import OptadError
+
+    from .cliargs import UsageError
     from .expr import UnsafeExpressionError
 
     parser = build_parser()
@@ -213,8 +217,6 @@ def main(argv=None):
     except SystemExit as stop:       # --help or a usage error: argparse already printed
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     handler = {"compare": _cmd_compare, "list": _cmd_list, "explain": _cmd_explain}
-    from optad.errors import OptadError
-
     try:
         status = handler[args.command](args)
         sys.stdout.flush()      # a closed pipe shows here, not at interpreter exit
@@ -225,9 +227,8 @@ def main(argv=None):
         # end quietly with status 1.
         _silence_stdout()
         return 1
-    except (CommandError, UnsafeExpressionError, ValueError, KeyError) as err:
-        text = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"optad {args.command}: error: {text}", file=sys.stderr)
+    except (UsageError, UnsafeExpressionError) as err:
+        print(f"optad {args.command}: error: {err}", file=sys.stderr)
         return 2
     except OptadError as err:
         print(f"optad {args.command}: {type(err).__name__}: {err}", file=sys.stderr)
@@ -235,6 +236,14 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("optad: interrupted (a study resumes with --resume)", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - a bug of ours: say so, never blame the user
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        print(f"optad {args.command}: internal error ({type(err).__name__}: {err}). This is "
+              "a bug in optad, not a mistake in the command; please report it with the "
+              "traceback above.", file=sys.stderr)
+        return 1
 
 
 def _silence_stdout():

@@ -21,7 +21,7 @@ from .expr import Expression, parse
 __all__ = ["explain_expression", "CommandError", "forward_seed"]
 
 
-class CommandError(ValueError):
+class CommandError(UsageError):
     """A command-line mistake, reported as ``optad: error: ...`` with exit status 2.
 
     >>> str(CommandError("--at needs x2"))
