@@ -370,3 +370,34 @@ def test_workers_exit_when_the_study_is_killed(tmp_path):
         for w in workers:               # without the fix, orphans: end them here
             if _alive(w):
                 os.kill(w, signal.SIGKILL)
+
+
+def test_plain_fun_x0_pairs_and_a_dict_of_them(tmp_path):
+    records = optimizers.compare(["BFGS"], (sphere, np.zeros(3)), budget=BUDGET,
+                                 executor="serial", progress=False)
+    assert [(r["problem"], r["n"], r["status"]) for r in records] == [("sphere", 3, "ok")]
+    records = optimizers.compare(["BFGS", "gd"], {"bowl": (sphere, [0.0, 0.0]),
+                                                  "rosen": (rosen, [-1.2, 1.0]),
+                                                  "booth": PROBLEMS[2]},
+                                 budget=BUDGET, workers=2, progress=False)
+    assert [(r["label"], r["problem"]) for r in records] == [
+        ("BFGS", "bowl"), ("BFGS", "rosen"), ("BFGS", "booth"),
+        ("gd", "bowl"), ("gd", "rosen"), ("gd", "booth")]
+    assert records[0]["fun"] < 1e-12 and records[0]["history"]["x"][0] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="distinct names"):
+        optimizers.compare(["BFGS"], [(sphere, [0.0]), (sphere, [1.0])], progress=False)
+    with pytest.raises(TypeError, match=r"\(fun, x0\) pair"):
+        optimizers.compare(["BFGS"], [42], progress=False)
+
+
+def test_the_record_format_has_one_key_and_one_label():
+    records = optimizers.compare([("adam", {"lr": 0.05, "beta1": 0.8})], PROBLEMS[:1],
+                                 budget=5, executor="serial", progress=False)
+    r = records[0]
+    assert r["label"] == optimizers.method_label("adam", {"beta1": 0.8, "lr": 0.05}) \
+        == "adam(beta1=0.8, lr=0.05)"
+    assert optimizers.run_key(r) == ("adam(beta1=0.8, lr=0.05)", "sphere", 3, 0)
+    # A record of a user's own result has the same fields as compare's.
+    res = optimizers.minimize(sphere, np.zeros(3), "BFGS")
+    mine = optimizers.as_records(res)[0]
+    assert set(mine) == set(r) and mine["label"] == "BFGS" and mine["status"] == "ok"
