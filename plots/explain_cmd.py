@@ -15,7 +15,7 @@ import sys
 
 import numpy as np
 
-from .cliargs import parse_assignments, split_items
+from .cliargs import UsageError, parse_assignments, split_items
 from .expr import Expression, parse
 
 __all__ = ["explain_expression", "CommandError", "forward_seed"]
