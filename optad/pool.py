@@ -18,6 +18,7 @@ True
 """
 
 import itertools
+import os
 import sys
 import threading
 import weakref
@@ -54,6 +55,16 @@ class _Free(dict):
 _POOLS = weakref.WeakValueDictionary()     # a number -> that thread's _Free
 _POOLS_LOCK = threading.Lock()
 _NUMBERS = itertools.count()
+
+
+def _new_lock_after_fork():
+    # A fork while another thread held the lock would leave it held forever in the child.
+    global _POOLS_LOCK
+    _POOLS_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_new_lock_after_fork)
 
 
 def _held(free):
