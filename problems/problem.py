@@ -14,7 +14,7 @@ import numpy as np
 import optad
 from optad import tree
 
-__all__ = ["Problem", "Minimum", "fd_gradient"]
+__all__ = ["Problem", "Minimum"]
 
 Minimum = namedtuple("Minimum", ["f", "x", "note"])
 Minimum.__doc__ = """A known minimum of a problem: its value ``f``, its point ``x`` (or None
