@@ -13,25 +13,50 @@ from .transforms import grad
 __all__ = ["check_grad", "numerical_grad"]
 
 
-def numerical_grad(f, x, *, step=None):
+#: Per order of accuracy: the central-difference stencil (offsets in steps, weights) and
+#: the step rule h_i = base * max(floor, |x_i|). The base balances truncation, O(h^order),
+#: against rounding, O(eps/h): eps^(1/3) for order 2, eps^(1/5) for order 4. The
+#: fourth-order stencil keeps ~1e-10 relative even on badly scaled problems (values of
+#: 1e12), where the second-order one loses five digits; its smaller floor (0.1) suits
+#: coordinates near zero of such problems.
+_STENCILS = {
+    2: ((-1.0, 1.0), (-0.5, 0.5), np.finfo(float).eps ** (1 / 3), 1.0),
+    4: ((-2.0, -1.0, 1.0, 2.0), (1 / 12, -8 / 12, 8 / 12, -1 / 12),
+        np.finfo(float).eps ** 0.2, 0.1),
+}
+
+
+def numerical_grad(f, x, *, step=None, order=2):
     """Central-difference gradient of a scalar ``f`` at ``x`` (a float, array or pytree).
 
-    The step for each coordinate is ``eps**(1/3) * max(1, |x_i|)``, which balances the
-    O(h²) truncation error of central differences against rounding.
+    ``order=2`` (three-point, the default) or ``order=4`` (five-point). The step for each
+    coordinate is ``base * max(1, |x_i|)`` with ``base = eps**(1/3)`` for order 2
+    (``eps**(1/5) * max(0.1, |x_i|)`` for order 4), which balances the truncation error
+    against rounding; ``step`` replaces ``base``. This is optad's one finite-difference
+    helper: ``check_grad``, ``optad.testing`` and ``problems`` all use it.
 
     >>> import numpy as np
     >>> numerical_grad(lambda x: x[0] ** 2 + 3 * x[1], np.array([1.0, 2.0])).round(6)
     array([2., 3.])
+    >>> numerical_grad(lambda x: np.sum(x ** 3), np.array([1.0, -2.0]), order=4).round(8)
+    array([ 3., 12.])
     """
+    if order not in _STENCILS:
+        raise ValueError(f"numerical_grad: order must be 2 or 4; got {order!r}.")
+    offsets, weights, base, floor = _STENCILS[order]
+    base = base if step is None else step
     vec, unravel = tree.ravel(x)
+    vec = np.array(vec, dtype=float)
     g = np.zeros_like(vec)
-    base = np.finfo(float).eps ** (1 / 3) if step is None else step
     for i in range(vec.size):
-        h = base * max(1.0, abs(vec[i]))
-        up, down = vec.copy(), vec.copy()
-        up[i] += h
-        down[i] -= h
-        g[i] = (float(f(unravel(up))) - float(f(unravel(down)))) / (up[i] - down[i])
+        h = base * max(floor, abs(vec[i]))
+        h = (vec[i] + h) - vec[i]       # a step that is exact in floating point
+        total = 0.0
+        for k, w in zip(offsets, weights):
+            moved = vec.copy()
+            moved[i] += k * h
+            total += w * float(f(unravel(moved)))
+        g[i] = total / h
     return unravel(g)
 
 

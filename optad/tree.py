@@ -12,7 +12,7 @@ wants one flat vector, which :func:`ravel` makes (and undoes).
 
 import numpy as np
 
-__all__ = ["flatten", "unflatten", "ravel", "tree_map", "TreeDef"]
+__all__ = ["flatten", "unflatten", "ravel", "raveler", "tree_map", "TreeDef"]
 
 
 class TreeDef:
@@ -164,3 +164,36 @@ def ravel(tree):
         return unflatten(td, parts)
 
     return vec, unravel
+
+
+def _same(v):
+    return v
+
+
+def raveler(tree):
+    """``(vector, unravel, ravel_like)``: :func:`ravel` of ``tree`` plus a function that
+    flattens any pytree of the same structure (a gradient) the same way.
+
+    The optimizers call these at every step, so the common cases take shortcuts: for a
+    1-D array ``unravel`` and ``ravel_like`` return their argument as it is (give them
+    vectors of the right length), for other arrays they reshape, and a number comes back
+    as ``np.float64``. Anything else goes through :func:`ravel`.
+
+    >>> vec, unravel, ravel_like = raveler({"w": np.ones(2), "b": 0.0})
+    >>> vec, unravel(vec + 1)["w"], ravel_like({"w": np.zeros(2), "b": 5.0})
+    (array([0., 1., 1.]), array([2., 2.]), array([5., 0., 0.]))
+    >>> raveler(np.ones((2, 2)))[1](np.arange(4.0))
+    array([[0., 1.],
+           [2., 3.]])
+    """
+    if isinstance(tree, np.ndarray) and tree.dtype.kind in "iuf":
+        vec = np.array(tree, dtype=np.float64).ravel()
+        if tree.ndim == 1:
+            return vec, _same, _same
+        shape = tree.shape
+        return vec, lambda v: np.reshape(v, shape), np.ravel
+    if isinstance(tree, (int, float, np.number)) and not isinstance(tree, bool):
+        return (np.array([float(tree)]), lambda v: np.float64(v[0]),
+                lambda g: np.reshape(np.asarray(g, dtype=float), (1,)))
+    vec, unravel = ravel(tree)
+    return np.array(vec, dtype=np.float64), unravel, lambda g: ravel(g)[0]

@@ -3,7 +3,9 @@
 One entry point, :func:`minimize`, returning a ``scipy.optimize.OptimizeResult`` with a
 per-iteration :class:`History`; the update rules :class:`GradientDescent` and
 :class:`Adam` (``init``/``step``) for a loop of your own; :func:`compare` to run methods
-over problems and seeds into a resumable JSON Lines file.
+over problems and seeds into a resumable JSON Lines file, whose run records
+(:mod:`optimizers.records`: :func:`as_records`, :func:`method_label`, :func:`run_key`)
+are the one format plots read.
 
 >>> import numpy as np, optimizers
 >>> res = optimizers.minimize(lambda x: np.sum((x - 3.0) ** 2), np.zeros(4))
@@ -17,12 +19,14 @@ from .errors import LineSearchError, UnknownMethodError, UnknownOptionError
 from .gd import GDState, GradientDescent
 from .history import History
 from .minimize import minimize
+from .records import as_records, method_label, run_key
 from .registry import methods
 from .results_file import load_results
 from .schedules import constant, cosine, exponential
 
 __all__ = [
-    "minimize", "methods", "compare", "load_results", "History", "GradientDescent", "GDState", "Adam", "AdamState",
+    "minimize", "methods", "compare", "load_results", "as_records", "method_label", "run_key",
+    "History", "GradientDescent", "GDState", "Adam", "AdamState",
     "constant", "exponential", "cosine",
     "UnknownMethodError", "UnknownOptionError", "LineSearchError",
 ]

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._vectors import as_vectors
+from .objective import flattener
 from .schedules import make_schedule
 
 __all__ = ["Adam", "AdamState"]
@@ -92,7 +92,7 @@ class Adam:
         >>> Adam().init(np.zeros(2)).count
         0
         """
-        p, _, _ = as_vectors(params, params)
+        p = flattener(params)[0]
         zeros = np.zeros_like(p)
         return AdamState(0, zeros, zeros, zeros if self.amsgrad else None)
 
@@ -105,7 +105,8 @@ class Adam:
         >>> round(float(x), 6), s.count
         (2.1, 1)
         """
-        p, g, back = as_vectors(params, grads)
+        p, back, ravel = flattener(params)
+        g = ravel(grads)
         t = state.count + 1
         b1, b2 = self.beta1, self.beta2
         mu = b1 * state.mu + (1.0 - b1) * g

@@ -19,9 +19,11 @@ from tqdm.auto import tqdm
 from .objective import flattener
 from .registry import check_options, lookup
 from .results_file import ResultsFile
-from .runs import Task, label, run_task, start_of
+from .records import method_label, run_key
+from .runs import Task, failed_record, run_task, start_of
+from .workers import run_on_processes
 
-__all__ = ["compare", "DEFAULT_BUDGET", "BUDGET_KEYS"]
+__all__ = ["compare", "check_methods", "PlainProblem", "DEFAULT_BUDGET", "BUDGET_KEYS"]
 
 #: The stopping budget of every run unless ``budget=`` says otherwise.
 DEFAULT_BUDGET = {"maxiter": 1000, "gtol": 1e-5}
@@ -34,9 +36,11 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
 
     * ``methods``: names, or ``(name, options)`` pairs: ``["BFGS", ("adam", {"lr": 0.01})]``.
     * ``problems``: Problem-like objects (attributes ``name``, ``fun``, ``x0``, and
-      optionally ``n``, ``f_star``, ``start(seed)``), or names / ``(name, params)`` pairs
-      that ``resolve(name, **params)`` turns into problems. ``optimizers`` never imports
-      ``problems``; the command line passes ``resolve=problems.get``.
+      optionally ``n``, ``f_star``, ``start(seed)``), plain ``(fun, x0)`` pairs (named
+      by the function), a dict ``{name: (fun, x0) or problem}``, or names /
+      ``(name, params)`` pairs that ``resolve(name, **params)`` turns into problems.
+      ``optimizers`` never imports ``problems``; the command line passes
+      ``resolve=problems.get``.
     * ``seeds``: each seed picks a start, ``problem.start(seed)`` (seed 0 the standard
       ``x0``); a problem without ``start`` uses ``x0`` for every seed.
     * ``budget``: stopping options given to every run (keys :data:`BUDGET_KEYS`; an int
@@ -82,29 +86,26 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
         if store is not None:
             wanted = {t.key for t in tasks}
             for rec in store.records:
-                key = (rec.get("label"), rec.get("problem"), rec.get("n"), rec.get("seed"))
+                key = run_key(rec)
                 if key in wanted:
                     done[key] = rec
         pending = [t for t in tasks if t.key not in done]
-        pool, own = _executor(executor, workers, len(pending))
+        mode = _executor(executor, workers, len(pending))
         bar = _Bar(total=len(tasks), initial=len(tasks) - len(pending), desc="compare",
                    unit="run", disable=not progress)
         try:
             def finished(record):
                 if store is not None:
                     store.append(record)
-                key = (record["label"], record["problem"], record["n"], record["seed"])
-                done[key] = record
+                done[run_key(record)] = record
                 bar.update(1)
                 bar.set_postfix_str(f"{record['label']} on {record['problem']}", refresh=False)
                 if on_result is not None:
                     on_result(record)
 
-            _execute(pending, finished, pool)
+            _execute(pending, finished, *mode)
         finally:
             bar.close()
-            if own:
-                pool.shutdown(wait=True, cancel_futures=True)
     finally:
         if store is not None:
             store.close()
@@ -130,6 +131,17 @@ def _budget(budget):
     return dict(budget)
 
 
+def check_methods(methods):
+    """Check method names (any case) and options exactly as :func:`compare` does, before
+    anything runs; return the runs' labels. Raises ``UnknownMethodError``,
+    ``UnknownOptionError`` or ``ValueError`` (a bad option value).
+
+    >>> check_methods(["bfgs", ("adam", {"lr": 0.01})])
+    ['BFGS', 'adam(lr=0.01)']
+    """
+    return [lab for _, _, lab in _methods(methods)]
+
+
 def _methods(methods):
     """``[(name, options, label)]``, every name and option checked before anything runs."""
     if isinstance(methods, (str, tuple)):
@@ -141,7 +153,7 @@ def _methods(methods):
         check_options(spec, options)
         if spec.first_order:
             spec.rule(**options)             # bad values fail now, not in every run
-        lab = label(spec.name, options)
+        lab = method_label(spec.name, options)
         if lab in labels:
             raise ValueError(f"compare: method {lab} is listed twice.")
         labels.add(lab)
@@ -149,31 +161,61 @@ def _methods(methods):
     return out
 
 
+class PlainProblem:
+    """A problem made from a plain ``(fun, x0)`` pair: ``name`` is the dict key that gave
+    it, or the function's name. Picklable when ``fun`` is a module-level function.
+
+    >>> import numpy as np
+    >>> PlainProblem(np.linalg.norm, [1.0, 2.0]).name
+    'norm'
+    """
+
+    def __init__(self, fun, x0, name=None):
+        self.fun, self.x0 = fun, x0
+        self.name = str(name) if name is not None else getattr(fun, "__name__", "objective")
+
+
+def _is_pair(p):
+    return isinstance(p, tuple) and len(p) == 2 and callable(p[0]) and not hasattr(p, "fun")
+
+
+def _problem_items(problems):
+    """``[(item, name or None)]``: one problem, a list of them, or ``{name: problem}``."""
+    if isinstance(problems, str) or hasattr(problems, "fun") or _is_pair(problems):
+        return [(problems, None)]
+    if isinstance(problems, dict):
+        return list((p, name) for name, p in problems.items())
+    return [(p, None) for p in problems]
+
+
 def _problems(problems, resolve):
     """``[(name, n, f_star, payload)]``; payload is what the worker gets."""
-    if isinstance(problems, str) or hasattr(problems, "fun"):
-        problems = [problems]
     out, keys = [], set()
-    for p in problems:
+    for p, given_name in _problem_items(problems):
         payload = None
-        if isinstance(p, str) or (isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str)):
+        if _is_pair(p):
+            p = PlainProblem(p[0], p[1], given_name)
+        elif isinstance(p, str) or (isinstance(p, tuple) and len(p) == 2
+                                    and isinstance(p[0], str)):
             pname, params = (p, {}) if isinstance(p, str) else (p[0], dict(p[1]))
             if resolve is None:
                 raise TypeError(
                     f"compare got the problem name {pname!r} but no resolve=. optimizers does "
                     "not import the problems package: pass resolve=problems.get, or pass "
-                    "Problem objects.")
+                    "Problem objects or (fun, x0) pairs.")
             p = resolve(pname, **params)
             payload = (resolve, pname, params)
         if not hasattr(p, "fun"):
-            raise TypeError(f"compare: {p!r} is not a problem (it needs name, fun and x0).")
-        name = getattr(p, "name", None) or getattr(p.fun, "__name__", "problem")
+            raise TypeError(f"compare: {p!r} is not a problem; pass an object with name, fun "
+                            "and x0, a (fun, x0) pair, or {name: (fun, x0)}.")
+        name = given_name or getattr(p, "name", None) or getattr(p.fun, "__name__", "problem")
         n = getattr(p, "n", None)
         if n is None:
             n = int(flattener(start_of(p, 0))[0].size)
         if (name, n) in keys:
             raise ValueError(f"compare: two problems are named {name!r} with n = {n}; give "
-                             "them distinct names (resume tells runs apart by name and n).")
+                             "them distinct names (resume tells runs apart by name and n), "
+                             "e.g. compare(methods, {'first': (f, x0), 'second': (g, x0)}).")
         keys.add((name, n))
         out.append((name, int(n), getattr(p, "f_star", None), (payload, p)))
     return out
@@ -201,40 +243,55 @@ def _for_workers(task):
 
 
 def _executor(executor, workers, n_pending):
-    """``(executor, own)``: None for serial runs; ``own`` if we made it (and shut it down)."""
+    """``(kind, executor, size)``: kind "serial", "processes" (``executor`` the caller's
+    process pool or None for ours, ``size`` workers) or "executor" (any other)."""
     if executor == "serial" or n_pending == 0:
-        return None, False
+        return "serial", None, 1
     if executor is None:
-        if workers == 1 or n_pending == 1:
-            return None, False
-        return cf.ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1,
-                                                      n_pending)), True
+        size = min(workers or os.cpu_count() or 1, n_pending)
+        return ("serial", None, 1) if size == 1 else ("processes", None, size)
     if not hasattr(executor, "submit"):
         raise TypeError(f"compare: executor must be a concurrent.futures.Executor, 'serial' or "
                         f"None; got {executor!r}.")
-    return executor, False
+    if isinstance(executor, cf.ProcessPoolExecutor):
+        # Fresh pools after a break get the caller's size (no public accessor for it).
+        return "processes", executor, getattr(executor, "_max_workers", None) or workers or 2
+    return "executor", executor, None
 
 
-def _execute(pending, finished, executor):
-    if executor is None:
+def _execute(pending, finished, kind, executor, size):
+    if kind == "serial":
         for task in pending:
             finished(run_task(task._replace(problem=task.problem[1])))
-        return
-    pickles = isinstance(executor, cf.ProcessPoolExecutor)
-    cache = {}
-    futures = []
+    elif kind == "processes":
+        cache = {}
+        sendable = []
+        for task in pending:
+            ident = id(task.problem[1])
+            if ident not in cache:
+                cache[ident] = _for_workers(task).problem
+            sendable.append(task._replace(problem=cache[ident]))
+        run_on_processes(sendable, finished, size, pool=executor)
+    else:
+        _on_executor(pending, finished, executor)
+
+
+def _on_executor(pending, finished, executor):
+    """Any other executor (Dask's): a run the executor itself fails is recorded as failed.
+
+    ``run_task`` never raises for a run's own failures, so an exception here is the
+    executor's (Dask's ``KilledWorker`` once its own retries are spent)."""
+    futures = {}
     try:
         for task in pending:
-            if pickles:
-                ident = id(task.problem[1])
-                if ident not in cache:
-                    cache[ident] = _for_workers(task).problem
-                sendable = task._replace(problem=cache[ident])
-            else:
-                sendable = task._replace(problem=task.problem[1])
-            futures.append(executor.submit(run_task, sendable))
+            futures[executor.submit(run_task, task._replace(problem=task.problem[1]))] = task
         for future in cf.as_completed(futures):
-            finished(future.result())
+            try:
+                record = future.result()
+            except Exception as exc:
+                record = failed_record(futures[future],
+                                       f"executor failed the run: {type(exc).__name__}: {exc}")
+            finished(record)
     except BaseException:
         for future in futures:
             future.cancel()

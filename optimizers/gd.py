@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._vectors import as_vectors
+from .objective import flattener
 from .errors import LineSearchError
 
 __all__ = ["GradientDescent", "GDState"]
@@ -97,7 +97,7 @@ class GradientDescent:
         >>> GradientDescent().init(np.ones(2))
         GDState(count=0, velocity=array([0., 0.]), step_size=0.01, slope=0.0)
         """
-        p, _, _ = as_vectors(params, params)
+        p = flattener(params)[0]
         return GDState(0, np.zeros_like(p), self.lr, 0.0)
 
     def step(self, params, grads, state, *, fun=None, value=None):
@@ -109,7 +109,8 @@ class GradientDescent:
         >>> x, s.velocity
         (array([0.]), array([2.]))
         """
-        p, g, back = as_vectors(params, grads)
+        p, back, ravel = flattener(params)
+        g = ravel(grads)
         velocity = state.velocity
         if self.momentum:
             velocity = self.momentum * velocity + g

@@ -39,6 +39,9 @@ def flattener(x0):
     """``(vector, unravel, ravel)`` for a start ``x0``: the flat float64 start, the map from
     a flat vector back to ``x0``'s structure, and the map flattening a same-structure value.
 
+    ``optad.tree.raveler`` (optad's one pytree flattener), after SciPy's convention that
+    a list of numbers is an array.
+
     >>> vec, unravel, ravel = flattener({"w": np.ones(2), "b": 0.0})
     >>> vec, unravel(vec + 1)["w"]
     (array([0., 1., 1.]), array([2., 2.]))
@@ -48,21 +51,7 @@ def flattener(x0):
     if isinstance(x0, (list, tuple)) and all(
             isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in x0):
         x0 = np.asarray(x0, dtype=float)
-    if isinstance(x0, np.ndarray) and x0.dtype.kind in "iuf":
-        shape = x0.shape
-        vec = np.array(x0, dtype=np.float64).ravel()
-        if x0.ndim == 1:
-            return vec, _same, _same
-        return vec, lambda v: np.reshape(v, shape), np.ravel
-    if isinstance(x0, (int, float, np.number)) and not isinstance(x0, bool):
-        return (np.array([float(x0)]), lambda v: np.float64(v[0]),
-                lambda g: np.reshape(np.asarray(g, dtype=float), (1,)))
-    vec, unravel = optad.tree.ravel(x0)
-    return np.array(vec, dtype=np.float64), unravel, lambda g: optad.tree.ravel(g)[0]
-
-
-def _same(v):
-    return v
+    return optad.tree.raveler(x0)
 
 
 def _key(x):
@@ -115,6 +104,8 @@ class Objective:
         self.fun = fun
         self.args = tuple(args)
         self.x0, self.unravel, self.ravel = flattener(x0)
+        # A 1-D start: the user's function takes our vectors as they are (no reshaping).
+        self._plain = self.unravel(self.x0) is self.x0
         if self.x0.size == 0:
             raise ValueError("x0 has no entries: there is nothing to optimize.")
         if not np.all(np.isfinite(self.x0)):
@@ -190,7 +181,7 @@ class Objective:
         self.nfev += 1
         self.njev += 1
         f = float(f)
-        if self.ravel is not _same or type(g) is not np.ndarray or g.dtype != _FLOAT64:
+        if not self._plain or type(g) is not np.ndarray or g.dtype != _FLOAT64:
             g = np.array(self.ravel(g), dtype=np.float64)
         # optad's g is a fresh array each call, never reused while referenced: the cache
         # keeps it without a copy and shares it with SciPy and the Run, read-only.
@@ -246,7 +237,7 @@ class Objective:
         """The dense Hessian (n × n) from ``optad.hessian`` (columns of ``hvp`` for pytrees)."""
         self._check_limits()
         fun, args = self.fun, self.args
-        if self.unravel is _same:
+        if self._plain:
             H = self._call(lambda xt: optad.hessian(lambda t: fun(t, *args))(xt), x)
         else:
             eye = np.eye(x.size)

@@ -16,16 +16,11 @@ that raises or diverges gives a record with ``"status": "failed"`` and the messa
 import time
 from typing import NamedTuple
 
-import numpy as np
-
 from .minimize import minimize
-from .objective import flattener
+from .records import result_record, run_key
 from .results_file import jsonable
 
-__all__ = ["Task", "run_task", "label", "start_of", "FAILED_STATUSES"]
-
-#: ``minimize`` statuses that mark a run as failed (a non-finite value or an exception).
-FAILED_STATUSES = (4, 5)
+__all__ = ["Task", "run_task", "failed_record", "start_of"]
 
 
 class Task(NamedTuple):
@@ -44,28 +39,8 @@ class Task(NamedTuple):
 
     @property
     def key(self):
-        return (self.label, self.problem_name, self.n, self.seed)
-
-
-def label(method, options):
-    """The method name with its options, sorted: ``adam(beta1=0.8, lr=0.01)``.
-
-    >>> label("adam", {"lr": 0.01, "amsgrad": True}), label("BFGS", {})
-    ('adam(amsgrad=True, lr=0.01)', 'BFGS')
-    """
-    if not options:
-        return method
-    parts = []
-    for k in sorted(options):
-        v = options[k]
-        if isinstance(v, float):
-            text = f"{v:g}"
-        elif callable(v):
-            text = getattr(v, "__name__", "fn")
-        else:
-            text = str(v)
-        parts.append(f"{k}={text}")
-    return f"{method}({', '.join(parts)})"
+        """The run's :func:`~optimizers.records.run_key`, as its record will have it."""
+        return run_key(_head(self))
 
 
 def start_of(problem, seed):
@@ -81,24 +56,35 @@ def _problem(task):
     return task.problem
 
 
+def _head(task):
+    return {"method": task.method, "options": jsonable(task.options), "label": task.label,
+            "problem": task.problem_name, "n": task.n, "seed": task.seed,
+            "f_star": jsonable(task.f_star), "budget": jsonable(task.budget)}
+
+
+def failed_record(task, message, seconds=0.0):
+    """The record of a run that gave no result (it raised, or its worker died).
+
+    >>> failed_record(Task("gd", {}, "gd", None, "bowl", 2, 0, 0.0, {}), "worker died: "
+    ...               "signal 11 (SIGSEGV)")["status"]
+    'failed'
+    """
+    record = _head(task)
+    record.update(status="failed", fun=None, nit=0, nfev=0, njev=0, success=False,
+                  message=message, time=float(seconds), x=None, history=None)
+    return record
+
+
 def run_task(task):
     """Run one task; return its record (the JSON Lines format of ``compare``)."""
-    record = {"method": task.method, "options": jsonable(task.options), "label": task.label,
-              "problem": task.problem_name, "n": task.n, "seed": task.seed,
-              "f_star": jsonable(task.f_star), "budget": jsonable(task.budget)}
     t0 = time.perf_counter()
     try:
         problem = _problem(task)
         res = minimize(problem.fun, start_of(problem, task.seed), task.method,
                        **task.budget, **task.options)
     except Exception as exc:        # the run failed before it could return a result
-        record.update(status="failed", fun=None, nit=0, nfev=0, njev=0, success=False,
-                      message=f"{type(exc).__name__}: {exc}", time=time.perf_counter() - t0,
-                      x=None, history=None)
-        return record
-    record.update(
-        status="failed" if res.status in FAILED_STATUSES else "ok",
-        fun=jsonable(res.fun), nit=int(res.nit), nfev=int(res.nfev), njev=int(res.njev),
-        success=bool(res.success), message=str(res.message), time=time.perf_counter() - t0,
-        x=jsonable(flattener(res.x)[0]), history=res.history.to_dict())
-    return record
+        return failed_record(task, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
+    return result_record(res, label=task.label, method=task.method, options=task.options,
+                         problem=task.problem_name, n=task.n, seed=task.seed,
+                         f_star=task.f_star, budget=task.budget,
+                         seconds=time.perf_counter() - t0)

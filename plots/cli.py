@@ -12,6 +12,7 @@ Gradient: ∂z/∂x1 = 2.584, ∂z/∂x2 = 2
 """
 
 import argparse
+import os
 import sys
 import textwrap
 
@@ -40,6 +41,26 @@ sum mean prod max min (asin acos atan atan2 ln as aliases).
 
 def _wrap(text):
     return textwrap.fill(text, width=78)
+
+
+#: A float64 has at most 17 significant decimal digits; more would print noise.
+MAX_DIGITS = 17
+
+
+def _digits(text):
+    """``--digits``: an integer from 1 to :data:`MAX_DIGITS` (argparse reports the error).
+
+    >>> _digits("6")
+    6
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = None
+    if value is None or not 1 <= value <= MAX_DIGITS:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 1 to {MAX_DIGITS}; got {text!r}")
+    return value
 
 
 def build_parser():
@@ -117,17 +138,18 @@ def build_parser():
     e.add_argument("--dot", metavar="FILE", help="also write the graph in Graphviz DOT")
     e.add_argument("--png", metavar="FILE", help="also draw the graph to a picture (PNG, SVG "
                    "or PDF by the extension; no Graphviz needed)")
-    e.add_argument("--digits", type=int, default=4, help="significant digits (default: 4)")
+    e.add_argument("--digits", type=_digits, default=4, metavar="N",
+                   help=f"significant digits, 1 to {MAX_DIGITS} (default: 4)")
     return parser
 
 
 def _cmd_compare(args):
-    from .cliargs import parse_seeds, split_items
+    from .cliargs import UsageError, parse_seeds, split_items
     from .study import run_study
 
     seeds = parse_seeds(args.seeds)
     if args.max_iter is not None and args.max_iter < 1:
-        raise ValueError("--max-iter must be at least 1.")
+        raise UsageError("--max-iter must be at least 1.")
     formats = [f.lower().lstrip(".") for f in split_items(args.format)]
     run_study(problems=args.problems, methods=args.methods, seeds=seeds,
               max_iter=args.max_iter, out=args.out, workers=args.workers,
@@ -177,12 +199,16 @@ def _cmd_explain(args):
 def main(argv=None):
     """Run the ``optad`` command with ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
-    Usage errors (and unsafe expressions) print ``optad COMMAND: error: ...`` on stderr:
+    Usage errors (and unsafe expressions) print ``optad COMMAND: error: ...`` on stderr
+    and return 2; anything else that goes wrong is optad's fault, not the user's: it is
+    reported as an internal error, with its traceback, and returns 1.
 
     >>> main(["explain", "__import__('os')", "--at", "x=1"])
     2
     """
-    from .explain_cmd import CommandError
+    from optad.errors import OptadError
+
+    from .cliargs import UsageError
     from .expr import UnsafeExpressionError
 
     parser = build_parser()
@@ -191,13 +217,18 @@ def main(argv=None):
     except SystemExit as stop:       # --help or a usage error: argparse already printed
         return int(stop.code or 0) if not isinstance(stop.code, str) else 2
     handler = {"compare": _cmd_compare, "list": _cmd_list, "explain": _cmd_explain}
-    from optad.errors import OptadError
-
     try:
-        return handler[args.command](args)
-    except (CommandError, UnsafeExpressionError, ValueError, KeyError) as err:
-        text = err.args[0] if isinstance(err, KeyError) and err.args else err
-        print(f"optad {args.command}: error: {text}", file=sys.stderr)
+        status = handler[args.command](args)
+        sys.stdout.flush()      # a closed pipe shows here, not at interpreter exit
+        return status
+    except BrokenPipeError:
+        # The reader went away (`optad list | head`). As Python's documentation on SIGPIPE
+        # recommends: point stdout at devnull so the flush at exit cannot fail again, and
+        # end quietly with status 1.
+        _silence_stdout()
+        return 1
+    except (UsageError, UnsafeExpressionError) as err:
+        print(f"optad {args.command}: error: {err}", file=sys.stderr)
         return 2
     except OptadError as err:
         print(f"optad {args.command}: {type(err).__name__}: {err}", file=sys.stderr)
@@ -205,6 +236,24 @@ def main(argv=None):
     except KeyboardInterrupt:
         print("optad: interrupted (a study resumes with --resume)", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - a bug of ours: say so, never blame the user
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        print(f"optad {args.command}: internal error ({type(err).__name__}: {err}). This is "
+              "a bug in optad, not a mistake in the command; please report it with the "
+              "traceback above.", file=sys.stderr)
+        return 1
+
+
+def _silence_stdout():
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return              # not a real file (a test's capture): nothing will flush to a pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,19 @@ tuples: data only, never code); anything it cannot read stays a string.
 import ast
 import re
 
-__all__ = ["split_items", "parse_spec", "parse_assignments", "parse_seeds", "literal"]
+__all__ = ["UsageError", "split_items", "parse_spec", "parse_assignments", "parse_seeds",
+           "literal"]
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_\-\.]*"
+
+
+class UsageError(ValueError):
+    """A mistake on the command line: ``optad`` prints ``optad COMMAND: error: ...`` and
+    exits with status 2. Any other exception is a fault of optad's, not the user's.
+
+    >>> issubclass(UsageError, ValueError)
+    True
+    """
 
 
 def split_items(text):
@@ -58,13 +68,13 @@ def parse_spec(text):
     """
     m = re.fullmatch(rf"\s*({_NAME})\s*(?:\((.*)\))?\s*", text, flags=re.S)
     if not m:
-        raise ValueError(f"cannot read {text!r}; write name or name(key=value, ...).")
+        raise UsageError(f"cannot read {text!r}; write name or name(key=value, ...).")
     name, inner = m.group(1), m.group(2)
     options = {}
     for item in split_items(inner or ""):
         key, eq, value = item.partition("=")
         if not eq or not re.fullmatch(r"\s*[A-Za-z_]\w*\s*", key):
-            raise ValueError(f"cannot read option {item!r} of {name}; write key=value.")
+            raise UsageError(f"cannot read option {item!r} of {name}; write key=value.")
         options[key.strip()] = literal(value)
     return name, options
 
@@ -82,14 +92,14 @@ def parse_assignments(text, flag="--at"):
         key, eq, value = item.partition("=")
         key = key.strip()
         if not eq or not re.fullmatch(r"[A-Za-z]\w*", key):
-            raise ValueError(f"{flag}: cannot read {item!r}; write name=value, e.g. x1=2.")
+            raise UsageError(f"{flag}: cannot read {item!r}; write name=value, e.g. x1=2.")
         v = literal(value)
         try:
             arr = np.asarray(v, dtype=float)
         except (TypeError, ValueError):
-            raise ValueError(f"{flag}: {key} = {value.strip()!r} is not a number.") from None
+            raise UsageError(f"{flag}: {key} = {value.strip()!r} is not a number.") from None
         if isinstance(v, (bool, str)) or arr.dtype.kind != "f":
-            raise ValueError(f"{flag}: {key} = {value.strip()!r} is not a number.")
+            raise UsageError(f"{flag}: {key} = {value.strip()!r} is not a number.")
         out[key] = float(arr) if arr.ndim == 0 else arr
     return out
 
@@ -104,11 +114,11 @@ def parse_seeds(text):
     try:
         values = [int(i) for i in items]
     except ValueError:
-        raise ValueError(f"--seeds: {text!r} is not a count or a list of integers.") from None
+        raise UsageError(f"--seeds: {text!r} is not a count or a list of integers.") from None
     if not values or any(v < 0 for v in values):
-        raise ValueError(f"--seeds: {text!r}: give a positive count or non-negative seeds.")
+        raise UsageError(f"--seeds: {text!r}: give a positive count or non-negative seeds.")
     if len(values) == 1:
         if values[0] == 0:
-            raise ValueError("--seeds: the count must be at least 1.")
+            raise UsageError("--seeds: the count must be at least 1.")
         return tuple(range(values[0]))
     return tuple(values)

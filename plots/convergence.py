@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from .records import (AXES, _axis_name, history_of, label_of, problem_key, problem_title,
-                      references)
+                      records_of, references)
 from .style import colors_for, new_figure
 
 __all__ = ["convergence", "median_band"]
@@ -86,6 +86,10 @@ def convergence(records, x="iterations", y="auto", problems=None, methods=None, 
                 title=None, xscale="linear", width=4.2, height=3.2):
     """Convergence of every method on every problem, one subplot per problem.
 
+    ``records``: ``compare``'s records (or :func:`~plots.load_records` of its file), or
+    your own ``minimize`` results: one, a list, or ``{"BFGS": r1, "adam": r2}`` (labels
+    from the keys).
+
     ``x``: ``"iterations"``, ``"nfev"`` (function evaluations) or ``"time"`` (seconds).
     ``y``: ``"auto"`` (f − f* where f* is known; else f when it stays positive, else
     f − f_best, the best value any run found), ``"gap"``, ``"f"`` or ``"grad_norm"``.
@@ -105,7 +109,7 @@ def convergence(records, x="iterations", y="auto", problems=None, methods=None, 
     x = _axis_name(x)
     if y not in ("auto", "gap", "f", "grad_norm"):
         raise ValueError(f"unknown y {y!r}; choose 'auto', 'gap', 'f' or 'grad_norm'.")
-    records = list(records)
+    records = records_of(records)
     if not records:
         raise ValueError("convergence: no records to plot.")
     by_problem = {}

@@ -15,13 +15,13 @@ import sys
 
 import numpy as np
 
-from .cliargs import parse_assignments, split_items
+from .cliargs import UsageError, parse_assignments, split_items
 from .expr import Expression, parse
 
 __all__ = ["explain_expression", "CommandError", "forward_seed"]
 
 
-class CommandError(ValueError):
+class CommandError(UsageError):
     """A command-line mistake, reported as ``optad: error: ...`` with exit status 2.
 
     >>> str(CommandError("--at needs x2"))

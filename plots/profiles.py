@@ -24,8 +24,8 @@ import math
 import numpy as np
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from .records import (AXES, DEFAULT_TOL, _axis_name, label_of, problem_key, references,
-                      solved_cost, start_values)
+from .records import (AXES, DEFAULT_TOL, _axis_name, label_of, problem_key, records_of,
+                      references, solved_cost, start_values)
 from .style import colors_for, new_figure
 
 __all__ = ["cost_table", "performance_profile", "data_profile", "solved_text"]
@@ -56,7 +56,7 @@ def cost_table(records, measure="nfev", tol=DEFAULT_TOL):
     (['gd', 'adam(lr=0.01)', 'BFGS'], [('booth', 2, 0)], [[5.0, 12.0, 3.0]])
     """
     measure = _axis_name(measure)
-    records = list(records)
+    records = records_of(records)
     refs = references(records)
     labels = list(dict.fromkeys(label_of(r) for r in records))
     instances = list(dict.fromkeys(problem_key(r) + (r.get("seed"),) for r in records))

@@ -4,7 +4,7 @@ A record is one run as ``optimizers.compare`` writes it (one JSON object per lin
 ``method, options, label, problem, n, seed, f_star, status, fun, nit, nfev, njev,
 success, message, time, x, history`` where ``history`` maps the columns ``iteration,
 f, grad_norm, nfev, njev, time`` to lists. Everything in ``plots`` reads records only
-through this module.
+through this module, which takes the format itself from ``optimizers.records``.
 
 The solved test (used by the summary table and both profiles) is the Moré–Wild
 convergence test: a run has solved its problem at the first recorded point with
@@ -19,13 +19,13 @@ value any run found on that problem (Moré and Wild, SIAM J. Optim. 20(1), 2009)
 ['BFGS', 'adam(lr=0.01)', 'gd']
 """
 
-import json
 import math
 import os
 
 import numpy as np
+from optimizers import as_records, load_results, method_label, run_key
 
-__all__ = ["load_records", "label_of", "method_label", "history_of", "AXES", "METRICS",
+__all__ = ["load_records", "records_of", "label_of", "method_label", "history_of", "AXES", "METRICS",
            "problem_key", "problem_title", "references", "start_value", "start_values",
            "solved_cost", "group_by", "example_records", "DEFAULT_TOL"]
 
@@ -46,7 +46,8 @@ METRICS = ("auto", "gap", "f", "grad_norm")
 
 
 def load_records(path):
-    """Records from a JSON Lines results file (a torn or blank line is skipped).
+    """Records from a study's JSON Lines results file: ``optimizers.load_results`` (the
+    format's one reader; a torn last line is skipped).
 
     >>> import json, os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "r.jsonl")
@@ -55,43 +56,28 @@ def load_records(path):
     >>> [r["method"] for r in load_records(path)]
     ['gd']
     """
-    out = []
-    with open(os.fspath(path), encoding="utf-8") as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(rec, dict):
-                out.append(rec)
-    return out
+    return load_results(os.fspath(path))
 
 
-def method_label(name, options=None):
-    """A method's name with its options, as legends show it: ``adam(lr=0.01)``.
+def records_of(runs):
+    """Records from records or ``minimize`` results (``optimizers.as_records``); every
+    figure and table starts with this, so each takes ``compare``'s records, one result, a
+    list of results or ``{label: result}``.
 
-    >>> method_label("adam", {"lr": 0.01}), method_label("BFGS", {})
-    ('adam(lr=0.01)', 'BFGS')
+    >>> records_of(example_records())[0]["label"]
+    'gd'
     """
-    if not options:
-        return str(name)
-    inner = ", ".join(f"{k}={v}" for k, v in options.items())
-    return f"{name}({inner})"
+    return as_records(runs)
 
 
 def label_of(record):
-    """The legend label of a record: its ``label`` field, else method name plus options.
+    """The legend label of a record: its ``label`` field, else method name plus options
+    (``optimizers.method_label``: sorted, floats as ``:g``).
 
     >>> label_of({"method": "gd", "options": {"momentum": 0.9}})
     'gd(momentum=0.9)'
     """
-    label = record.get("label")
-    if label:
-        return str(label)
-    return method_label(record.get("method", "?"), record.get("options"))
+    return str(run_key(record)[0])
 
 
 def _axis_name(x):

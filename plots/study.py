@@ -24,8 +24,8 @@ import warnings
 
 import numpy as np
 
-from .cliargs import parse_spec, split_items
-from .records import DEFAULT_TOL
+from .cliargs import UsageError, parse_spec, split_items
+from .records import DEFAULT_TOL, records_of
 
 __all__ = ["DEFAULT_METHODS", "SUITES", "resolve_problems", "resolve_methods", "run_study",
            "write_figures", "study_budget", "FIGURE_FORMATS"]
@@ -64,7 +64,7 @@ def resolve_problems(spec=None):
         else:
             out.append(name)
     if not out:
-        raise ValueError("--problems: no problem named.")
+        raise UsageError("--problems: no problem named.")
     return out
 
 
@@ -79,38 +79,44 @@ def resolve_methods(spec=None):
         name, options = parse_spec(item)
         out.append((name, options) if options else name)
     if not out:
-        raise ValueError("--methods: no method named.")
+        raise UsageError("--methods: no method named.")
     return out
 
 
 def _check_methods(methods):
-    import optimizers
+    """Names and options checked once, by the optimizers' registry (any case: ``bfgs``),
+    exactly as ``compare`` will; a mistake is a usage error."""
+    from optimizers.compare import check_methods
 
-    known = set(optimizers.methods())
-    bad = [m if isinstance(m, str) else m[0] for m in methods]
-    bad = [m for m in bad if m not in known]
-    if bad:
-        raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from "
-                         f"{', '.join(optimizers.methods())}.")
+    try:
+        check_methods(methods)
+    except (ValueError, TypeError) as err:       # UnknownMethodError, UnknownOptionError, ...
+        raise UsageError(f"--methods: {err}") from None
 
 
-def _check_problem_names(items):
+def _check_problems(items):
+    """Every named problem built once (``problems.get``): unknown names and bad sizes are
+    usage errors here, not failures in the workers."""
     import problems
 
-    known = set(problems.names())
-    bad = [p if isinstance(p, str) else p[0] for p in items if isinstance(p, (str, tuple))]
-    bad = [p for p in bad if p not in known]
-    if bad:
-        raise ValueError(f"unknown problem(s) {', '.join(bad)}; `optad list` shows them "
-                         f"(or a suite: {', '.join(SUITES)}).")
+    for p in items:
+        if isinstance(p, (str, tuple)):
+            name, params = (p, {}) if isinstance(p, str) else p
+            try:
+                problems.get(name, **params)
+            except LookupError as err:
+                text = err.args[0] if isinstance(err, KeyError) and err.args else err
+                raise UsageError(f"--problems: {text} (`optad list` shows them; or a suite: "
+                                 f"{', '.join(SUITES)})") from None
+            except (ValueError, TypeError) as err:          # a bad size or parameter
+                raise UsageError(f"--problems: {err}") from None
 
 
 def _safe_name(text):
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", str(text)).strip("_") or "problem"
 
 
-def write_figures(records, out, formats=("png",), tol=DEFAULT_TOL, trajectories=True,
-                  methods=None, max_iter=300):
+def write_figures(records, out, formats=("png",), tol=DEFAULT_TOL, trajectories=True):
     """Draw the study's figures from ``records`` into folder ``out``; return the paths.
 
     >>> import tempfile
@@ -123,7 +129,7 @@ def write_figures(records, out, formats=("png",), tol=DEFAULT_TOL, trajectories=
     from .profiles import data_profile, performance_profile
     from .style import save_figure
 
-    records = [r for r in records]
+    records = records_of(records)
     figures = []
     if any(r.get("status", "ok") == "ok" for r in records):
         figures.append(("convergence", lambda: convergence(records, x="iterations",
@@ -133,7 +139,7 @@ def write_figures(records, out, formats=("png",), tol=DEFAULT_TOL, trajectories=
         figures.append(("performance-profile", lambda: performance_profile(records, tol=tol)))
         figures.append(("data-profile", lambda: data_profile(records, tol=tol)))
     if trajectories:
-        figures.extend(_trajectory_figures(records, methods, max_iter))
+        figures.extend(_trajectory_figures(records))
     paths = []
     for name, make in figures:
         fig = make()
@@ -142,28 +148,26 @@ def write_figures(records, out, formats=("png",), tol=DEFAULT_TOL, trajectories=
     return paths
 
 
-def _trajectory_figures(records, methods, max_iter):
+def _trajectory_figures(records):
+    """Contour maps of up to two 2-D problems, drawn from the iterates in the records."""
     from .trajectories import trajectories
 
-    # 2-D problems in study order (records come in study order), if any run on them worked.
-    seen, figs = [], []
+    # 2-D problems in study order (records come in study order) with iterates recorded.
+    seen = []
     for r in records:
-        name, n = r.get("problem"), r.get("n")
-        if n == 2 and name not in seen and np.size(r.get("x") or ()) == 2 and any(
-                q.get("problem") == name and q.get("n") == 2 and q.get("status", "ok") == "ok"
-                for q in records):
+        name = r.get("problem")
+        if (r.get("n") == 2 and name not in seen and r.get("status", "ok") == "ok"
+                and (r.get("history") or {}).get("x")):
             seen.append(name)
-    if methods is None:
-        methods = list(dict.fromkeys(
-            (r["method"], tuple(sorted((r.get("options") or {}).items()))) for r in records))
-        methods = [(m, dict(o)) for m, o in methods]
+    figs = []
     for name in seen[:MAX_TRAJECTORY_FIGURES]:
         def make(name=name):
             import problems
             p = problems.get(name)
             if p.n != 2:
                 p = problems.get(name, n=2)
-            return trajectories(p, methods=methods, maxiter=max_iter)
+            mine = [r for r in records if r.get("problem") == name and r.get("n") == 2]
+            return trajectories(p, records=mine)
         figs.append((f"trajectories-{_safe_name(name)}", make))
     return figs
 
@@ -205,12 +209,12 @@ def run_study(problems=None, methods=None, seeds=(0,), max_iter=None, out="optad
     problem_list = resolve_problems(problems)
     method_list = resolve_methods(methods)
     _check_methods(method_list)
-    _check_problem_names(problem_list)
+    _check_problems(problem_list)
     bad = [f for f in formats if f not in FIGURE_FORMATS]
     if bad:
-        raise ValueError(f"--format: {', '.join(bad)} not one of {', '.join(FIGURE_FORMATS)}.")
+        raise UsageError(f"--format: {', '.join(bad)} not one of {', '.join(FIGURE_FORMATS)}.")
     if workers is not None and workers < 1:
-        raise ValueError("--workers must be at least 1.")
+        raise UsageError("--workers must be at least 1.")
     budget = study_budget(max_iter)
     os.makedirs(out, exist_ok=True)
     results = os.path.join(out, "results.jsonl")
@@ -226,8 +230,7 @@ def run_study(problems=None, methods=None, seeds=(0,), max_iter=None, out="optad
     print(table, file=stdout)
     with open(os.path.join(out, "summary.txt"), "w", encoding="utf-8") as fh:
         fh.write(table + "\n")
-    paths = write_figures(records, out, formats, tol=tol, trajectories=trajectories,
-                          methods=method_list, max_iter=min(budget["maxiter"], 300)
+    paths = write_figures(records, out, formats, tol=tol, trajectories=trajectories
                           ) if figures else []
     spent = ", ".join(f"{k}={v:g}" for k, v in budget.items())
     print(f"\nsolved: f − f* ≤ {tol:g}·(f0 − f*) at some iteration (f* unknown: the best "

@@ -16,7 +16,8 @@ import math
 
 import numpy as np
 
-from .records import DEFAULT_TOL, group_by, problem_key, references, solved_cost, start_values
+from .records import (DEFAULT_TOL, group_by, problem_key, records_of, references, solved_cost,
+                      start_values)
 
 __all__ = ["summarize", "summary_table"]
 
@@ -29,7 +30,7 @@ def summarize(records, tol=DEFAULT_TOL):
     >>> row["label"], row["solved"], row["nfev"]
     ('BFGS', 4, 15.0)
     """
-    records = list(records)
+    records = records_of(records)
     refs = references(records)
     f0 = start_values(records)
     rows = []

@@ -1,8 +1,9 @@
 """Trajectories of several methods on the contour map of a 2-D problem.
 
-Records hold only each run's final ``x``, so the iterates are collected by running
-each method again through ``optimizers.minimize`` with a callback that keeps every
-``x_k`` (or taken from ``paths`` when the caller already has them).
+The iterates come from the run records: ``minimize`` keeps them in its history (the
+``x`` column) for problems of up to ``optimizers.history.KEEP_X_MAX`` variables, and
+``compare`` writes that history into its records, so a study's figures need no second
+run. Without records, the methods are run once here (or ``paths`` gives the iterates).
 
 >>> import numpy as np
 >>> from types import SimpleNamespace
@@ -19,10 +20,10 @@ import math
 import numpy as np
 from matplotlib.colors import Normalize
 
-from .records import method_label
+from .records import label_of, method_label, records_of
 from .style import colors_for, new_figure
 
-__all__ = ["trajectories", "collect_path", "DEFAULT_TRAJECTORY_METHODS"]
+__all__ = ["trajectories", "collect_path", "paths_of", "DEFAULT_TRAJECTORY_METHODS"]
 
 DEFAULT_TRAJECTORY_METHODS = ("gd", "adam", "BFGS", "Newton-CG")
 
@@ -35,9 +36,9 @@ def _spec(method):
 
 
 def collect_path(problem, method, maxiter=200, **options):
-    """Run ``method`` on ``problem`` via ``optimizers.minimize`` and return its iterates.
+    """Run ``method`` on ``problem`` via ``optimizers.minimize``; return its iterates.
 
-    Returns ``(path, result)``: ``path`` is an ``(k, 2)`` array starting at ``x0``.
+    Returns ``(path, result)``: ``path`` is the ``(k, 2)`` history of iterates, from ``x0``.
 
     >>> import problems
     >>> path, res = collect_path(problems.get("booth"), "BFGS")
@@ -49,20 +50,34 @@ def collect_path(problem, method, maxiter=200, **options):
     name, opts = _spec(method)
     opts.update(options)
     x0 = np.asarray(problem.x0, dtype=float).ravel()
-    points = [x0.copy()]
-
-    def keep(xk, *rest):
-        x = getattr(xk, "x", xk)          # SciPy's OptimizeResult-style or plain x_k
-        points.append(np.array(x, dtype=float).ravel())
-
     # Unconstrained, as in a study: a problem's bounds describe its usual search domain.
     with np.errstate(all="ignore"):   # a diverging run stops itself; no overflow chatter
         result = optimizers.minimize(problem.fun, x0.copy(), method=name, maxiter=maxiter,
-                                     callback=keep, **opts)
-    final = np.array(getattr(result, "x", points[-1]), dtype=float).ravel()
-    if not np.allclose(points[-1], final):
-        points.append(final)
-    return np.array(points), result
+                                     **opts)
+    return result.history.column("x"), result
+
+
+def paths_of(records, problem=None):
+    """``{label: (k, 2) iterates}`` from run records (or ``minimize`` results), one per
+    label: the run of the lowest seed on ``problem`` (matched by name when both have one).
+
+    >>> import numpy as np, optimizers
+    >>> res = optimizers.minimize(lambda x: np.sum(x ** 2), np.ones(2), "BFGS")
+    >>> paths_of({"BFGS": res})["BFGS"][0].tolist()
+    [1.0, 1.0]
+    """
+    name = getattr(problem, "name", None)
+    chosen = {}
+    for r in records_of(records):
+        xs = (r.get("history") or {}).get("x")
+        if not xs or np.size(xs[0]) != 2:
+            continue
+        if name is not None and r.get("problem") not in (None, name):
+            continue
+        label = label_of(r)
+        if label not in chosen or (r.get("seed") or 0) < (chosen[label].get("seed") or 0):
+            chosen[label] = r
+    return {label: np.array(r["history"]["x"], dtype=float) for label, r in chosen.items()}
 
 
 def _grid_values(fun, X, Y):
@@ -109,15 +124,18 @@ def _extent(problem, paths):
     return lo - pad, hi + pad
 
 
-def trajectories(problem, methods=DEFAULT_TRAJECTORY_METHODS, paths=None, maxiter=200,
-                 grid=140, levels=24, title=None):
+def trajectories(problem, methods=DEFAULT_TRAJECTORY_METHODS, records=None, paths=None,
+                 maxiter=200, grid=140, levels=24, title=None):
     """Iterates of several methods on the contour map of a 2-D problem.
 
     ``problem``: a ``problems.Problem`` (or its registered name), or any object with
-    ``fun``, ``x0`` (and optionally ``x_star``, ``name``). ``methods``: names
-    or ``(name, options)`` pairs, run with at most ``maxiter`` iterations; ``paths``
-    (``{label: (k, 2) array}``) skips the runs. Filled contours show log₁₀(f − f_min) over
-    the frame; a dot marks the start, a star the known minimizer.
+    ``fun``, ``x0`` (and optionally ``x_star``, ``name``). The iterates come from
+    ``records`` (``compare``'s records, or ``minimize`` results: one, a list or
+    ``{label: result}``), one line per label (its lowest seed on this problem); else
+    ``methods`` (names or ``(name, options)`` pairs) are run here, at most ``maxiter``
+    iterations each; ``paths`` (``{label: (k, 2) array}``) gives them directly. Filled
+    contours show log₁₀(f − f_min) over the frame; a dot marks the start, a star the
+    known minimizer.
 
     >>> import numpy as np
     >>> from types import SimpleNamespace
@@ -133,6 +151,13 @@ def trajectories(problem, methods=DEFAULT_TRAJECTORY_METHODS, paths=None, maxite
     if x0.size != 2:
         raise ValueError(f"trajectories needs a 2-D problem; "
                          f"{getattr(problem, 'name', 'this one')} has n = {x0.size}.")
+    if paths is None and records is not None:
+        paths = paths_of(records, problem)
+        if not paths:
+            raise ValueError(
+                f"trajectories: no 2-D run of {getattr(problem, 'name', 'this problem')} "
+                "with iterates in these records (iterates are kept for problems of up to "
+                "optimizers.history.KEEP_X_MAX variables).")
     if paths is None:
         paths = {}
         for m in methods:

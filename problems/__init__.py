@@ -12,10 +12,10 @@ optad differentiates, with its standard start, known minimum and literature refe
 35
 """
 
-from .problem import Minimum, Problem, fd_gradient
+from .problem import Minimum, Problem
 from .registry import (DimensionError, UnknownProblemError, aliases, get, names, register,
                        suite, suites)
 from . import classic, mgh_fixed, mgh_scalable, ml  # noqa: F401  (register the problems)
 
-__all__ = ["Problem", "Minimum", "fd_gradient", "get", "names", "aliases", "suite", "suites", "register",
+__all__ = ["Problem", "Minimum", "get", "names", "aliases", "suite", "suites", "register",
            "UnknownProblemError", "DimensionError"]

@@ -183,6 +183,34 @@ def test_help_of_every_subcommand(command, capsys):
         assert "--at" in out and "--mode" in out and "--dot" in out and "--png" in out
 
 
+@pytest.mark.parametrize("digits", ["-5", "0", "18", "four"])
+def test_digits_out_of_range_is_a_usage_error_before_any_output(digits, capsys):
+    code, out, err = run(capsys, SEED + ["--digits", digits])
+    assert code == 2 and out == ""
+    assert err.startswith("usage: optad explain")
+    assert f"argument --digits: must be a whole number from 1 to 17; got '{digits}'" in err
+
+
+def test_digits_in_range(capsys):
+    code, out, _ = run(capsys, SEED + ["--digits", "17"])
+    assert code == 0 and "2.5838531634528574" in out
+
+
+def test_a_closed_pipe_ends_the_command_quietly():
+    # `optad list | head`: the reader is gone before the output is written.
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.Popen([sys.executable, "-m", "plots.cli", "list"], cwd=root,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                    # as head does once it has its lines
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(timeout=60) == 1
+    assert err == ""                       # no BrokenPipeError traceback
+
+
 def test_missing_subcommand_is_a_usage_error(capsys):
     code, _, err = run(capsys, [])
     assert code == 2 and "usage" in err

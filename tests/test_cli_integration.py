@@ -82,7 +82,11 @@ def test_compare_other_formats_and_problem_sizes(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--methods", "warp-drive"], "unknown method"),
+    (["--methods", "warp-drive"], "Unknown method 'warp-drive'"),
+    (["--methods", "adam(foo=1)"], "has no option 'foo'"),
+    (["--methods", "adam(beta1=3)"], "beta1"),
+    (["--problems", "rosenbrock(n=0)"], "n must be"),
+    (["--max-iter", "0"], "--max-iter"),
     (["--problems", "no_such_problem"], "unknown problem"),
     (["--format", "gif"], "--format"),
     (["--seeds", "0"], "--seeds"),
@@ -102,7 +106,52 @@ def test_list_shows_problems_suites_and_methods(capsys):
     assert "BFGS" in out and "Newton-CG" in out and "adam" in out
 
 
-def test_trajectories_rerun_the_methods():
+def test_method_names_are_checked_once_by_the_registry_in_any_case(tmp_path, capsys):
+    # minimize(f, x0, "bfgs") works, so --methods bfgs must too (it used to be refused).
+    out = tmp_path / "study"
+    assert main(["compare", "--problems", "booth", "--methods", "bfgs,L-bfgs-b", "--max-iter",
+                 "20", "--out", str(out), "--workers", "1", "--quiet", "--no-figures"]) == 0
+    labels = [json.loads(line)["label"] for line in lines_of(out / "results.jsonl")]
+    assert labels == ["BFGS", "L-BFGS-B"]
+
+
+def test_an_internal_error_is_not_reported_as_a_usage_error(monkeypatch, capsys):
+    import plots.study
+
+    def broken(**kwargs):
+        raise ValueError("a bug deep inside")
+
+    monkeypatch.setattr(plots.study, "run_study", broken)
+    assert main(["compare", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error (ValueError: a bug deep inside)" in err and "Traceback" in err
+    assert "optad compare: error:" not in err
+
+
+def test_trajectories_read_the_iterates_from_the_records(monkeypatch):
+    import optimizers
+    import problems
+
+    booth = problems.get("booth")
+    records = optimizers.compare(["gd", ("adam", {"lr": 0.1}), "BFGS"], [booth], budget=50,
+                                 executor="serial", progress=False)
+
+    def no_runs(*args, **kwargs):
+        raise AssertionError("trajectories ran an optimizer again")
+
+    monkeypatch.setattr(optimizers, "minimize", no_runs)
+    fig = plots.trajectories(booth, records=records)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [t.split(" (")[0] for t in texts] == ["gd", "adam(lr=0.1)", "BFGS"]
+    for line, rec in zip(ax.get_lines(), records):
+        assert len(line.get_xdata()) == len(rec["history"]["x"]) == rec["nit"] + 1
+        # Each line ends at its run's final x: BFGS at Booth's minimizer (1, 3).
+        assert np.allclose([line.get_xdata()[-1], line.get_ydata()[-1]], rec["x"])
+    assert np.allclose(records[2]["x"], [1.0, 3.0], atol=1e-4)
+
+
+def test_trajectories_without_records_run_the_methods():
     import problems
 
     fig = plots.trajectories(problems.get("booth"), methods=["gd", ("adam", {"lr": 0.1}), "BFGS"],

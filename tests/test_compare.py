@@ -3,9 +3,15 @@
 The problems are defined here (module-level, so they pickle), independent of the
 ``problems`` package."""
 
+import concurrent.futures as cf
+import faulthandler
 import json
+import os
+import signal
 import subprocess
 import sys
+import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -32,6 +38,17 @@ def explodes(x):
 def diverges(x):
     """Finite near the start, NaN once x[0] passes 0.5 (a run 'diverging')."""
     return np.sum((x - 2.0) ** 2) + np.log(0.5 - x[0])
+
+
+def exits(x):
+    """A worker killed outright: ``os._exit`` skips every handler."""
+    os._exit(1)
+
+
+def segfaults(x):
+    """A segfault, as in a C extension (pytest's faulthandler would print a traceback)."""
+    faulthandler.disable()
+    os.kill(os.getpid(), signal.SIGSEGV)
 
 
 class Problem:
@@ -225,3 +242,162 @@ def test_optimizers_does_not_import_problems_or_plots():
             "if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+DEADLY = [PROBLEMS[0], Problem("exits", exits, [0.0, 0.0], 0.0), PROBLEMS[1],
+          Problem("segfaults", segfaults, [0.0], 0.0), PROBLEMS[2]]
+
+
+def test_a_dead_worker_fails_its_run_and_the_study_goes_on(tmp_path):
+    path = tmp_path / "study.jsonl"
+    methods = ["BFGS", ("adam", {"lr": 0.05})]
+    records = optimizers.compare(methods, DEADLY, budget=BUDGET, workers=2, results=path,
+                                 progress=False)
+    assert len(records) == 10 and len(lines_of(path)) == 10
+    by = {(r["label"], r["problem"]): r for r in records}
+    for lab in ("BFGS", "adam(lr=0.05)"):
+        assert by[lab, "exits"]["status"] == "failed"
+        assert by[lab, "exits"]["message"] == "worker died: exit code 1"
+        assert by[lab, "segfaults"]["status"] == "failed"
+        assert by[lab, "segfaults"]["message"].startswith("worker died: signal 11")
+    fine = [r for r in records if r["problem"] not in ("exits", "segfaults")]
+    serial = optimizers.compare(methods, PROBLEMS, budget=BUDGET, executor="serial",
+                                progress=False)
+    assert sorted(numbers(fine)) == sorted(numbers(serial))       # the others all finished
+
+    again = []
+    resumed = optimizers.compare(methods, DEADLY, budget=BUDGET, workers=2, results=path,
+                                 on_result=again.append, progress=False)
+    assert again == [] and resumed == records                    # the dead runs stay dead
+
+
+def test_a_dead_worker_in_a_callers_process_pool(tmp_path):
+    with cf.ProcessPoolExecutor(max_workers=2) as pool:
+        records = optimizers.compare(["BFGS"], DEADLY, budget=BUDGET, executor=pool,
+                                     progress=False)
+    assert [r["status"] for r in records] == ["ok", "failed", "ok", "failed", "ok"]
+
+
+class FlakyExecutor(cf.Executor):
+    """Runs tasks here, but fails the run of the problem ``booth`` the way Dask reports
+    a worker it lost once its retries are spent (the future raises ``KilledWorker``).
+    A real LocalCluster whose worker calls ``os._exit`` gives the same record, but takes
+    20-50 s on this machine, and Dask also counts the death against the other tasks that
+    worker held, so the test uses this stand-in."""
+
+    def submit(self, fn, task):
+        future = cf.Future()
+        if task.problem_name == "booth":
+            future.set_exception(RuntimeError("KilledWorker: worker restarted 3 times"))
+        else:
+            future.set_result(fn(task))
+        return future
+
+
+def test_a_run_the_executor_fails_is_recorded_as_failed(tmp_path):
+    records = optimizers.compare(["BFGS"], PROBLEMS, budget=BUDGET, executor=FlakyExecutor(),
+                                 results=tmp_path / "r.jsonl", progress=False)
+    assert [r["status"] for r in records] == ["ok", "ok", "failed"]
+    assert records[2]["message"] == ("executor failed the run: RuntimeError: KilledWorker: "
+                                     "worker restarted 3 times")
+    assert len(lines_of(tmp_path / "r.jsonl")) == 3
+
+
+SLOW_STUDY = textwrap.dedent("""
+    import os, sys, time
+    import numpy as np
+    sys.path[:0] = [{root!r}, {tests!r}]
+    import optimizers
+    from test_compare import Problem
+
+    def slow(x):
+        time.sleep(0.05)
+        return np.sum(x ** 2)
+
+    if __name__ == "__main__":
+        problems = [Problem(f"slow{{k}}", slow, [1.0, 1.0], 0.0) for k in range(4)]
+        optimizers.compare([("gd", {{"lr": 1e-4}})], problems, budget=1000, workers=2,
+                           progress=False, on_result=print)
+""")
+
+
+def _children(pid):
+    """The pids whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as fh:
+                    fields = fh.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                out.append(int(entry))
+    return out
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_exit_when_the_study_is_killed(tmp_path):
+    script = tmp_path / "study.py"
+    tests = os.path.dirname(os.path.abspath(__file__))
+    script.write_text(SLOW_STUDY.format(root=os.path.dirname(tests), tests=tests))
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    workers = []
+    try:
+        deadline = time.monotonic() + 60
+        while len(workers) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            workers = [p for p in _children(parent.pid) if p != parent.pid]
+        assert len(workers) >= 2, "the study never started its workers"
+        time.sleep(0.5)                           # the workers are busy with runs
+        parent.kill()                             # kill -9
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not [w for w in workers if _alive(w)], "workers outlived their parent"
+    finally:
+        parent.kill()
+        for w in workers:               # without the fix, orphans: end them here
+            if _alive(w):
+                os.kill(w, signal.SIGKILL)
+
+
+def test_plain_fun_x0_pairs_and_a_dict_of_them(tmp_path):
+    records = optimizers.compare(["BFGS"], (sphere, np.zeros(3)), budget=BUDGET,
+                                 executor="serial", progress=False)
+    assert [(r["problem"], r["n"], r["status"]) for r in records] == [("sphere", 3, "ok")]
+    records = optimizers.compare(["BFGS", "gd"], {"bowl": (sphere, [0.0, 0.0]),
+                                                  "rosen": (rosen, [-1.2, 1.0]),
+                                                  "booth": PROBLEMS[2]},
+                                 budget=BUDGET, workers=2, progress=False)
+    assert [(r["label"], r["problem"]) for r in records] == [
+        ("BFGS", "bowl"), ("BFGS", "rosen"), ("BFGS", "booth"),
+        ("gd", "bowl"), ("gd", "rosen"), ("gd", "booth")]
+    assert records[0]["fun"] < 1e-12 and records[0]["history"]["x"][0] == [0.0, 0.0]
+    with pytest.raises(ValueError, match="distinct names"):
+        optimizers.compare(["BFGS"], [(sphere, [0.0]), (sphere, [1.0])], progress=False)
+    with pytest.raises(TypeError, match=r"\(fun, x0\) pair"):
+        optimizers.compare(["BFGS"], [42], progress=False)
+
+
+def test_the_record_format_has_one_key_and_one_label():
+    records = optimizers.compare([("adam", {"lr": 0.05, "beta1": 0.8})], PROBLEMS[:1],
+                                 budget=5, executor="serial", progress=False)
+    r = records[0]
+    assert r["label"] == optimizers.method_label("adam", {"beta1": 0.8, "lr": 0.05}) \
+        == "adam(beta1=0.8, lr=0.05)"
+    assert optimizers.run_key(r) == ("adam(beta1=0.8, lr=0.05)", "sphere", 3, 0)
+    # A record of a user's own result has the same fields as compare's.
+    res = optimizers.minimize(sphere, np.zeros(3), "BFGS")
+    mine = optimizers.as_records(res)[0]
+    assert set(mine) == set(r) and mine["label"] == "BFGS" and mine["status"] == "ok"

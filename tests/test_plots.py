@@ -328,3 +328,40 @@ def test_load_records_skips_a_torn_last_line(tmp_path):
     recs = example_records(problems=("booth",), seeds=(0,))
     path.write_text("".join(json.dumps(r) + "\n" for r in recs) + '{"method": "gd", "pro')
     assert [label_of(r) for r in plots.load_records(path)] == LABELS
+
+
+def _user_results():
+    import optimizers
+
+    rosen = lambda x: np.sum(100 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2)  # noqa: E731
+    x0 = np.array([-1.2, 1.0])
+    return (optimizers.minimize(rosen, x0, "BFGS"),
+            optimizers.minimize(rosen, x0, "adam", lr=0.05, maxiter=200))
+
+
+def test_convergence_of_a_users_own_minimize_results():
+    bfgs, adam = _user_results()
+    # One result, a list of results, and {label: result}: each is one line per run.
+    one = plots.convergence(bfgs).axes[0]
+    assert [t.get_text() for t in one.get_legend().get_texts()] == ["BFGS"]
+    line = one.get_lines()[0]
+    assert len(line.get_xdata()) == bfgs.nit + 1
+    np.testing.assert_allclose(line.get_ydata()[0], bfgs.history.column("f")[0])
+    listed = plots.convergence([bfgs, adam, bfgs]).axes[0]
+    assert [t.get_text() for t in listed.get_legend().get_texts()] == ["BFGS", "adam", "BFGS #2"]
+    named = plots.convergence({"BFGS": bfgs, "my adam": adam}, x="nfev").axes[0]
+    assert [t.get_text() for t in named.get_legend().get_texts()] == ["BFGS", "my adam"]
+    assert plots.summarize({"BFGS": bfgs, "my adam": adam})[0]["nit"] == bfgs.nit
+    with pytest.raises(TypeError, match="minimize results"):
+        plots.convergence({"BFGS": "not a result"})
+
+
+def test_plots_and_optimizers_share_one_label_and_one_reader():
+    import optimizers
+    from plots import records
+
+    assert records.method_label is optimizers.method_label
+    assert records.load_records("/dev/null") == []
+    opts = {"lr": 0.01, "amsgrad": True, "beta1": 0.5}
+    assert records.label_of({"method": "adam", "options": opts}) == \
+        optimizers.method_label("adam", opts) == "adam(amsgrad=True, beta1=0.5, lr=0.01)"
