@@ -13,7 +13,8 @@ over problems and seeds into a resumable JSON Lines file.
 
 from .adam import Adam, AdamState
 from .compare import compare
-from .errors import LineSearchError, UnknownMethodError, UnknownOptionError
+from .errors import (ArgumentTypeError, ArgumentValueError, LineSearchError, UnknownMethodError,
+                     UnknownOptionError)
 from .gd import GDState, GradientDescent
 from .history import History
 from .minimize import minimize
@@ -24,5 +25,6 @@ from .schedules import constant, cosine, exponential
 __all__ = [
     "minimize", "methods", "compare", "load_results", "History", "GradientDescent", "GDState", "Adam", "AdamState",
     "constant", "exponential", "cosine",
-    "UnknownMethodError", "UnknownOptionError", "LineSearchError",
+    "UnknownMethodError", "UnknownOptionError", "ArgumentTypeError", "ArgumentValueError",
+    "LineSearchError",
 ]

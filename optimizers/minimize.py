@@ -15,8 +15,11 @@ from scipy.optimize import OptimizeResult
 from .driver import Run, first_order_loop
 from .messages import Halt, stop_message
 from .objective import Objective
+from . import validate
+from .errors import ArgumentTypeError
 from .registry import check_options, lookup
 from .scipy_methods import run_scipy
+from .validate import check_arguments
 
 __all__ = ["minimize", "FIRST_ORDER_DEFAULTS"]
 
@@ -67,6 +70,21 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
     """
     spec = lookup(method)
     check_options(spec, method_options)
+    # Every argument is checked here, before the first evaluation: a mistake costs nothing.
+    check_arguments(fun, x0, callback)
+    stopping = validate.check_options("minimize", None, {
+        "gtol": gtol, "ftol": ftol, "maxiter": maxiter, "maxfev": maxfev,
+        "max_time": max_time})
+    gtol, ftol, maxiter, maxfev, max_time = stopping.values()
+    if spec.first_order:
+        gtol = FIRST_ORDER_DEFAULTS["gtol"] if gtol is None else gtol
+        maxiter = FIRST_ORDER_DEFAULTS["maxiter"] if maxiter is None else maxiter
+        if spec.name == "adam" and method_options.get("decay_steps") is None:
+            method_options = dict(method_options, decay_steps=max(maxiter, 1))
+        rule = spec.rule(**method_options)      # checks its own parameters (validate.RULES)
+    else:
+        method_options = validate.check_options(f"Method {spec.name!r}", spec.name,
+                                                method_options)
     if spec.first_order and (bounds is not None or constraints):
         raise ValueError(f"Method {spec.name!r} takes no bounds or constraints; use one of "
                          "L-BFGS-B, TNC, SLSQP, trust-constr (bounds) or SLSQP, trust-constr "
@@ -77,8 +95,6 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
     if constraints and not spec.constraints:
         raise ValueError(f"Method {spec.name!r} takes no constraints; use SLSQP or "
                          "trust-constr.")
-    if maxfev is not None and maxfev < 1:
-        raise ValueError(f"maxfev must be at least 1; got {maxfev!r}.")
     if not isinstance(args, tuple):
         args = (args,)
 
@@ -87,11 +103,6 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
                     deadline=None if max_time is None else t0 + max_time)
     obj.max_time = max_time
     if spec.first_order:
-        gtol = FIRST_ORDER_DEFAULTS["gtol"] if gtol is None else gtol
-        maxiter = FIRST_ORDER_DEFAULTS["maxiter"] if maxiter is None else maxiter
-        if spec.name == "adam" and method_options.get("decay_steps") is None:
-            method_options = dict(method_options, decay_steps=maxiter)
-        rule = spec.rule(**method_options)
         run = Run(obj, gtol=gtol, ftol=ftol, maxiter=maxiter, max_time=max_time,
                   callback=callback)
     else:
@@ -134,7 +145,7 @@ def _stopped(halt, spec, obj, run, constrained):
                 cause = halt.__cause__
                 if cause is None:
                     raise TypeError(fields["error"])
-                if hasattr(cause, "add_note"):      # Python 3.11+
+                if hasattr(cause, "add_note") and not isinstance(cause, ArgumentTypeError):
                     cause.add_note("(raised by the objective at x0, before any iteration)")
                 raise cause
             msg = (f"Stopped at the start: the objective's {fields['what']} is "
@@ -144,7 +155,8 @@ def _stopped(halt, spec, obj, run, constrained):
         fields.update(iteration=run.nit + 1, fun=f)
     else:
         x, f, g = run.last[:3]
-        fields.setdefault("iteration", run.nit)
+        # A line search fails inside the iteration after the last one recorded.
+        fields.setdefault("iteration", run.nit + (halt.reason == "line_search"))
     status, success, message = stop_message(halt.reason, **fields)
     return _result(spec, obj, run, x, f, g, run.nit, status, success, message)
 

@@ -27,12 +27,15 @@ from scipy.linalg.blas import ddot, idamax
 
 import optad
 
+from .errors import ArgumentTypeError
 from .messages import Halt
+from .validate import real_value
 
 __all__ = ["Objective", "flattener"]
 
 _CACHE_SIZE = 4
 _FLOAT64 = np.dtype(np.float64)
+_F64 = np.float64
 
 
 def flattener(x0):
@@ -87,6 +90,14 @@ def _norm_if_finite(g, zeros):
     return abs(g.item(idamax(g)))
 
 
+def _real(f):
+    """``validate.real_value``, a fault (Halt) when the objective returned no number."""
+    try:
+        return real_value(f)
+    except ArgumentTypeError as exc:
+        raise _fault(exc) from exc
+
+
 def _fault(exc):
     """The Halt for an exception raised by the user's objective (the run stops, keeping
     the cause)."""
@@ -129,12 +140,14 @@ class Objective:
         self._entries = []      # their (x, f, g, grad_norm)
         self.best = None        # the cache entry with the lowest finite f evaluated
         self.max_time = None    # for the message when the deadline passes
+        self.bad_trial = None   # 'nan' when the last value-only trial was not finite
 
     # --- limits and faults -------------------------------------------------------------
     def _check_limits(self):
         if self.maxfev is not None and self.nfev >= self.maxfev:
             raise Halt("maxfev", maxfev=self.maxfev)
-        if self.deadline is not None and time.perf_counter() >= self.deadline:
+        # The start is evaluated whatever the clock says: a result needs one point.
+        if self.deadline is not None and self.nfev and time.perf_counter() >= self.deadline:
             raise Halt("max_time", max_time=self.max_time)
 
     def _call(self, fn, x, *rest):
@@ -189,7 +202,7 @@ class Objective:
             raise _fault(exc) from exc
         self.nfev += 1
         self.njev += 1
-        f = float(f)
+        f = float(f) if type(f) is _F64 else _real(f)     # "1.0", None: refused, named
         if self.ravel is not _same or type(g) is not np.ndarray or g.dtype != _FLOAT64:
             g = np.array(self.ravel(g), dtype=np.float64)
         # optad's g is a fresh array each call, never reused while referenced: the cache
@@ -224,30 +237,57 @@ class Objective:
         self._check_limits()
         f = self._call(self.fun, x, *self.args)
         self.nfev += 1
-        try:
-            return float(f)
-        except TypeError:
-            raise Halt("error", error=f"TypeError: the objective returned {type(f).__name__}, "
-                                      "not a number") from None
+        f = float(f) if type(f) is _F64 or type(f) is float else _real(f)
+        # A failed line search whose last trial was non-finite is a non-finite fault (the
+        # driver reads this); one that backtracked to a finite point goes on.
+        self.bad_trial = None if math.isfinite(f) else _describe_bad(f)
+        return f
+
+    def _watched(self):
+        """``(f, seen)``: the objective, appending the value of each of its calls to ``seen``.
+
+        A Hessian or Hessian-vector product does not show a NaN value: the hvp of
+        ``sum(x) * nan`` is exactly 0. The value of the very call that gave it is checked
+        instead (``stop_gradient`` reads it from the trace; computing it costs ~nothing).
+        """
+        fun, args, seen = self.fun, self.args, []
+
+        def watched(t):
+            out = fun(t, *args)
+            seen.append(optad.stop_gradient(out))
+            return out
+
+        return watched, seen
+
+    @staticmethod
+    def _check_value(seen):
+        for f in seen:
+            f = float(f) if type(f) is _F64 or type(f) is float else _real(f)
+            if not math.isfinite(f):
+                raise Halt("nonfinite", what="value", bad=_describe_bad(f))
 
     def hessp(self, x, p):
-        """H(x) p from ``optad.hvp`` (one forward-over-reverse pass), flat."""
+        """H(x) p from ``optad.hvp`` (one reverse-over-forward pass), flat; the value of f
+        at ``x`` in that pass is checked too."""
         self._check_limits()
-        fun, args = self.fun, self.args
-        hp = self._call(lambda xt, pt: optad.hvp(lambda t: fun(t, *args), xt, pt),
+        fun, seen = self._watched()
+        hp = self._call(lambda xt, pt: optad.hvp(fun, xt, pt),
                         x, self.unravel(np.asarray(p, dtype=np.float64)))
         self.nhev += 1
+        self._check_value(seen)
         hp = np.array(self.ravel(hp), dtype=np.float64)
         if not np.all(np.isfinite(hp)):
             raise Halt("nonfinite", what="Hessian-vector product", bad=_describe_bad(hp))
         return hp
 
     def hess(self, x):
-        """The dense Hessian (n × n) from ``optad.hessian`` (columns of ``hvp`` for pytrees)."""
+        """The dense Hessian (n × n) from ``optad.hessian`` (columns of ``hvp`` for pytrees);
+        the value of f at ``x`` in that pass is checked too."""
         self._check_limits()
-        fun, args = self.fun, self.args
         if self.unravel is _same:
-            H = self._call(lambda xt: optad.hessian(lambda t: fun(t, *args))(xt), x)
+            fun, seen = self._watched()
+            H = self._call(lambda xt: optad.hessian(fun)(xt), x)
+            self._check_value(seen)
         else:
             eye = np.eye(x.size)
             H = np.stack([self.hessp(x, e) for e in eye], axis=1)
