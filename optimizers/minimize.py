@@ -51,9 +51,17 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
       (``x, fun, jac, nit, nfev, njev, grad_norm, time``); a callback with another
       signature gets a copy of ``x``. Raising ``StopIteration`` or returning True stops.
 
-    Faults: a NaN/inf value or gradient, or an exception from ``fun``, stops the run with
-    ``success=False``, a message naming the iteration and the cause, and the best finite
-    point seen. (An exception at ``x0`` itself is re-raised: nothing ran.)
+    Mistakes are refused before the first evaluation: ``fun`` or ``callback`` not callable,
+    ``x0`` not real numbers, an option of the wrong type (``maxiter=2.5``, ``lr="fast"``; a
+    bool is not a number) raise :class:`~optimizers.ArgumentTypeError`, one out of range
+    (``maxiter=-1``, ``max_time=0``) :class:`~optimizers.ArgumentValueError`; both name the
+    argument and what it must be. So does a ``fun`` that returns no real number at ``x0``.
+
+    Faults: a NaN/inf value, gradient, Hessian-vector product or Hessian (the value is
+    checked in those passes too), an exception from ``fun`` or a non-number returned by it
+    stops the run with ``success=False`` (status 4 for non-finite, 5 for the others), a
+    message naming the iteration and the cause, and the best finite point seen. (An
+    exception at ``x0`` itself is re-raised: nothing ran.)
 
     Returns a ``scipy.optimize.OptimizeResult``: ``x, fun, jac, nit, nfev, njev`` (and
     ``nhev``), ``success, status, message, method`` and ``history``

@@ -7,9 +7,10 @@ cached and guarded evaluations out.
 * Value and gradient come from one ``optad.value_and_grad`` pass, cached for the last few
   points so SciPy's separate requests and our history never recompute them.
 * Every evaluation is counted (``nfev``, ``njev``, ``nhev``), checked against ``maxfev``
-  and the deadline, and guarded: a non-finite value or gradient, or an exception, raises
-  :class:`~optimizers.messages.Halt` carrying the cause. The best finite point evaluated
-  is kept for the result of a run that stops on a fault.
+  and the deadline, and guarded: a non-finite value, gradient, Hessian-vector product or
+  Hessian (the value of f in the Hessian's own pass included), a value that is not a real
+  number, or an exception, raises :class:`~optimizers.messages.Halt` carrying the cause.
+  The best finite point evaluated is kept for the result of a run that stops on a fault.
 
 >>> import numpy as np
 >>> obj = Objective(lambda x: np.sum(x ** 2), np.array([1.0, 2.0]))

@@ -16,7 +16,7 @@ what it must be, and what was received; a wrong type is an
 ...     check_options("minimize", None, {"maxiter": "10"})
 ... except ArgumentTypeError as e:
 ...     print(e)
-minimize: maxiter must be an int >= 0; got '10' (a str); pass the number itself, 10, not the text '10'.
+minimize: maxiter must be an int >= 0; got '10' (a str); pass the number itself, 10, ...
 """
 
 import math
@@ -230,7 +230,7 @@ def check_arguments(fun, x0, callback=None):
     ...     check_arguments(lambda x: x @ x, None)
     ... except ArgumentTypeError as e:
     ...     print(e)
-    minimize: x0 must be a number, an array of numbers, or a pytree (nested dict, list or tuple) of them; got None.
+    minimize: x0 must be a number, an array of numbers, or a pytree ... of them; got None.
     """
     if not callable(fun):
         raise ArgumentTypeError(f"minimize: fun must be a callable f(x, *args) returning a "
@@ -285,7 +285,7 @@ def real_value(f):
     ...     real_value("1.0")
     ... except ArgumentTypeError as e:
     ...     print(e)
-    fun must return a real number (a float, or an array of shape () holding one); it returned '1.0' (a str). Return the number itself, not text.
+    fun must return a real number (...); it returned '1.0' (a str). Return the number itself, ...
     """
     if isinstance(f, numbers.Real) and not isinstance(f, (bool, np.bool_)):
         return float(f)
