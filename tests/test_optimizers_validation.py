@@ -66,6 +66,7 @@ def test_an_objective_that_returns_no_real_number_is_refused_with_the_type_named
     assert isinstance(info.value, optimizers.ArgumentTypeError)
 
 
+@pytest.mark.filterwarnings("ignore::numpy.exceptions.ComplexWarning")   # optad's, not ours
 def test_hints_for_none_and_complex_returns():
     with pytest.raises(TypeError, match="return"):
         optimizers.minimize(lambda x: None, X0)
