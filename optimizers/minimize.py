@@ -12,14 +12,13 @@ import time
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from . import validate
 from .driver import Run, first_order_loop
+from .errors import ArgumentTypeError
 from .messages import Halt, stop_message
 from .objective import Objective
-from . import validate
-from .errors import ArgumentTypeError
 from .registry import check_options, lookup
 from .scipy_methods import run_scipy
-from .validate import check_arguments
 
 __all__ = ["minimize", "FIRST_ORDER_DEFAULTS"]
 
@@ -79,7 +78,7 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
     spec = lookup(method)
     check_options(spec, method_options)
     # Every argument is checked here, before the first evaluation: a mistake costs nothing.
-    check_arguments(fun, x0, callback)
+    validate.check_arguments(fun, x0, callback)
     stopping = validate.check_options("minimize", None, {
         "gtol": gtol, "ftol": ftol, "maxiter": maxiter, "maxfev": maxfev,
         "max_time": max_time})

@@ -249,7 +249,10 @@ class Objective:
 
         A Hessian or Hessian-vector product does not show a NaN value: the hvp of
         ``sum(x) * nan`` is exactly 0. The value of the very call that gave it is checked
-        instead (``stop_gradient`` reads it from the trace; computing it costs ~nothing).
+        instead (``stop_gradient`` reads it from the trace). hvp skips primal values that
+        lead only to the output; reading the value computes them: measured +10 % per hvp
+        of Rosenbrock at n = 10 and 1000, +1 % at 1e5 (a separate plain f(x) cost +5 %
+        and +17 %, and would check another call than the one that gave the hvp).
         """
         fun, args, seen = self.fun, self.args, []
 
