@@ -15,7 +15,8 @@ are the one format plots read.
 
 from .adam import Adam, AdamState
 from .compare import compare
-from .errors import LineSearchError, UnknownMethodError, UnknownOptionError
+from .errors import (ArgumentTypeError, ArgumentValueError, LineSearchError, UnknownMethodError,
+                     UnknownOptionError)
 from .gd import GDState, GradientDescent
 from .history import History
 from .minimize import minimize
@@ -28,5 +29,6 @@ __all__ = [
     "minimize", "methods", "compare", "load_results", "as_records", "method_label", "run_key",
     "History", "GradientDescent", "GDState", "Adam", "AdamState",
     "constant", "exponential", "cosine",
-    "UnknownMethodError", "UnknownOptionError", "LineSearchError",
+    "UnknownMethodError", "UnknownOptionError", "ArgumentTypeError", "ArgumentValueError",
+    "LineSearchError",
 ]

@@ -15,6 +15,7 @@ import numpy as np
 
 from .objective import flattener
 from .schedules import make_schedule
+from .validate import check_options
 
 __all__ = ["Adam", "AdamState"]
 
@@ -67,16 +68,13 @@ class Adam:
 
     def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, amsgrad=False,
                  weight_decay=0.0, schedule="constant", decay_rate=0.999, decay_steps=None):
-        if not lr > 0:
-            raise ValueError(f"Adam: lr must be positive; got {lr!r}.")
-        if not (0.0 <= beta1 < 1.0 and 0.0 <= beta2 < 1.0):
-            raise ValueError(f"Adam: beta1 and beta2 must be in [0, 1); got beta1={beta1!r}, "
-                             f"beta2={beta2!r}.")
-        if not eps >= 0 or not weight_decay >= 0:
-            raise ValueError(f"Adam: eps and weight_decay must be >= 0; got eps={eps!r}, "
-                             f"weight_decay={weight_decay!r}.")
-        self.lr, self.beta1, self.beta2, self.eps = float(lr), float(beta1), float(beta2), eps
-        self.amsgrad, self.weight_decay = bool(amsgrad), float(weight_decay)
+        given = check_options("Adam", "adam", {
+            "lr": lr, "beta1": beta1, "beta2": beta2, "eps": eps, "amsgrad": amsgrad,
+            "weight_decay": weight_decay, "decay_rate": decay_rate, "decay_steps": decay_steps})
+        self.lr, self.beta1, self.beta2 = given["lr"], given["beta1"], given["beta2"]
+        self.eps, self.amsgrad, self.weight_decay = (given["eps"], given["amsgrad"],
+                                                      given["weight_decay"])
+        decay_rate, decay_steps = given["decay_rate"], given["decay_steps"]
         self.schedule_name = schedule
         self.decay_steps = decay_steps
         self.schedule = make_schedule(schedule, self.lr, decay_rate,

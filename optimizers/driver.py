@@ -135,6 +135,8 @@ def first_order_loop(optimizer, run):
         try:
             x, state = optimizer.step(x, g, state, fun=obj.value, value=f)
         except LineSearchError as exc:
+            if obj.bad_trial is not None:     # backtracked into NaN/inf down to the last try
+                raise Halt("nonfinite", what="value", bad=obj.bad_trial) from None
             raise Halt("line_search", tries=exc.tries, step=exc.step) from None
         point = obj.evaluate(x)
         run.record(point)

@@ -8,7 +8,8 @@
 Unknown method 'newton'.
 """
 
-__all__ = ["UnknownMethodError", "UnknownOptionError", "LineSearchError"]
+__all__ = ["UnknownMethodError", "UnknownOptionError", "ArgumentTypeError", "ArgumentValueError",
+           "LineSearchError"]
 
 
 class UnknownMethodError(ValueError):
@@ -28,6 +29,33 @@ class UnknownOptionError(TypeError):
     ... except optimizers.UnknownOptionError as e:
     ...     print("lr" in str(e))
     True
+    """
+
+
+class ArgumentTypeError(TypeError):
+    """An argument or option of the wrong type (a string for a number, a float for a count,
+    a bool for a number), or an objective that returns no real number. The message names
+    the argument, what it must be, and what was received.
+
+    >>> import optimizers
+    >>> try:
+    ...     optimizers.minimize(lambda x: x @ x, [1.0], method="gd", maxiter=2.5)
+    ... except optimizers.ArgumentTypeError as e:
+    ...     print(e)
+    minimize: maxiter must be an int >= 0; got 2.5 (a float).
+    """
+
+
+class ArgumentValueError(ValueError):
+    """An argument or option of the right type outside its range (a negative ``maxiter``,
+    ``max_time=0``, ``beta1=1``, a NaN tolerance).
+
+    >>> import optimizers
+    >>> try:
+    ...     optimizers.minimize(lambda x: x @ x, [1.0], max_time=-1)
+    ... except optimizers.ArgumentValueError as e:
+    ...     print(e)
+    minimize: max_time must be a number > 0; got -1.
     """
 
 

@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .errors import ArgumentValueError, LineSearchError
 from .objective import flattener
-from .errors import LineSearchError
+from .validate import check_options
 
 __all__ = ["GradientDescent", "GDState"]
 
@@ -72,20 +73,18 @@ class GradientDescent:
 
     def __init__(self, lr=None, momentum=0.0, nesterov=False, line_search=False, c1=1e-4,
                  shrink=0.5, max_backtracks=60):
+        given = check_options("GradientDescent", "gd", {
+            "lr": lr, "momentum": momentum, "nesterov": nesterov, "line_search": line_search,
+            "c1": c1, "shrink": shrink, "max_backtracks": max_backtracks})
+        lr, momentum = given["lr"], given["momentum"]
         if lr is None:
-            lr = 1.0 if line_search else 0.01
-        if not lr > 0:
-            raise ValueError(f"GradientDescent: lr must be positive; got {lr!r}.")
-        if not 0.0 <= momentum < 1.0:
-            raise ValueError(f"GradientDescent: momentum must be in [0, 1); got {momentum!r}.")
-        if nesterov and momentum == 0:
-            raise ValueError("GradientDescent: nesterov=True needs a momentum > 0 (e.g. 0.9).")
-        if not (0.0 < c1 < 1.0 and 0.0 < shrink < 1.0):
-            raise ValueError(f"GradientDescent: c1 and shrink must be in (0, 1); got c1={c1!r},"
-                             f" shrink={shrink!r}.")
-        self.lr, self.momentum, self.nesterov = float(lr), float(momentum), bool(nesterov)
-        self.line_search, self.c1, self.shrink = bool(line_search), float(c1), float(shrink)
-        self.max_backtracks = int(max_backtracks)
+            lr = 1.0 if given["line_search"] else 0.01
+        if given["nesterov"] and momentum == 0:
+            raise ArgumentValueError("GradientDescent: nesterov=True needs a momentum > 0 "
+                                     "(e.g. 0.9).")
+        self.lr, self.momentum, self.nesterov = lr, momentum, given["nesterov"]
+        self.line_search, self.c1, self.shrink = given["line_search"], given["c1"], given["shrink"]
+        self.max_backtracks = given["max_backtracks"]
 
     def __repr__(self):
         return (f"GradientDescent(lr={self.lr:g}, momentum={self.momentum:g}, "

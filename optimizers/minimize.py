@@ -12,7 +12,9 @@ import time
 import numpy as np
 from scipy.optimize import OptimizeResult
 
+from . import validate
 from .driver import Run, first_order_loop
+from .errors import ArgumentTypeError
 from .messages import Halt, stop_message
 from .objective import Objective
 from .registry import check_options, lookup
@@ -48,9 +50,17 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
       (``x, fun, jac, nit, nfev, njev, grad_norm, time``); a callback with another
       signature gets a copy of ``x``. Raising ``StopIteration`` or returning True stops.
 
-    Faults: a NaN/inf value or gradient, or an exception from ``fun``, stops the run with
-    ``success=False``, a message naming the iteration and the cause, and the best finite
-    point seen. (An exception at ``x0`` itself is re-raised: nothing ran.)
+    Mistakes are refused before the first evaluation: ``fun`` or ``callback`` not callable,
+    ``x0`` not real numbers, an option of the wrong type (``maxiter=2.5``, ``lr="fast"``; a
+    bool is not a number) raise :class:`~optimizers.ArgumentTypeError`, one out of range
+    (``maxiter=-1``, ``max_time=0``) :class:`~optimizers.ArgumentValueError`; both name the
+    argument and what it must be. So does a ``fun`` that returns no real number at ``x0``.
+
+    Faults: a NaN/inf value, gradient, Hessian-vector product or Hessian (the value is
+    checked in those passes too), an exception from ``fun`` or a non-number returned by it
+    stops the run with ``success=False`` (status 4 for non-finite, 5 for the others), a
+    message naming the iteration and the cause, and the best finite point seen. (An
+    exception at ``x0`` itself is re-raised: nothing ran.)
 
     Returns a ``scipy.optimize.OptimizeResult``: ``x, fun, jac, nit, nfev, njev`` (and
     ``nhev``), ``success, status, message, method`` and ``history``
@@ -67,6 +77,21 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
     """
     spec = lookup(method)
     check_options(spec, method_options)
+    # Every argument is checked here, before the first evaluation: a mistake costs nothing.
+    validate.check_arguments(fun, x0, callback)
+    stopping = validate.check_options("minimize", None, {
+        "gtol": gtol, "ftol": ftol, "maxiter": maxiter, "maxfev": maxfev,
+        "max_time": max_time})
+    gtol, ftol, maxiter, maxfev, max_time = stopping.values()
+    if spec.first_order:
+        gtol = FIRST_ORDER_DEFAULTS["gtol"] if gtol is None else gtol
+        maxiter = FIRST_ORDER_DEFAULTS["maxiter"] if maxiter is None else maxiter
+        if spec.name == "adam" and method_options.get("decay_steps") is None:
+            method_options = dict(method_options, decay_steps=max(maxiter, 1))
+        rule = spec.rule(**method_options)      # checks its own parameters (validate.RULES)
+    else:
+        method_options = validate.check_options(f"Method {spec.name!r}", spec.name,
+                                                method_options)
     if spec.first_order and (bounds is not None or constraints):
         raise ValueError(f"Method {spec.name!r} takes no bounds or constraints; use one of "
                          "L-BFGS-B, TNC, SLSQP, trust-constr (bounds) or SLSQP, trust-constr "
@@ -77,8 +102,6 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
     if constraints and not spec.constraints:
         raise ValueError(f"Method {spec.name!r} takes no constraints; use SLSQP or "
                          "trust-constr.")
-    if maxfev is not None and maxfev < 1:
-        raise ValueError(f"maxfev must be at least 1; got {maxfev!r}.")
     if not isinstance(args, tuple):
         args = (args,)
 
@@ -87,11 +110,6 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
                     deadline=None if max_time is None else t0 + max_time)
     obj.max_time = max_time
     if spec.first_order:
-        gtol = FIRST_ORDER_DEFAULTS["gtol"] if gtol is None else gtol
-        maxiter = FIRST_ORDER_DEFAULTS["maxiter"] if maxiter is None else maxiter
-        if spec.name == "adam" and method_options.get("decay_steps") is None:
-            method_options = dict(method_options, decay_steps=maxiter)
-        rule = spec.rule(**method_options)
         run = Run(obj, gtol=gtol, ftol=ftol, maxiter=maxiter, max_time=max_time,
                   callback=callback)
     else:
@@ -134,7 +152,7 @@ def _stopped(halt, spec, obj, run, constrained):
                 cause = halt.__cause__
                 if cause is None:
                     raise TypeError(fields["error"])
-                if hasattr(cause, "add_note"):      # Python 3.11+
+                if hasattr(cause, "add_note") and not isinstance(cause, ArgumentTypeError):
                     cause.add_note("(raised by the objective at x0, before any iteration)")
                 raise cause
             msg = (f"Stopped at the start: the objective's {fields['what']} is "
@@ -144,7 +162,8 @@ def _stopped(halt, spec, obj, run, constrained):
         fields.update(iteration=run.nit + 1, fun=f)
     else:
         x, f, g = run.last[:3]
-        fields.setdefault("iteration", run.nit)
+        # A line search fails inside the iteration after the last one recorded.
+        fields.setdefault("iteration", run.nit + (halt.reason == "line_search"))
     status, success, message = stop_message(halt.reason, **fields)
     return _result(spec, obj, run, x, f, g, run.nit, status, success, message)
 
