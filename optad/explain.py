@@ -237,8 +237,8 @@ def _trace_forward(f, names, inputs, seed, digits):
                 _term(_dot(n), _partial_text(prim, k, arg_texts, forward=True), True)
                 for k, n in enumerate(arg_names) if n).replace("+ -", "- ") or "0"
         rows.append(TraceRow(name, _format_expr(prim, arg_texts, kwargs), out_box._value,
-                             tuple(n for n in arg_names if n), adjoint=out_box._aux,
-                             adjoint_expr=tangent_text, adjoints=(out_box._aux,),
+                             tuple(n for n in arg_names if n), adjoint=tr.tangent(out_box),
+                             adjoint_expr=tangent_text, adjoints=(tr.tangent(out_box),),
                              terms=tuple(c for _, c in contribs)))
         name_it(out_box, name)
 
@@ -246,9 +246,10 @@ def _trace_forward(f, names, inputs, seed, digits):
     with tr:
         boxes = [tr.new_input(x, s) for x, s in zip(inputs, seed)]
         for k, b in enumerate(boxes):
-            rows.append(TraceRow(f"w{k + 1}", names[k], b._value, (), adjoint=b._aux,
-                                 adjoint_expr=_dot(names[k]) + " (seed)", adjoints=(b._aux,),
-                                 terms=(b._aux,), is_input=True))
+            rows.append(TraceRow(f"w{k + 1}", names[k], b._value, (), adjoint=tr.tangent(b),
+                                 adjoint_expr=_dot(names[k]) + " (seed)",
+                                 adjoints=(tr.tangent(b),), terms=(tr.tangent(b),),
+                                 is_input=True))
             name_it(b, f"w{k + 1}")
         out = f(*boxes)
     tr.watch = None
@@ -263,7 +264,7 @@ def _trace_forward(f, names, inputs, seed, digits):
     seed_text = ", ".join(f"{_dot(n)} = {format_value(s)}" for n, s in zip(names, seed))
     direction = _one_hot_name(names, seed)
     result = [(f"∂{out_names[k]}/∂{direction}" if direction else f"J·ẋ ({out_names[k]})",
-               o._aux if o._aux is not None else 0.0) for k, o in enumerate(outs)]
+               tr.tangent(o) if tr.tangent(o) is not None else 0.0) for k, o in enumerate(outs)]
     return Trace("forward", rows, names, inputs, out_names, [seed_text], [result], digits)
 
 

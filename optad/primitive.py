@@ -40,10 +40,9 @@ from typing import Callable
 import numpy as np
 
 from .engine import bind
-from .traced import value_of
 
 __all__ = ["Primitive", "Speed", "Variadic", "PrimitiveFunction", "primitive", "defvjp",
-           "defjvp", "UFUNC_PRIMITIVES", "FUNCTION_HANDLERS", "strong_product"]
+           "defjvp", "UFUNC_PRIMITIVES", "FUNCTION_HANDLERS"]
 
 #: ufunc -> Primitive, consulted by ``Traced.__array_ufunc__``.
 UFUNC_PRIMITIVES = {}
@@ -122,8 +121,11 @@ class Primitive:
     ``{i}`` is the name of argument ``i``. ``needs[i]`` lists the values argument i's
     reverse rule reads (argument positions, -1 for the output); the fast engine keeps
     only those on the tape. ``singular``: its partials can be infinite or NaN at finite
-    inputs (sqrt at 0), so a non-finite derivative may be 0·inf rather than a true
-    infinity (see :func:`strong_product`); True, False, or a test of the raw arguments.
+    inputs (sqrt at 0), so a non-finite derivative may be 0·inf for a structural zero
+    (:mod:`optad.ref.zeros`); True, False, or a test of the raw arguments.
+    ``structural_zeros[i]`` (elementwise): the zeros of partial i are zero near the point
+    too (a comparison mask, a constant coefficient) when the arguments it names are
+    constants; None where its zeros may be isolated.
 
     >>> twice = Primitive("twice", lambda x: 2.0 * x,
     ...                   vjps=(lambda g, ans, x: 2.0 * g,),
@@ -141,6 +143,7 @@ class Primitive:
     needs: tuple = None
     explain: tuple = None
     singular: object = False
+    structural_zeros: tuple = None
     speed: Speed = field(default_factory=Speed)
 
     def __post_init__(self):
@@ -213,35 +216,16 @@ class Primitive:
 
 
 # --- elementwise rules from partial derivatives ---------------------------------------------
-def strong_product(d, partial):
-    """``d * partial`` where an exact zero wins: 0 wherever either factor is 0, even if the
-    other is infinite or NaN.
-
-    The chain rule multiplies an adjoint (or tangent) by a local partial derivative. Where
-    the adjoint is exactly 0 (the branch ``np.where`` did not take, a term multiplied by a
-    constant 0), the true contribution is 0 whatever the partial is there (sqrt's infinite
-    slope at 0, the NaN slope of sqrt at -1); ``0 * inf`` would say NaN.
-
-    >>> strong_product(np.array([0.0, 2.0]), np.array([np.inf, 3.0]))
-    array([0., 6.])
-    """
-    product = d * partial
-    zero = (value_of(d) == 0) | (value_of(partial) == 0)
-    if np.any(zero):
-        product = np.where(zero, 0.0, product)   # (recorded, if traced: the masked slots get 0)
-    return product
-
-
 def _vjp_of(partial):
     if partial is None:
         return None
-    return lambda g, ans, *args: strong_product(g, partial(ans, *args))
+    return lambda g, ans, *args: g * partial(ans, *args)
 
 
 def _jvp_of(partial):
     if partial is None:
         return None
-    return lambda t, ans, *args: strong_product(t, partial(ans, *args))
+    return lambda t, ans, *args: t * partial(ans, *args)
 
 
 # --- the public registration functions ------------------------------------------------------

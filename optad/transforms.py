@@ -195,9 +195,9 @@ class _Recording:
             results.append(tree.unflatten(td, leaves))
         if getattr(self.trace, "singular", False) and _suspect(results, self.output()):
             # A rule whose partial is infinite or NaN somewhere ran, and a derivative came
-            # out non-finite where the value is finite: it may be 0·inf for an exact zero
-            # (the branch np.where did not take). The reference engine takes an exact zero
-            # as exact (optad.primitive.strong_product): ask it.
+            # out non-finite where the value is finite: it may be 0·inf for a structural
+            # zero (the branch np.where did not take), which the reference engine keeps
+            # track of (optad.ref.zeros) and the fast one does not: ask the reference.
             with reference():
                 self.fallback = _Recording(*self.call)
             return self.fallback.pull(seeds, free)

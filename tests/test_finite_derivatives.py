@@ -138,6 +138,27 @@ def test_spread_at_zero_takes_the_subgradient_zero():
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_zero_only_at_the_point_is_not_taken_for_structural():
+    # cbrt(x)**3 == x: the slope of h**3 is 0 at h = 0 and cbrt's is infinite; 0·inf has no
+    # answer from the parts (the true derivative is 1): NaN, never a confident wrong 0.
+    assert np.isnan(optad.grad(lambda x: np.cbrt(x) ** 3)(0.0))
+    assert np.isnan(optad.jvp(lambda x: np.cbrt(x ** 3), (0.0,), (1.0,))[1])
+    assert optad.grad(lambda x: np.cbrt(x) ** 3)(0.5) == pytest.approx(1.0)
+    # second derivatives at a kink stay honest too: |x|**1.5 has f'' -> inf at 0
+    assert not np.isfinite(optad.hessian(lambda x: np.sum(np.abs(x) ** 1.5))(np.zeros(1))[0, 0])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_seeds_that_do_not_move_an_input_are_structural_zeros():
+    # The direction (0, 1) does not move x0, so sqrt's infinite slope at x0 = 0 is not met.
+    f = lambda x: np.sqrt(x)     # noqa: E731
+    _, dot = optad.jvp(f, (np.array([0.0, 4.0]),), (np.array([0.0, 1.0]),))
+    np.testing.assert_array_equal(dot, [0.0, 0.25])
+    _, pullback = optad.vjp(f, np.array([0.0, 4.0]))
+    np.testing.assert_array_equal(pullback(np.array([0.0, 1.0]))[0], [0.0, 0.25])
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_true_infinities_and_nans_still_show():
     assert optad.grad(np.sqrt)(0.0) == np.inf                      # a true infinite slope
     assert np.isnan(optad.grad(lambda x: np.sqrt(x - 2.0))(1.0))  # the value itself is nan

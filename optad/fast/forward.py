@@ -64,6 +64,17 @@ class ForwardTrace(reference.ForwardTrace):
 
     fast_slices = True
 
+    def new_input(self, value, tangent):
+        """An input with its seed tangent (``_aux`` is the tangent itself here)."""
+        return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, tangent)
+
+    def constant(self, value):
+        return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, None)
+
+    @staticmethod
+    def tangent(t):
+        return t._aux
+
     def plain_tangent(self, t):
         """An output's tangent multiplied out (deferred factors and forms), and whether it
         is a fresh array (then it need not be copied before it is handed out)."""

@@ -18,14 +18,15 @@ __all__ = ["elementwise", "register", "implements", "handler_for", "no_out"]
 
 
 def elementwise(function, *partials, impl=None, name=None, expr=None, texts=None, reads=None,
-                singular=False):
+                singular=False, structural=None):
     """Declare an elementwise primitive from ``partial_i(ans, *args)`` = ∂ans/∂arg_i and
     register it for ``function`` (a ufunc or any NumPy function), so that
     ``function(traced)`` dispatches to it.
 
     ``reads`` names what the partials read, as in ``Primitive.needs`` but shared by all
     arguments: a tuple of argument positions, -1 for the output (None: everything).
-    ``singular``: a partial can be infinite or NaN at finite inputs (see ``Primitive``).
+    ``singular``: a partial can be infinite or NaN at finite inputs (see ``Primitive``);
+    ``structural``: ``Primitive.structural_zeros``.
 
     >>> import numpy as np, optad
     >>> p = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", reads=(0,))
@@ -37,7 +38,7 @@ def elementwise(function, *partials, impl=None, name=None, expr=None, texts=None
         function.signature is None) and impl is None
     prim = Primitive(
         name or function.__name__, impl or function, partials=tuple(partials), needs=needs,
-        explain=(expr, texts), singular=singular,
+        explain=(expr, texts), singular=singular, structural_zeros=structural,
         speed=Speed(ufunc=function if computes_into else None,
                     vjps=tuple(inplace.vjp_of(p) for p in partials),
                     vjps_inplace=tuple(inplace.vjp_inplace_of(p) for p in partials),

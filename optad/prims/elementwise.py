@@ -29,11 +29,14 @@ subtract = register(np.subtract, Primitive(
     explain=("{0} - {1}", ("1", "-1")), needs=((), ()), speed=fast.SUBTRACT))
 multiply = register(np.multiply, Primitive(
     "multiply", operator.mul, partials=(lambda ans, x, y: y, lambda ans, x, y: x),
+    # a constant factor's zeros are structural: x * [1, 0, 1] does not depend on x[1]
+    structural_zeros=((1,), (0,)),
     explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)), speed=fast.MULTIPLY))
 divide = register(np.divide, Primitive(
     # (np.divide, not /: a constant divisor may be a Python 0, and NumPy's x/0 is inf)
     "divide", operator.truediv,
     partials=(lambda ans, x, y: np.divide(1.0, y), lambda ans, x, y: np.divide(-ans, y)),
+    structural_zeros=(None, (0,)),      # 0 / y does not depend on y
     explain=("{0}/{1}", ("1/{1}", "-{0}/{1}²")), needs=((1,), (1, -1)), singular=True,
     speed=fast.DIVIDE))
 negative = register(np.negative, Primitive(
@@ -150,10 +153,12 @@ def _first_wins(x, y):
 
 maximum = elementwise(np.maximum, lambda ans, x, y: (x > y) + _first_wins(x, y),
                       lambda ans, x, y: (y > x) + _first_wins(x, y),
-                      expr="max({0}, {1})", texts=("[{0}≥{1}]", "[{1}≥{0}]"), reads=(0, 1))
+                      expr="max({0}, {1})", texts=("[{0}≥{1}]", "[{1}≥{0}]"), reads=(0, 1),
+                      structural=((), ()))     # 0 where the other is strictly larger
 minimum = elementwise(np.minimum, lambda ans, x, y: (x < y) + _first_wins(x, y),
                       lambda ans, x, y: (y < x) + _first_wins(x, y),
-                      expr="min({0}, {1})", texts=("[{0}≤{1}]", "[{1}≤{0}]"), reads=(0, 1))
+                      expr="min({0}, {1})", texts=("[{0}≤{1}]", "[{1}≤{0}]"), reads=(0, 1),
+                      structural=((), ()))
 register(np.fmax, maximum)
 register(np.fmin, minimum)
 

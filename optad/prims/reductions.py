@@ -209,10 +209,31 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
     return np.sum(centered * centered, axis=axis, keepdims=keepdims) / (n - ddof)
 
 
+def _std_slope(ans, x, axis, ddof, keepdims):
+    """∂std/∂x = (x - mean) / ((n - ddof)·std), with the subgradient 0 at zero spread (a
+    kink, like |x| at 0 and ‖x‖ at 0; not 0/0 = nan)."""
+    shape = np.shape(x)
+    std = _expand(ans, shape, axis, keepdims)
+    safe = np.where(value_of(std) == 0, 1.0, std)
+    n = _count(shape, axis)
+    return (x - np.mean(x, axis=axis, keepdims=True)) / ((n - ddof) * safe)
+
+
+std = Primitive(
+    "std", lambda x, axis=None, ddof=0, keepdims=False: np.std(x, axis=axis, ddof=ddof,
+                                                               keepdims=keepdims),
+    vjps=(lambda g, ans, x, axis=None, ddof=0, keepdims=False:
+          _expand(g, np.shape(x), axis, keepdims) * _std_slope(ans, x, axis, ddof, keepdims),),
+    jvps=(lambda t, ans, x, axis=None, ddof=0, keepdims=False:
+          np.sum(t * _std_slope(ans, x, axis, ddof, keepdims), axis=axis, keepdims=keepdims),),
+    explain=("std({0})", ("({0}-mean)/(n·std)",)), needs=((0, -1),))
+
+
 @implements(np.std)
 def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
     no_out("np.std", out)
-    return np.sqrt(np.var(a, axis=axis, ddof=ddof, keepdims=keepdims))
+    axis = _norm_axis(axis, np.ndim(a))
+    return bind(std, (a,), {"axis": axis, "ddof": ddof, "keepdims": bool(keepdims)})
 
 
 @implements(np.average)

@@ -8,18 +8,23 @@ import numpy as np
 
 from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
-from ..primitive import Primitive
+from ..primitive import Primitive, Speed
 from .declare import implements, no_out
 
+# where(cond, x, y) is elementwise: its partials are the masks [cond] and [not cond],
+# plain comparisons whose zeros hold near the point too (structural: the branch not taken
+# contributes exactly 0, even through an infinite or NaN slope; optad.ref.zeros).
 where = Primitive(
     "where", lambda cond, x, y: np.where(cond, x, y),
-    vjps=(None,
-          lambda g, ans, cond, x, y: np.where(cond, g, 0.0),
-          lambda g, ans, cond, x, y: np.where(cond, 0.0, g)),
-    jvps=(None,
-          lambda t, ans, cond, x, y: np.where(cond, t, 0.0),
-          lambda t, ans, cond, x, y: np.where(cond, 0.0, t)),
-    explain=("where({0}, {1}, {2})", (None, "[{0}]", "[not {0}]")), needs=((), (0,), (0,)))
+    partials=(None, lambda ans, cond, x, y: cond, lambda ans, cond, x, y: ~cond),
+    structural_zeros=(None, (), ()),
+    explain=("where({0}, {1}, {2})", (None, "[{0}]", "[not {0}]")), needs=((), (0,), (0,)),
+    speed=Speed(vjps=(None,
+                      lambda g, ans, cond, x, y: np.where(cond, g, 0.0),
+                      lambda g, ans, cond, x, y: np.where(cond, 0.0, g)),
+                jvps=(None,
+                      lambda t, ans, cond, x, y: np.where(cond, t, 0.0),
+                      lambda t, ans, cond, x, y: np.where(cond, 0.0, t))))
 
 
 @implements(np.where)

@@ -11,6 +11,7 @@ what the property tests compare the fast engine (:mod:`optad.fast`) against.
 1.381773
 """
 
+from . import zeros
 from .forward import ForwardTrace
 from .reverse import Entry, ReverseTrace
 

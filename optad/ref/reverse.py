@@ -25,9 +25,12 @@ and to ``w4``; ``w4`` sends ``w̄4·cos(w1)`` to ``w1``; ``w3`` sends ``w̄3·w2
 
 from typing import NamedTuple
 
+import numpy as np
+
 from ..engine import Trace, bind, check_real, missing_rule, traced
-from ..traced import Traced
+from ..traced import Traced, value_of
 from .broadcasting import unbroadcast
+from .zeros import both, elementwise_contribution, seed_mask
 
 __all__ = ["ReverseTrace", "Entry"]
 
@@ -79,27 +82,45 @@ class ReverseTrace(Trace):
         Walks the tape once, last entry first. Each entry's adjoint is complete when it is
         reached (every use of it comes later on the tape), so it is handed to the entry's
         rules at once: one contribution per traced argument, summed back over the axes
-        broadcasting added, then added into that argument's adjoint. ``watch(i, argnum,
-        j, contribution)`` sees each contribution (the explain view). The tape is kept
-        (``free`` is for the fast engine, which may drop entries as it goes).
+        broadcasting added, then added into that argument's adjoint. Elementwise rules
+        also keep each adjoint's structural zeros (:mod:`optad.ref.zeros`): where one is
+        exactly 0 near the point, a contribution is 0 even through an infinite slope.
+        ``watch(i, argnum, j, contribution)`` sees each contribution (the explain view).
+        The tape is kept (``free`` is for the fast engine, which drops entries as it goes).
         """
         adjoints = [None] * len(self.tape)
+        zeros = [None] * len(self.tape)         # the structural zeros of each adjoint
         for out, seed in seeds:
-            adjoints[out._aux] = _add(adjoints[out._aux], seed)
+            i = out._aux
+            zeros[i] = seed_mask(seed) if adjoints[i] is None else both(zeros[i], seed_mask(seed))
+            adjoints[i] = _add(adjoints[i], seed)
         for i in range(len(self.tape) - 1, -1, -1):
             g = adjoints[i]
             entry = self.tape[i]
             if g is None or entry.prim is None:
                 continue            # nothing flowed here, or a leaf: its adjoint is kept
+            prim = entry.prim
             for argnum, j in entry.parents:
-                rule = entry.prim.vjp(argnum)
-                c = rule(g, entry.value, *entry.args, **entry.kwargs)
-                c = unbroadcast(c, self.tape[j].value)
+                if prim.partials is not None:     # elementwise: g times the partial
+                    c, mask = elementwise_contribution(prim, argnum, g, zeros[i], entry.value,
+                                                       entry.args, _varying(entry))
+                else:
+                    c, mask = prim.vjp(argnum)(g, entry.value, *entry.args, **entry.kwargs), None
+                parent = self.tape[j].value
+                if np.shape(value_of(c)) != np.shape(value_of(parent)):
+                    c, mask = unbroadcast(c, parent), None     # a mask does not survive a sum
                 if watch is not None:
                     watch(i, argnum, j, c)
+                zeros[j] = mask if adjoints[j] is None else both(zeros[j], mask)
                 adjoints[j] = _add(adjoints[j], c)
         return adjoints
 
 
 def _add(total, c):
     return c if total is None else total + c
+
+
+def _varying(entry):
+    """Argument positions whose values depend on some transform's inputs."""
+    return {k for k, _ in entry.parents} | {k for k, a in enumerate(entry.args)
+                                             if isinstance(a, Traced)}
