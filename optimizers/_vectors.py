@@ -1,8 +1,11 @@
 """Internal: let an update rule work on flat float vectors whatever the caller's params are.
 
 >>> p, g, back = as_vectors({"a": 1.0, "b": np.ones(2)}, {"a": 0.5, "b": np.zeros(2)})
->>> p, g, back(p * 2)
-(array([1., 1., 1.]), array([0.5, 0. , 0. ]), {'a': np.float64(2.0), 'b': array([2., 2.])})
+>>> p, g
+(array([1., 1., 1.]), array([0.5, 0. , 0. ]))
+>>> new = back(p * 2)                 # the caller's structure again
+>>> sorted(new), float(new["a"]), new["b"]
+(['a', 'b'], 2.0, array([2., 2.]))
 """
 
 import numpy as np
