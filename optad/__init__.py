@@ -8,6 +8,7 @@
 
 from . import errors, tree
 from . import dispatch as _dispatch  # attaches operators and NumPy dispatch to Traced
+from . import array_methods as _array_methods  # and the ndarray methods (x.sum(), x.sort())
 from .engine import Traced, value_of
 from .primitive import Primitive, defjvp, defvjp, primitive
 from .transforms import grad, jvp, stop_gradient, value_and_grad, vjp
@@ -32,4 +33,4 @@ __version__ = "0.1.0"
 from .registry import freeze_builtin as _freeze  # noqa: E402
 
 _freeze()
-del _dispatch
+del _dispatch, _array_methods

@@ -192,8 +192,6 @@ T.__int__ = _refuse("int")
 T.__complex__ = _refuse("complex")
 T.__index__ = _refuse("int (index)")
 T.__array__ = _refuse("ndarray")
-T.item = _refuse("Python scalar (.item())")
-T.tolist = _refuse("list (.tolist())")
 # Only arrays index (see TracedArray for why scalars must not look like sequences).
 def _getitem(self, key):
     if type(key) is slice or type(key) is int:   # x[1:], x[0]: plain keys, straight to the trace
@@ -254,73 +252,7 @@ TracedArray.__setitem__ = _setitem
 TracedArray.__iter__ = _iter
 T.__repr__ = _repr
 T.__array_priority__ = 1000.0
-
-T.shape = property(lambda self: np.shape(value_of(self)))
-T.ndim = property(lambda self: np.ndim(value_of(self)))
-T.size = property(lambda self: np.size(value_of(self)))
-T.dtype = property(lambda self: np.result_type(value_of(self)))
-T.T = property(lambda self: np.transpose(self))
-T.mT = property(lambda self: np.swapaxes(self, -1, -2))
-T.real = property(lambda self: self)
-
-
-def _astype(self, dtype, *args, **kwargs):
-    dtype = np.dtype(dtype)
-    if dtype == np.float64:
-        return bind(shape.copy, (self,), _EMPTY)   # astype copies, as in NumPy
-    if dtype.kind in "iub":
-        return value_of(self).astype(dtype)  # piecewise constant: no derivative to keep
-    raise TypeError(
-        f"optad differentiates in float64; astype({dtype}) on a traced value is not supported. "
-        f"Keep the value in float64."
-    )
-
-
-T.astype = _astype
-T.copy = lambda self, *a, **k: bind(shape.copy, (self,), _EMPTY)
-T.sum = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.sum(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.mean = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.mean(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.prod = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.prod(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.max = lambda self, axis=None, out=None, keepdims=False: np.max(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.min = lambda self, axis=None, out=None, keepdims=False: np.min(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.var = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.var(
-    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
-T.std = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.std(
-    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
-T.cumsum = lambda self, axis=None, dtype=None, out=None: np.cumsum(self, axis=axis, out=out)
-T.dot = lambda self, other: np.dot(self, other)
-T.clip = lambda self, min=None, max=None: np.clip(self, min, max)
-T.ravel = lambda self, order="C": np.ravel(self)
-T.flatten = lambda self, order="C": bind(shape.copy, (np.ravel(self),), _EMPTY)   # a copy
-T.squeeze = lambda self, axis=None: np.squeeze(self, axis=axis)
-T.swapaxes = lambda self, a, b: np.swapaxes(self, a, b)
-T.argmax = lambda self, *a, **k: value_of(self).argmax(*a, **k)
-T.argmin = lambda self, *a, **k: value_of(self).argmin(*a, **k)
-T.argsort = lambda self, *a, **k: value_of(self).argsort(*a, **k)
-T.nonzero = lambda self: value_of(self).nonzero()
-T.any = lambda self, *a, **k: value_of(self).any(*a, **k)
-T.all = lambda self, *a, **k: value_of(self).all(*a, **k)
-
-
-def _reshape(self, *shape, order="C"):
-    if len(shape) == 1 and not isinstance(shape[0], int):
-        shape = shape[0]
-    return np.reshape(self, shape)
-
-
-def _transpose(self, *axes):
-    if len(axes) == 1 and not isinstance(axes[0], int):
-        axes = axes[0]
-    return np.transpose(self, axes or None)
-
-
-T.reshape = _reshape
-T.transpose = _transpose
+# Methods and attributes (x.sum(), x.T, x.sort(), ...) live in optad/array_methods.py.
 
 
 # --- NumPy's dispatch protocols ---------------------------------------------------------

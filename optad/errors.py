@@ -156,3 +156,18 @@ class LeakedTracerError(OptadError, RuntimeError):
     ...     print("caught")
     caught
     """
+
+
+class UnsupportedMethodError(UnsupportedFunctionError, AttributeError):
+    """An ndarray method or attribute that traced arrays do not have (yet).
+
+    Also an ``AttributeError``, so ``hasattr(x, "flags")`` and ``getattr(x, name, default)``
+    keep working on traced values.
+
+    >>> import optad, numpy as np
+    >>> try:
+    ...     optad.grad(lambda x: x.cumprod().sum())(np.ones(2))
+    ... except UnsupportedMethodError as e:
+    ...     print(str(e).splitlines()[0])
+    x.cumprod() is not supported on traced arrays: numpy.cumprod has no differentiation rule in optad.
+    """

@@ -108,8 +108,8 @@ class Objective:
     """``fun(x, *args)`` over a flat vector, with counts, a cache, limits and the NaN guard.
 
     >>> obj = Objective(lambda x: x ** 2, 3.0)
-    >>> obj.value_and_grad(obj.x0), obj.unravel(obj.x0)
-    ((9.0, array([6.])), np.float64(3.0))
+    >>> obj.value_and_grad(obj.x0), float(obj.unravel(obj.x0))
+    ((9.0, array([6.])), 3.0)
     """
 
     def __init__(self, fun, x0, args=(), *, maxfev=None, deadline=None):

@@ -28,6 +28,7 @@ def not_blank(path):
     return img.shape[0] > 100 and img[..., :3].std() > 0.04
 
 
+@pytest.mark.slow
 def test_compare_writes_results_table_and_figures(tmp_path, capsys):
     out = tmp_path / "study"
     code = main(SMALL + ["--seeds", "2", "--out", str(out), "--workers", "1"])
@@ -68,6 +69,7 @@ def test_compare_resume_runs_only_the_missing_runs(tmp_path, capsys):
     assert not (out / "convergence.png").exists()
 
 
+@pytest.mark.slow
 def test_compare_other_formats_and_problem_sizes(tmp_path, capsys):
     out = tmp_path / "study"
     code = main(["compare", "--problems", "rosenbrock(n=5)", "--methods", "BFGS",

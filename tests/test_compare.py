@@ -186,6 +186,7 @@ def test_process_pool_gives_the_same_numbers_as_serial(tmp_path):
     assert numbers(pooled) == numbers(serial)
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_numbers_as_serial():
     distributed = pytest.importorskip("distributed")
     import cloudpickle

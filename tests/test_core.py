@@ -81,6 +81,7 @@ def test_engine_runs_on_python_floats_alone(ReverseTrace):
     assert type(adj[x._aux]) is float
 
 
+@pytest.mark.slow
 def test_million_node_chain_has_no_recursion_error():
     def chain(x):
         for _ in range(1_000_000):

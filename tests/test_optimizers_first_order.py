@@ -156,6 +156,7 @@ def test_gd_with_line_search_reaches_the_optimum_of_a_convex_quadratic():
     assert np.all(np.diff(f) <= 0)      # Armijo: every step decreases f
 
 
+@pytest.mark.slow
 def test_gd_with_line_search_reaches_the_optimum_of_2d_rosenbrock():
     res = optimizers.minimize(rosen, np.array([-1.2, 1.0]), method="gd", line_search=True,
                               maxiter=12_000)

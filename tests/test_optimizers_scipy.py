@@ -42,6 +42,7 @@ class Counter:
         return self.fn(*a, **k)
 
 
+@pytest.mark.slow
 def test_lbfgsb_rosenbrock_1000_follows_the_analytic_gradient_path():
     x0 = rosen_start(1000)
     ours = optimizers.minimize(rosen, x0, "L-BFGS-B", ftol=1e-12)

@@ -46,6 +46,7 @@ def failing(record):
 # ---------------------------------------------------------------- convergence
 
 
+@pytest.mark.slow
 def test_convergence_grid_one_subplot_per_problem_one_line_per_method(tmp_path):
     recs = example_records(problems=("booth", "rosenbrock", "noopt", "beale"), seeds=(0, 1, 2))
     fig = plots.convergence(recs, ncols=2)

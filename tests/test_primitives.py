@@ -18,8 +18,11 @@ from optad.primitive import FUNCTION_HANDLERS
 from optad.registry import builtin
 from optad.testing import check_derivatives
 
-SETTINGS = settings(max_examples=12, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+# data_too_large: older Hypothesis (6.90, the oldest the project admits) often overruns
+# its buffer drawing broadcastable shapes and fails the health check; the examples
+# it does draw are valid, so only that check is silenced.
+QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large]
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=QUIET)
 
 
 class Case:
@@ -299,7 +302,7 @@ def test_every_registered_function_has_a_case():
 
 
 @pytest.mark.parametrize("c", CASES, ids=lambda c: c.name)
-@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3, deadline=None, suppress_health_check=QUIET)
 @given(data=st.data())
 def test_rules_read_only_what_they_declare(c, data):
     # With the size threshold at 0, every array a rule did not declare in `needs` is

@@ -1,0 +1,271 @@
+"""The ndarray methods and attributes of traced values: ``x.sum()``, ``x.T``, ``y.sort()``...
+
+A method forwards to the NumPy function of the same name, so it differentiates exactly
+as that function does. In-place methods (``sort``, ``fill``, ``put``) are recorded as
+functional updates, the way ``x[i] = v`` is. Every other public name of ``np.ndarray``
+(a method whose NumPy function has no rule yet, or an attribute about memory such as
+``flags``) raises :class:`~optad.errors.UnsupportedMethodError` saying what to write
+instead; converting methods (``item``, ``tolist``, ``tobytes``...) raise
+:class:`~optad.errors.TracerConversionError`.
+
+>>> import numpy as np, optad
+>>> def f(x):
+...     y = x.copy()
+...     y.sort()                                  # in place, as in NumPy
+...     return y.take([0, -1]).dot([1.0, 10.0])   # smallest + 10 * largest
+>>> optad.grad(f)(np.array([3.0, 1.0, 2.0]))
+array([10.,  1.,  0.])
+"""
+
+import numpy as np
+
+from .engine import Traced, TracedArray, bind, value_of
+from .errors import UnsupportedMethodError
+from .prims import shape as _shape
+from .prims.declare import no_out
+from .registry import supported
+from .dispatch import conversion_error
+
+__all__ = ["unsupported_method"]
+
+_EMPTY = {}
+T = Traced
+
+
+# --- attributes --------------------------------------------------------------------------
+T.shape = property(lambda self: np.shape(value_of(self)))
+T.ndim = property(lambda self: np.ndim(value_of(self)))
+T.size = property(lambda self: np.size(value_of(self)))
+T.dtype = property(lambda self: np.result_type(value_of(self)))
+T.itemsize = property(lambda self: np.result_type(value_of(self)).itemsize)
+T.nbytes = property(lambda self: np.size(value_of(self)) * np.result_type(value_of(self)).itemsize)
+T.T = property(lambda self: np.transpose(self))
+T.mT = property(lambda self: np.swapaxes(self, -1, -2))
+T.real = property(lambda self: self)
+T.device = property(lambda self: "cpu")
+
+
+def _to_device(self, device, /, *, stream=None):
+    if device != "cpu":
+        raise ValueError(f'Unsupported device {device!r}: traced values live on "cpu".')
+    return self
+
+
+T.to_device = _to_device
+
+
+# --- conversions to plain data: refused (they would drop the gradient) --------------------
+def _refuse(what):
+    def method(self, *args, **kwargs):
+        raise conversion_error(what)
+    return method
+
+
+T.item = _refuse("Python scalar (.item())")
+T.tolist = _refuse("list (.tolist())")
+T.tobytes = _refuse("bytes (.tobytes())")
+T.tostring = _refuse("bytes (.tostring())")
+T.tofile = _refuse("file (.tofile())")
+T.dump = _refuse("pickle file (.dump())")
+T.dumps = _refuse("pickle (.dumps())")
+
+
+# --- methods that forward to their NumPy function ------------------------------------------
+def _astype(self, dtype, *args, **kwargs):
+    dtype = np.dtype(dtype)
+    if dtype == np.float64:
+        return bind(_shape.copy, (self,), _EMPTY)   # astype copies, as in NumPy
+    if dtype.kind in "iub":
+        return value_of(self).astype(dtype)  # piecewise constant: no derivative to keep
+    raise TypeError(
+        f"optad differentiates in float64; astype({dtype}) on a traced value is not supported. "
+        f"Keep the value in float64."
+    )
+
+
+def _reshape(self, *shape, order="C"):
+    if len(shape) == 1 and not isinstance(shape[0], int):
+        shape = shape[0]
+    return np.reshape(self, shape)
+
+
+def _transpose(self, *axes):
+    if len(axes) == 1 and not isinstance(axes[0], int):
+        axes = axes[0]
+    return np.transpose(self, axes or None)
+
+
+def _round(self, decimals=0, out=None):
+    no_out("x.round", out)
+    return np.round(self, decimals)
+
+
+def _trace(self, offset=0, axis1=0, axis2=1, dtype=None, out=None):
+    no_out("x.trace", out)
+    return np.trace(self, offset, axis1, axis2)
+
+
+def _take(self, indices, axis=None, out=None, mode="raise"):
+    no_out("x.take", out)
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"mode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    if mode != "raise":
+        n = self.size if axis is None else self.shape[axis]
+        indices = np.asarray(indices)
+        indices = indices % n if mode == "wrap" else np.clip(indices, 0, n - 1)
+    return np.take(self, indices, axis=axis)
+
+
+def _dot(self, b, out=None):
+    no_out("x.dot", out)
+    # A list operand becomes an array here: matmul's rules multiply by the raw operand,
+    # and a scalar times a Python list is list repetition, not arithmetic.
+    return np.dot(self, b if isinstance(b, Traced) else np.asarray(b))
+
+
+T.astype = _astype
+T.copy = lambda self, *a, **k: bind(_shape.copy, (self,), _EMPTY)
+T.sum = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.sum(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.mean = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.mean(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.prod = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.prod(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.max = lambda self, axis=None, out=None, keepdims=False: np.max(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.min = lambda self, axis=None, out=None, keepdims=False: np.min(
+    self, axis=axis, out=out, keepdims=keepdims)
+T.var = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.var(
+    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
+T.std = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.std(
+    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
+T.cumsum = lambda self, axis=None, dtype=None, out=None: np.cumsum(self, axis=axis, out=out)
+T.dot = _dot
+T.clip = lambda self, min=None, max=None: np.clip(self, min, max)
+T.ravel = lambda self, order="C": np.ravel(self)
+T.flatten = lambda self, order="C": np.copy(np.ravel(self))   # a copy, never a view
+T.squeeze = lambda self, axis=None: np.squeeze(self, axis=axis)
+T.swapaxes = lambda self, a, b: np.swapaxes(self, a, b)
+T.diagonal = lambda self, offset=0, axis1=0, axis2=1: np.diagonal(self, offset, axis1, axis2)
+T.repeat = lambda self, repeats, axis=None: np.repeat(self, repeats, axis=axis)
+T.round = _round
+T.trace = _trace
+T.take = _take
+T.searchsorted = lambda self, v, side="left", sorter=None: np.searchsorted(
+    self, v, side=side, sorter=sorter)
+T.argmax = lambda self, *a, **k: value_of(self).argmax(*a, **k)
+T.argmin = lambda self, *a, **k: value_of(self).argmin(*a, **k)
+T.argsort = lambda self, *a, **k: value_of(self).argsort(*a, **k)
+T.nonzero = lambda self: value_of(self).nonzero()
+T.any = lambda self, *a, **k: value_of(self).any(*a, **k)
+T.all = lambda self, *a, **k: value_of(self).all(*a, **k)
+T.reshape = _reshape
+T.transpose = _transpose
+
+
+# --- in-place methods: recorded as functional updates, like x[key] = v --------------------
+# Each writes through __setitem__, so a write into a view of another array is refused
+# there with the same error as x[1:][0] = v.
+def _sort(self, axis=-1, kind=None, order=None, *, stable=None):
+    if axis is None:
+        # ndarray.sort has no flattening form (np.sort(x, axis=None) does).
+        raise TypeError("x.sort(axis=None) is not supported by NumPy either: give an int "
+                        "axis, or write y = np.sort(x, axis=None) for the flattened sort.")
+    self[...] = np.sort(self, axis=axis)
+
+
+def _fill(self, value):
+    if np.ndim(value) != 0:
+        raise ValueError(f"x.fill(value) needs a scalar value; got one of shape {np.shape(value)}. "
+                         f"Write x[...] = value to broadcast an array into x.")
+    self[...] = value
+
+
+def _put(self, indices, values, mode="raise"):
+    # ndarray.put writes into the flattened array, repeating `values` to the number of
+    # indices; a later duplicate index wins, as in NumPy.
+    if mode not in ("raise", "wrap", "clip"):
+        raise ValueError(f"mode must be one of 'clip', 'raise', or 'wrap' (got {mode!r})")
+    n = self.size
+    flat = np.asarray(indices, dtype=np.intp).ravel()
+    if n == 0 and flat.size:
+        raise IndexError("cannot put into an empty array")
+    if mode == "wrap":
+        flat = flat % n
+    elif mode == "clip":
+        flat = np.clip(flat, 0, n - 1)
+    elif flat.size and (flat.max() >= n or flat.min() < -n):
+        bad = flat[(flat >= n) | (flat < -n)][0]
+        raise IndexError(f"index {bad} is out of bounds for axis 0 with size {n}")
+    if flat.size == 0:
+        return
+    values = np.ravel(values)
+    count = np.shape(values)[0]
+    if count == 0:
+        return   # NumPy: nothing to put
+    if count != flat.size:
+        values = np.tile(values, -(-flat.size // count))[:flat.size]
+    flat = flat % n
+    if np.unique(flat).size < flat.size:
+        # Only the last write to an index stays (NumPy's order); pass only those on, so
+        # no overwritten value receives a gradient.
+        _, last_reversed = np.unique(flat[::-1], return_index=True)
+        keep = np.sort(flat.size - 1 - last_reversed)
+        flat, values = flat[keep], values[keep]
+    self[np.unravel_index(flat, self.shape)] = values
+
+
+TracedArray.sort = _sort
+TracedArray.fill = _fill
+TracedArray.put = _put
+
+
+# --- every other public name of np.ndarray: a clear error --------------------------------
+_MEMORY = {"base", "ctypes", "data", "flags", "strides", "byteswap", "getfield", "setfield",
+           "setflags", "newbyteorder", "view"}
+_HINTS = {
+    "partition": "np.sort(x) (or y.sort() on a copy) is a valid partition: write that.",
+    "argpartition": "np.argsort(x) is a valid argpartition: write that.",
+    "compress": "select with x[np.flatnonzero(condition)] (or np.take along an axis).",
+    "conj": "traced values are real, so x is its own conjugate: drop .conj().",
+    "conjugate": "traced values are real, so x is its own conjugate: drop .conjugate().",
+    "imag": "traced values are real: their imaginary part is np.zeros_like(x).",
+    "flat": "read with x.ravel()[i]; write with x.put(i, v) or x[np.unravel_index(i, x.shape)] = v.",
+    "itemset": "write x[index] = value instead.",
+    "ptp": "write x.max() - x.min() instead.",
+    "resize": "build the new array with np.concatenate, np.tile or slicing instead.",
+    "view": "use x itself, or x.copy().",
+}
+
+
+def unsupported_method(name):
+    """The error for the public ``np.ndarray`` attribute ``name`` that traced arrays lack.
+
+    >>> print(unsupported_method("flags"))  # doctest: +ELLIPSIS
+    x.flags is not supported on traced arrays: it describes the memory of a plain array...
+    """
+    called = callable(getattr(np.ndarray, name, None))
+    shown = f"x.{name}()" if called else f"x.{name}"
+    if name in ("sort", "fill", "put"):
+        why = "a traced scalar cannot change in place; give the new value a name (x = ...)."
+    elif name in _MEMORY:
+        why = "it describes the memory of a plain array, which a traced value does not have."
+    elif callable(getattr(np, name, None)) and f"numpy.{name}" not in supported():
+        why = f"numpy.{name} has no differentiation rule in optad."
+    else:
+        why = "optad has no rule for it yet."
+    hint = _HINTS.get(name, "Write the computation with supported functions "
+                            "(optad.supported() lists them).")
+    return UnsupportedMethodError(f"{shown} is not supported on traced arrays: {why}\n{hint}")
+
+
+def _refuse_name(name):
+    def get(self):
+        raise unsupported_method(name)
+    return property(get)
+
+
+for _name in dir(np.ndarray):
+    if not _name.startswith("_") and not hasattr(T, _name):
+        setattr(T, _name, _refuse_name(_name))
+del _name
