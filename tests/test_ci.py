@@ -63,3 +63,9 @@ def test_the_extra_stacks_leave_out_only_registered_slow_tests():
     assert "--strict-markers" in PYPROJECT["tool"]["pytest"]["ini_options"]["addopts"]
     assert 'python -m pytest -q -m "not slow"' in CI_RUN
     assert "3.10" in CI_RUN and "3.13" in CI_RUN and "-c .ci/oldest.txt" in CI_RUN
+
+
+def test_one_stack_runs_the_suite_with_reference_counts_off():
+    # The path CPython >= 3.14 and PyPy users get (optad.config.refcounts is False there).
+    assert "extra=(--no-refcounts)" in CI_RUN and '"${extra[@]}"' in CI_RUN
+    assert "--no-refcounts" in (ROOT / "conftest.py").read_text()
