@@ -13,7 +13,7 @@ from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Speed
 from . import shape as shape_prims
-from .declare import implements
+from .declare import implements, no_out
 
 
 def normalize_key(key):
@@ -166,10 +166,19 @@ def _last_writes(shape, key):
 
 @implements(np.take)
 def _take(a, indices, axis=None, out=None, mode="raise"):
+    no_out("np.take", out)
+    indices = np.asarray(indices)
+    n = int(np.size(a)) if axis is None else np.shape(a)[axis]
+    if mode == "wrap":
+        indices = indices % n
+    elif mode == "clip":
+        indices = np.clip(indices, 0, n - 1)   # (NumPy's clip mode: no negative indices)
+    elif mode != "raise":
+        raise ValueError(f"np.take: mode must be 'raise', 'wrap' or 'clip'; got {mode!r}.")
     if axis is None:
-        return getitem(np.ravel(a), np.asarray(indices))
+        return getitem(np.ravel(a), indices)
     index = [slice(None)] * np.ndim(a)
-    index[axis] = np.asarray(indices)
+    index[axis] = indices
     return getitem(a, tuple(index))
 
 

@@ -21,7 +21,13 @@ def _mT(a):
 
 
 # --- matmul -------------------------------------------------------------------------
+def _array(v):
+    # a constant operand given as a list (x @ [1.0, 2.0]): the rules below use its shape
+    return v if isinstance(v, (np.ndarray, Traced)) else np.asarray(v, dtype=float)
+
+
 def _matmul_vjp_a(g, ans, a, b):
+    a, b = _array(a), _array(b)
     na, nb = np.ndim(a), np.ndim(b)
     if na == 1 and nb == 1:
         return g * b
@@ -33,6 +39,7 @@ def _matmul_vjp_a(g, ans, a, b):
 
 
 def _matmul_vjp_b(g, ans, a, b):
+    a, b = _array(a), _array(b)
     na, nb = np.ndim(a), np.ndim(b)
     if na == 1 and nb == 1:
         return g * a
@@ -48,7 +55,7 @@ def _matmul_vjp_b(g, ans, a, b):
 matmul = Primitive(
     "matmul", lambda a, b: a @ b,
     vjps=(_matmul_vjp_a, _matmul_vjp_b),
-    jvps=(lambda t, ans, a, b: np.matmul(t, b), lambda t, ans, a, b: np.matmul(a, t)),
+    jvps=(lambda t, ans, a, b: np.matmul(t, _array(b)), lambda t, ans, a, b: np.matmul(_array(a), t)),
     explain=("{0} @ {1}", ("·{1}ᵀ", "{0}ᵀ·")), needs=((1,), (0,)))
 
 

@@ -1,0 +1,36 @@
+"""NumPy handlers honour their options: list operands, np.take's modes, out= refused."""
+
+import numpy as np
+import pytest
+
+import optad
+from optad.testing import check_derivatives
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.dot(x, [1.0, 10.0]),
+    lambda x: x @ [1.0, 10.0],
+    lambda x: np.matmul(x, [1.0, 10.0]),
+    lambda x: np.sum(np.matmul([[1.0, 2.0], [3.0, 4.0]], x)),
+    lambda x: np.sum([[1.0, 2.0], [3.0, 4.0]] @ x),
+], ids=["dot", "@", "matmul", "list @ x (matmul)", "list @ x"])
+def test_constant_operands_given_as_lists(f):
+    x = np.array([0.5, -2.0])
+    assert optad.value_and_grad(f)(x)[0] == pytest.approx(f(x))
+    check_derivatives(f, x)
+
+
+@pytest.mark.parametrize("mode", ["raise", "wrap", "clip"])
+def test_take_follows_numpys_modes(mode):
+    x = np.arange(1.0, 5.0)
+    idx = [0, 3, 3] if mode == "raise" else [-1, 6, 2, -7]
+    f = lambda x: np.sum(np.take(x, idx, mode=mode) * np.arange(1.0, len(idx) + 1))  # noqa: E731
+    assert optad.value_and_grad(f)(x)[0] == pytest.approx(f(x))
+    np.testing.assert_allclose(optad.grad(f)(x), optad.numerical_grad(f, x), atol=1e-8)
+
+
+def test_out_is_refused_where_it_would_be_ignored():
+    with pytest.raises(optad.errors.TracerConversionError, match="out="):
+        optad.grad(lambda x: np.sum(np.take(x, [0], out=np.zeros(1))))(np.ones(3))
+    with pytest.raises(optad.errors.TracerConversionError, match="out="):
+        optad.grad(lambda x: np.trace(x, out=np.zeros(())))(np.eye(2))
