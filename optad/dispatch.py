@@ -19,6 +19,7 @@ array([2., 4., 2.])
 """
 
 import sys
+import weakref
 
 import numpy as np
 
@@ -197,10 +198,22 @@ def _getitem(self, key):
     if type(key) is slice or type(key) is int:   # x[1:], x[0]: plain keys, straight to the trace
         trace = self._trace
         if trace.fast_slices:
-            out = trace.process_binary(indexing.getitem_prim, self, key)
+            out = trace.process_binary(_GETITEM, self, key)
         else:
-            out = trace.process(indexing.getitem_prim, (self, key), _EMPTY)
-        return views.make_view(self, out, views.GETITEM, key)   # NumPy's x[1:] is a view
+            out = trace.process(_GETITEM, (self, key), _EMPTY)
+        if type(out) is not TracedArray:
+            return out if type(out) is Traced else views.slice_view(self, out, ("getitem", key))
+        # NumPy's x[1:] is a view of x: linked to it (optad.views.slice_view, inlined: the
+        # commonest view of all)
+        out._base = self
+        out._how = ("getitem", key)
+        registry = trace.views_of
+        refs = registry.get(id(self))
+        if refs is None:
+            registry[id(self)] = [_weakref(out)]
+        else:
+            refs.append(_weakref(out))
+        return out
     key = indexing.normalize_key(key)
     out = indexing.getitem(self, key)
     if indexing.is_advanced(key):
@@ -208,6 +221,8 @@ def _getitem(self, key):
     return views.make_view(self, out, views.GETITEM, key)
 
 
+_GETITEM = indexing.getitem_prim
+_weakref = weakref.ref
 TracedArray.__getitem__ = _getitem
 
 

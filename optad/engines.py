@@ -27,7 +27,14 @@ __all__ = ["reference", "using_reference", "reverse_trace", "forward_trace"]
 #: The default of every thread, from OPTAD_REFERENCE at import.
 DEFAULT_REFERENCE = os.environ.get("OPTAD_REFERENCE", "").strip().lower() not in (
     "", "0", "false", "no", "off")
-_choice = threading.local()
+
+
+class _Choice(threading.local):
+    reference = DEFAULT_REFERENCE     # each thread starts from the default (a class attribute:
+                                      # read without the cost of a missing-attribute lookup)
+
+
+_choice = _Choice()
 
 
 def using_reference():
@@ -36,7 +43,7 @@ def using_reference():
     >>> using_reference() == DEFAULT_REFERENCE
     True
     """
-    return getattr(_choice, "reference", DEFAULT_REFERENCE)
+    return _choice.reference
 
 
 @contextlib.contextmanager
@@ -59,7 +66,7 @@ def reference(on=True):
 
 def reverse_trace():
     """A new reverse trace of this thread's engine."""
-    return ref.ReverseTrace() if using_reference() else fast.ReverseTrace()
+    return ref.ReverseTrace() if _choice.reference else fast.ReverseTrace()
 
 
 def forward_trace(lazy=False):

@@ -26,7 +26,7 @@ __all__ = ["Settings", "config"]
 _REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (3, 14)
 
 
-@dataclass
+@dataclass(slots=True)
 class Settings:
     """The fast engine's knobs (see the module docstring for how to change them)."""
 

@@ -13,7 +13,7 @@ operators and NumPy protocols are attached in :mod:`optad.dispatch`.
 
 import numpy as np
 
-__all__ = ["Traced", "TracedArray", "TracedView", "traced", "value_of", "broadcast"]
+__all__ = ["Traced", "TracedArray", "traced", "value_of", "broadcast", "is_view"]
 
 
 class Traced:
@@ -47,22 +47,11 @@ class TracedArray(Traced):
     into "setting an array element with a sequence".
     """
 
-    __slots__ = ("__weakref__",)   # its views link back to it weakly (optad.views)
-
-
-class TracedView(TracedArray):
-    """A traced array that NumPy would have made a view of another: ``_base`` is that
-    array, ``_how`` says how the view was taken (see :mod:`optad.views`). A write into
-    either reaches the other, as in NumPy.
-
-    >>> import optad, numpy as np
-    >>> seen = []
-    >>> _ = optad.grad(lambda x: seen.append(type(x[1:]).__name__) or np.sum(x))(np.ones(3))
-    >>> seen
-    ['TracedView']
-    """
-
-    __slots__ = ("_base", "_how")
+    # A traced array NumPy would have made a view of another has ``_base`` (that array)
+    # and ``_how`` (how the view was taken) set; a write into either reaches the other,
+    # as in NumPy (optad.views). Unset on other arrays: no cost where nothing is a view.
+    # Its views link back to it weakly.
+    __slots__ = ("_base", "_how", "__weakref__")
 
 
 def traced(value, trace, aux):
@@ -70,6 +59,18 @@ def traced(value, trace, aux):
     if getattr(value, "shape", ()) == ():
         return Traced(value, trace, aux)
     return TracedArray(value, trace, aux)
+
+
+def is_view(x):
+    """Whether ``x`` is a traced array that NumPy would have made a view of another.
+
+    >>> import optad, numpy as np
+    >>> seen = []
+    >>> _ = optad.grad(lambda x: seen.append((is_view(x), is_view(x[1:]))) or np.sum(x))(np.ones(3))
+    >>> seen
+    [(False, True)]
+    """
+    return getattr(x, "_base", None) is not None
 
 
 def value_of(x):

@@ -8,8 +8,8 @@ NumPy also carries a write into every array that shares the memory:
 * a view taken before a write sees it (``v = y[:2]; y[0] = 5`` changes ``v``).
 
 optad follows both. A traced array that NumPy would have made a view (basic indexing,
-reshape and ravel when they do not copy, transpose, broadcast_to, diagonal) is a
-:class:`~optad.traced.TracedView` that knows its base and how it was taken. A write
+reshape and ravel when they do not copy, transpose, broadcast_to, diagonal) knows its
+base and how it was taken (``_base``, ``_how``; :func:`~optad.traced.is_view`). A write
 into a view is written back into its base; after a write into an array, each of its
 live views is taken again from the new value. The links are object references (weak
 from a base to its views), never reference counts, so this holds on every interpreter.
@@ -33,7 +33,7 @@ import weakref
 import numpy as np
 
 from .errors import ViewWriteError
-from .traced import TracedArray, TracedView, value_of
+from .traced import TracedArray, is_view, value_of
 
 __all__ = ["make_view", "write", "check_source"]
 
@@ -43,25 +43,28 @@ GETITEM, RESHAPE, TRANSPOSE, READONLY = "getitem", "reshape", "transpose", "read
 
 
 def make_view(base, out, kind, arg):
-    """``out``, just computed from ``base`` by an operation NumPy answers with a view, as
-    a :class:`TracedView` of ``base``; for ``READONLY`` views ``arg`` is a function that
-    takes the view again from a new value of the base."""
+    """``out``, just computed from ``base`` by an operation NumPy answers with a view, made
+    a view of ``base``; for ``READONLY`` views ``arg`` is a function that takes the view
+    again from a new value of the base."""
     if not isinstance(base, TracedArray) or not isinstance(out, TracedArray):
         return out          # a plain base (no traced write can reach it), or a scalar result
-    view = TracedView(out._value, out._trace, out._aux)
-    view._base = base
-    view._how = (kind, arg)
-    _register(base, view)
-    return view
+    return slice_view(base, out, (kind, arg))
 
 
-def _register(base, view):
+def slice_view(base, out, how):
+    """:func:`make_view` for a traced array ``base`` (the caller checked), ``how`` as the
+    pair (kind, argument): the path of ``x[1:]``, kept short."""
+    if not isinstance(out, TracedArray):
+        return out          # x[0] of a vector: a scalar, a copy
+    out._base = base
+    out._how = how
     registry = base._trace.views_of
     refs = registry.get(id(base))
     if refs is None:
-        registry[id(base)] = [weakref.ref(view)]
+        registry[id(base)] = [weakref.ref(out)]
     else:
-        refs.append(weakref.ref(view))
+        refs.append(weakref.ref(out))
+    return out
 
 
 def write(target, new):
@@ -147,7 +150,7 @@ def check_source(target, key, value):
     :class:`ViewWriteError` when ``value`` is a view overlapping the written region;
     True otherwise.
     """
-    if not isinstance(value, TracedView) or _root(value) is not _root(target):
+    if not is_view(value) or _root(value) is not _root(target):
         return True
     if value._base is target and value._how[0] == GETITEM and _same_basic_key(value._how[1], key):
         return False

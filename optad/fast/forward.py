@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-from ..engine import bind, check_real, missing_rule, plain_shape
+from ..engine import bind, check_real, missing_rule, refuse_complex, plain_shape
 from ..ref import forward as reference
 from ..settings import config
 from ..traced import Traced, TracedArray, broadcast
@@ -114,7 +114,11 @@ class ForwardTrace(reference.ForwardTrace):
             ans = into_pooled_buffer(self.allocated, prim, fast.ufunc, [xv, yv])
         else:
             ans = prim.impl(xv, yv)
-        if type(ans) is not float and type(ans) is not np.float64:
+        ka = type(ans)
+        if ka is np.ndarray:
+            if ans.dtype.kind == "c":
+                raise refuse_complex(prim)
+        elif ka is not float and ka is not np.float64:
             check_real(prim, ans)
         shape = getattr(ans, "shape", ())
         if tx is None and ty is None:
@@ -250,7 +254,11 @@ class ForwardTrace(reference.ForwardTrace):
         else:
             ans = prim.impl(*raw)
         if not nested:
-            check_real(prim, ans)
+            if type(ans) is np.ndarray:
+                if ans.dtype.kind == "c":
+                    raise refuse_complex(prim)
+            else:
+                check_real(prim, ans)
         t = None
         scale = None
         if has_scaled:

@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import bind, check_real, missing_rule
+from ..engine import _levels, bind, check_real, missing_rule, refuse_complex
 from ..pool import POOL
 from ..ref import reverse as reference
 from ..ref.broadcasting import sum_to_shape
@@ -97,7 +97,12 @@ class ReverseTrace(reference.ReverseTrace):
     __slots__ = ("allocated", "singular")
 
     def __init__(self):
-        super().__init__()
+        # (the fields of Trace and the reference trace set here directly: one call, not
+        # three, on every transform call)
+        self.level = next(_levels)
+        self.active = True
+        self.views_of = {}
+        self.tape = []
         self.allocated = CallArrays()   # large arrays this trace's operations created
         self.singular = False           # whether a singular rule ran (see Primitive)
 
@@ -138,15 +143,18 @@ class ReverseTrace(reference.ReverseTrace):
                     nested = True
             elif type(a) is np.ndarray:
                 big = big or a.size >= drop_min
-        ufunc = prim.fast.ufunc
         if nested:
             ans = bind(prim, raw, kwargs)
-        elif big and ufunc is not None and not kwargs:
-            ans = into_pooled_buffer(self.allocated, prim, ufunc, raw)
+        elif big and prim.fast.ufunc is not None and not kwargs:
+            ans = into_pooled_buffer(self.allocated, prim, prim.fast.ufunc, raw)
         else:
             ans = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
         if not nested:
-            check_real(prim, ans)
+            if type(ans) is np.ndarray:
+                if ans.dtype.kind == "c":
+                    raise refuse_complex(prim)
+            else:
+                check_real(prim, ans)
         tape = self.tape
         shape = getattr(ans, "shape", ())
         stored = ans
@@ -183,7 +191,11 @@ class ReverseTrace(reference.ReverseTrace):
                 or len(prim.vjps) < 2 or prim.vjps[0] is None or prim.vjps[1] is None):
             return self.process(prim, (x, y), _EMPTY)   # large, nested, or unusual
         ans = prim.impl(xv, yv)
-        if type(ans) is not float and type(ans) is not np.float64:
+        ka = type(ans)
+        if ka is np.ndarray:
+            if ans.dtype.kind == "c":
+                raise refuse_complex(prim)
+        elif ka is not float and ka is not np.float64:
             check_real(prim, ans)
         shape = getattr(ans, "shape", ())
         if shape and ans.size >= drop_min:     # broadcasting made it large
@@ -253,7 +265,7 @@ class ReverseTrace(reference.ReverseTrace):
             passed_to = None   # the one parent g itself was handed to (identity rules)
             for argnum, j in parents:
                 cur = adj[j]
-                pshape = tape[j][SHAPE]
+                pshape = tape[j][5]     # FastEntry.shape (SHAPE)
                 if (scatter is not None and not isinstance(g, Traced)
                         and not isinstance(cur, Traced)):
                     # Indexing: add g into the parent's buffer in place, no full-size temporary.

@@ -15,7 +15,7 @@ from ..engine import value_of
 from ..fast import arithmetic as fast
 from ..primitive import Primitive
 from .declare import elementwise, register
-from .powers import pow_dbase, pow_dexp, whole_nonnegative
+from .powers import pow_dbase, pow_dexp, singular_power
 
 _LN2 = np.log(2.0)
 _LN10 = np.log(10.0)
@@ -45,7 +45,7 @@ negative = register(np.negative, Primitive(
 power = register(np.power, Primitive(
     "power", operator.pow, partials=(pow_dbase, pow_dexp),
     explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})")), needs=((0, 1), (0, -1)),
-    singular=lambda x, y: not whole_nonnegative(x, y), speed=fast.POWER))
+    singular=singular_power, speed=fast.POWER))
 positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",), reads=())
 UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
 for _uf, _p in UFUNC_ALIASES.items():

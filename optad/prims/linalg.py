@@ -23,7 +23,8 @@ def _mT(a):
 # --- matmul -------------------------------------------------------------------------
 def _array(v):
     # a constant operand given as a list (x @ [1.0, 2.0]): the rules below use its shape
-    return v if isinstance(v, (np.ndarray, Traced)) else np.asarray(v, dtype=float)
+    # (only lists: an argument a rule does not read may be the engine's shape placeholder)
+    return np.asarray(v, dtype=float) if isinstance(v, (list, tuple)) else v
 
 
 def _matmul_vjp_a(g, ans, a, b):

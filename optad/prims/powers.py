@@ -8,7 +8,7 @@ import numpy as np
 
 from ..traced import value_of
 
-__all__ = ["pow_dbase", "pow_dexp", "whole_nonnegative"]
+__all__ = ["pow_dbase", "pow_dexp", "singular_power"]
 
 
 def pow_dbase(ans, x, y):
@@ -37,7 +37,10 @@ def pow_dexp(ans, x, y):
     return ans * np.log(safe)
 
 
-def whole_nonnegative(x, y):
-    """Whether the exponent is a plain whole number >= 0 (then both partials are finite
-    wherever x**y is: the primitive is not singular there)."""
-    return isinstance(y, (int, float)) and y >= 0 and float(y).is_integer()
+def singular_power(x, y):
+    """Whether x**y's partials can be infinite at a finite x (``Primitive.singular``): not
+    for a plain whole exponent >= 0 (x**2: the commonest, so tested first, inline)."""
+    kind = type(y)
+    if kind is int or kind is float or kind is np.float64:
+        return not (y >= 0 and float(y).is_integer())
+    return True
