@@ -34,3 +34,21 @@ def test_out_is_refused_where_it_would_be_ignored():
         optad.grad(lambda x: np.sum(np.take(x, [0], out=np.zeros(1))))(np.ones(3))
     with pytest.raises(optad.errors.TracerConversionError, match="out="):
         optad.grad(lambda x: np.trace(x, out=np.zeros(())))(np.eye(2))
+
+
+@pytest.mark.parametrize("shape, axis", [((3, 3), 0), ((2, 3), 0), ((2, 3), 1), ((2, 3), -1),
+                                         ((2, 3, 4), 1)])
+def test_average_with_1d_weights_along_an_axis(shape, axis):
+    # Found by the fuzzer: 1-D weights were broadcast along the last axis (a wrong value
+    # for square matrices, an error otherwise).
+    x = np.arange(1.0, 1.0 + np.prod(shape)).reshape(shape)
+    w = np.linspace(1.0, 2.0, shape[axis])
+    f = lambda x: np.sum(np.average(x, axis=axis, weights=w) ** 2)  # noqa: E731
+    assert optad.value_and_grad(f)(x)[0] == pytest.approx(f(x))
+    check_derivatives(f, x)
+    avg, total = np.average(x, axis=axis, weights=w, returned=True)
+    t_avg, t_total = optad.jvp(lambda x: np.average(x, axis=axis, weights=w, returned=True),
+                               (x,), (np.ones(shape),))[0]
+    np.testing.assert_allclose(t_avg, avg)
+    np.testing.assert_allclose(t_total, total)
+    check_derivatives(lambda x: np.average(x, weights=np.ones(shape) + x ** 2), x)

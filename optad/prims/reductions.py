@@ -241,6 +241,21 @@ def _average(a, axis=None, weights=None, returned=False, keepdims=False):
     if weights is None:
         avg = np.mean(a, axis=axis, keepdims=keepdims)
         return (avg, _count(np.shape(a), _norm_axis(axis, np.ndim(a)))) if returned else avg
-    total = np.sum(weights, axis=axis, keepdims=keepdims)
+    shape = np.shape(a)
+    if np.shape(weights) != shape:
+        # NumPy's rule: 1-D weights run along the one axis named (not broadcast as usual)
+        if axis is None:
+            raise TypeError("Axis must be specified when shapes of a and weights differ.")
+        if np.ndim(weights) != 1:
+            raise TypeError("1D weights expected when shapes of a and weights differ.")
+        if isinstance(axis, tuple):
+            raise TypeError("np.average with 1-D weights on traced values needs an int axis.")
+        k = int(axis) % len(shape)
+        if np.shape(weights)[0] != shape[k]:
+            raise ValueError("Length of weights not compatible with specified axis.")
+        weights = np.reshape(weights, tuple(-1 if d == k else 1 for d in range(len(shape))))
+    total = np.sum(np.broadcast_to(weights, shape) * 1.0, axis=axis, keepdims=keepdims)
     avg = np.sum(a * weights, axis=axis, keepdims=keepdims) / total
-    return (avg, total) if returned else avg
+    if returned:
+        return avg, np.broadcast_to(total, np.shape(avg)) * 1.0
+    return avg
