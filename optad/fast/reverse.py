@@ -11,9 +11,13 @@ threshold (``optad.config``):
 * **pooled outputs** (:func:`optad.fast.pooling.into_pooled_buffer`): large elementwise
   results are written into dead buffers of the pool (:mod:`optad.pool`);
 * **a short path for operators** (:meth:`ReverseTrace.process_binary`);
-* in the backward loop: **uniform adjoints** (what ``sum`` sends back travels as a float),
-  **owned adjoints** (added into in place, handed to in-place rules), **scatter** (indexing
-  adds into its parent's buffer), consumed adjoints back to the pool.
+* in the backward loop, inlined because they run once per operation and a call each
+  would cost more than most scalar operations (each marked ``[name]`` there):
+  **[uniform adjoints]** (what ``sum`` sends back travels as a float), **[in-place
+  rules]** (``Speed.vjps_inplace`` writing into an adjoint this pass owns), **[scatter]**
+  (indexing adds into its parent's buffer), **[owned adjoints]** (contributions added
+  into an array this pass made, not a new one), **[pool]** (consumed adjoints back to the
+  pool for the next rule or call).
 
 >>> import numpy as np
 >>> from optad.fast import ReverseTrace
@@ -240,7 +244,7 @@ class ReverseTrace(reference.ReverseTrace):
             if g is None:
                 continue
             prim, raw, kwargs, ans, parents, shape, nested = tape[i]
-            # A plain float adjoint of an array value is *uniform*: it stands for its
+            # [uniform adjoints] A plain float adjoint of an array value is *uniform*: it stands for its
             # broadcast over the value's shape (what a sum sends back). It travels as the
             # float, so elementwise rules do scalar work instead of full-size passes.
             uniform = shape and (type(g) is np.float64 or type(g) is float)
@@ -249,7 +253,7 @@ class ReverseTrace(reference.ReverseTrace):
                     adj[i] = full = np.empty(shape)
                     full.fill(g)
                 continue
-            # g may be overwritten by an in-place rule when this pass owns it and no one
+            # [in-place rules] g may be overwritten by an in-place rule when this pass owns it and no one
             # else reads it (one parent). Not when nested: there the rules' operations must
             # be recorded by outer traces.
             g_free = owned[i] and len(parents) == 1 and not nested
@@ -268,7 +272,8 @@ class ReverseTrace(reference.ReverseTrace):
                 pshape = tape[j][5]     # FastEntry.shape (SHAPE)
                 if (scatter is not None and not isinstance(g, Traced)
                         and not isinstance(cur, Traced)):
-                    # Indexing: add g into the parent's buffer in place, no full-size temporary.
+                    # [scatter] Indexing adds g into the parent's buffer in place: no
+                    # full-size temporary.
                     fresh = cur is None
                     if fresh:
                         cur = POOL.take(pshape)
@@ -316,6 +321,8 @@ class ReverseTrace(reference.ReverseTrace):
                     c = sum_to_shape(c, pshape)
                     c_owned = (config.refcounts and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
+                # [owned adjoints] The sum of the contributions: added into whichever of the
+                # two this pass owns, rather than into a new array.
                 if cur is None:
                     adj[j] = c
                     owned[j] = c_owned
@@ -334,6 +341,7 @@ class ReverseTrace(reference.ReverseTrace):
             if free:
                 tape[i] = None
             if owned[i] and type(g) is np.ndarray:
+                # [pool] The consumed adjoint, if it is this pass's own.
                 c = cur = None
                 if (passed_to is not None and passed_to >= 0 and adj[passed_to] is g
                         and config.refcounts and getrefcount(g) == 3):
