@@ -244,18 +244,18 @@ class ReverseTrace(reference.ReverseTrace):
             if g is None:
                 continue
             prim, raw, kwargs, ans, parents, shape, nested = tape[i]
-            # [uniform adjoints] A plain float adjoint of an array value is *uniform*: it stands for its
-            # broadcast over the value's shape (what a sum sends back). It travels as the
-            # float, so elementwise rules do scalar work instead of full-size passes.
+            # [uniform adjoints] A plain float adjoint of an array value is *uniform*: it
+            # stands for its broadcast over the value's shape (what a sum sends back). It
+            # travels as the float, so elementwise rules do scalar work, not full passes.
             uniform = shape and (type(g) is np.float64 or type(g) is float)
             if prim is None:
                 if uniform:   # a leaf: its gradient is handed out in full
                     adj[i] = full = np.empty(shape)
                     full.fill(g)
                 continue
-            # [in-place rules] g may be overwritten by an in-place rule when this pass owns it and no one
-            # else reads it (one parent). Not when nested: there the rules' operations must
-            # be recorded by outer traces.
+            # [in-place rules] g may be overwritten by an in-place rule when this pass owns
+            # it and no one else reads it (one parent). Not when nested: there the rules'
+            # operations must be recorded by outer traces.
             g_free = owned[i] and len(parents) == 1 and not nested
             adj[i] = None  # consumed: free it
             fast = prim.fast
@@ -288,8 +288,9 @@ class ReverseTrace(reference.ReverseTrace):
                 if uniform and not fast.uniform:
                     g = broadcast(g, shape)    # indexing whose scatter cannot run here
                     uniform = False
-                if g_free and fast.vjps_inplace is not None and fast.vjps_inplace[argnum] is not None:
-                    c = fast.vjps_inplace[argnum](g, ans, *raw, **kwargs)
+                inplace = fast.vjps_inplace
+                if g_free and inplace is not None and inplace[argnum] is not None:
+                    c = inplace[argnum](g, ans, *raw, **kwargs)
                     c_owned = True
                 else:
                     if kwargs:
