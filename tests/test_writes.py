@@ -284,3 +284,15 @@ def test_overlapping_writes_are_refused_with_the_fix():
         return np.sum(d * d)
 
     like_numpy(copied, np.arange(10.0))
+
+
+def test_a_roll_by_a_whole_turn_is_a_copy():
+    # Found by the fuzzer: np.roll by a multiple of the length returned its argument
+    # itself, so a later write into the argument changed the roll too.
+    def f(x):
+        y = x * 1.0
+        r = np.roll(y, 3)
+        y[0] = 7.0
+        return np.sum(r * r) + np.sum(y)
+
+    like_numpy(f, np.array([1.0, 2.0, 3.0]))

@@ -241,7 +241,7 @@ def _roll(a, shift, axis=None):
     n = np.shape(a)[axis]
     shift = int(shift) % n if n else 0
     if shift == 0:
-        return a
+        return bind(copy, (a,), {})    # NumPy's roll is always a new array
     index_tail = [slice(None)] * np.ndim(a)
     index_head = [slice(None)] * np.ndim(a)
     index_tail[axis] = slice(n - shift, None)
