@@ -40,6 +40,8 @@ __all__ = ["make_view", "write", "check_source"]
 # How a view was taken, as (kind, argument); the functions below take it again from a
 # new base value (`_retake`) and carry a write into the view back to the base (`_back`).
 GETITEM, RESHAPE, TRANSPOSE, READONLY = "getitem", "reshape", "transpose", "readonly"
+#: a view a write cannot be carried back through (arg: (retake, the function's name))
+NO_WRITE_BACK = "no write-back"
 
 
 def make_view(base, out, kind, arg):
@@ -117,6 +119,8 @@ def _retake(base, how):
         return shape.reshape(base, shape=arg)
     if kind == TRANSPOSE:
         return shape.transpose(base, axes=arg)
+    if kind == NO_WRITE_BACK:
+        return arg[0](base)
     return arg(base)
 
 
@@ -131,6 +135,11 @@ def _back(base, how, new):
         return shape.reshape(new, shape=np.shape(value_of(base)))
     if kind == TRANSPOSE:
         return shape.transpose(new, axes=tuple(int(a) for a in np.argsort(arg)))
+    if kind == NO_WRITE_BACK:
+        raise ViewWriteError(
+            f"A write into the result of {arg[1]}, which NumPy returns here as a view of its "
+            f"operand: optad cannot carry the write back into the operand.\nWrite into the "
+            f"operand instead, or write into a copy (y = {arg[1]}(...).copy()).")
     raise ValueError("assignment destination is read-only")   # NumPy's words
 
 

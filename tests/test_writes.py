@@ -296,3 +296,23 @@ def test_a_roll_by_a_whole_turn_is_a_copy():
         return np.sum(r * r) + np.sum(y)
 
     like_numpy(f, np.array([1.0, 2.0, 3.0]))
+
+
+def test_einsum_views_see_later_writes_and_refuse_writes_through_them():
+    # Found by the fuzzer: np.einsum('ij->ji', a) is a view of a in NumPy.
+    def f(x):
+        a = np.reshape(x * 1.0, (2, 3))
+        t = np.einsum("ij->ji", a)
+        a[0, 1] = 9.0
+        return np.sum(t * np.arange(6.0).reshape(3, 2))
+
+    like_numpy(f, np.arange(1.0, 7.0))
+
+    def g(x):
+        a = np.reshape(x * 1.0, (2, 3))
+        t = np.einsum("ij->ji", a)
+        t[0, 0] = 1.0
+        return np.sum(a)
+
+    with pytest.raises(ViewWriteError, match="einsum"):
+        optad.grad(g)(np.arange(1.0, 7.0))

@@ -10,7 +10,8 @@ import string
 
 import numpy as np
 
-from ..engine import Traced, bind, value_of
+from .. import views
+from ..engine import Traced, TracedArray, bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Variadic
 from .declare import implements, no_out, register
@@ -150,7 +151,15 @@ def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
     if not isinstance(subscripts, str):
         raise NotDifferentiableError("einsum on traced values needs the subscripts-string form.")
     spec = _parse_einsum(subscripts, [np.shape(o) for o in operands])
-    return bind(einsum, operands, {"spec": (tuple(spec[0]), spec[1])})
+    kwargs = {"spec": (tuple(spec[0]), spec[1])}
+    result = bind(einsum, operands, kwargs)
+    if (len(operands) == 1 and isinstance(operands[0], TracedArray)
+            and isinstance(result, TracedArray)
+            and np.may_share_memory(value_of(result), value_of(operands[0]))):
+        # np.einsum('ij->ji', a) is a view of a: a later write into a reaches it
+        return views.make_view(operands[0], result, views.NO_WRITE_BACK,
+                               (lambda base: bind(einsum, (base,), kwargs), "np.einsum"))
+    return result
 
 
 @implements(np.tensordot)
