@@ -52,3 +52,14 @@ def test_average_with_1d_weights_along_an_axis(shape, axis):
     np.testing.assert_allclose(t_avg, avg)
     np.testing.assert_allclose(t_total, total)
     check_derivatives(lambda x: np.average(x, weights=np.ones(shape) + x ** 2), x)
+
+
+def test_clip_between_array_bounds_larger_than_x():
+    # Found by the fuzzer: clip's mask had x's shape and could not hold the comparison.
+    lo = np.array([-1.0, 0.5, 2.0])
+    w = np.array([1.0, 10.0, 100.0])
+    f = lambda x: np.sum(np.clip(x, lo, lo + 1.0) * w)   # noqa: E731
+    value, g = optad.value_and_grad(f)(1.2)
+    assert value == f(1.2) and g == 10.0          # inside only the middle interval
+    bounds = lambda b: np.sum(np.clip(np.array([[1.2], [-3.0]]), b, b + 1.0) * w)  # noqa: E731
+    check_derivatives(bounds, lo)

@@ -37,12 +37,13 @@ def _where(condition, *xy):
 
 
 def _inside(x, lo, hi):
+    """[lo <= x <= hi], of the broadcast shape of x and the bounds (plain: no derivative)."""
     x = value_of(x)
     mask = np.ones(np.shape(x), dtype=bool)
     if lo is not None:
-        mask &= x >= value_of(lo)
+        mask = mask & (x >= value_of(lo))
     if hi is not None:
-        mask &= x <= value_of(hi)
+        mask = mask & (x <= value_of(hi))
     return mask
 
 
