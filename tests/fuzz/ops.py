@@ -1,0 +1,837 @@
+"""The catalog of operations a fuzz program is made of.
+
+Each generator takes the builder ``b`` (``programs.Builder``: draws, the values so far,
+``b.accept``) and a variable name ``a`` to start from, and appends zero or more ops
+through ``b.accept(code, name, kinks=..., families=..., defines=..., writes=...)``.
+Generators only propose; ``accept`` runs the op in NumPy and refuses it if it fails or
+leaves non-finite, empty or oversized values, so a generator may be optimistic about
+shapes. Domains are kept by construction (``np.log(a * a + 1.0)``) or by the current
+values (``np.log(a)`` only where every ``a`` > 0.05: the finite-difference steps are far
+smaller than that margin).
+
+>>> [g.__name__ for g in GENERATORS][:3]
+['unary', 'binary', 'reduce']
+"""
+
+import math
+from collections import namedtuple
+
+import numpy as np
+from hypothesis import strategies as st
+
+__all__ = ["GENERATORS", "generators", "small_shape", "large_shape", "related_shape",
+           "UNARY", "BINARY"]
+
+
+# --- shapes of inputs ---------------------------------------------------------------------
+def small_shape(b):
+    ndim = b.integer(0, 3)
+    return tuple(b.integer(1, 5) for _ in range(ndim))
+
+
+def large_shape(b):
+    """A shape of 4096..8191 or 32768..40000 elements (past each fast-path threshold)."""
+    total = b.integer(4096, 8191) if b.flag() else b.integer(32768, 40000)
+    ndim = b.integer(1, 3)
+    if ndim == 1:
+        return (total,)
+    if ndim == 2:
+        if b.flag(30):
+            n = math.isqrt(total - 1) + 1
+            return (n, n)
+        m = b.choice((64, 100, 128, 200, 3, 7))
+        return (m, -(-total // m))
+    a, c = b.choice((2, 3, 8)), b.choice((16, 32, 5))
+    return (a, -(-total // (a * c)), c)
+
+
+def related_shape(b, first, large):
+    """A second input's shape: the same, a broadcastable part of it, a scalar, or unrelated."""
+    kind = b.choice(("same", "suffix", "ones", "scalar", "other"))
+    if kind == "same" or (kind in ("suffix", "ones") and not first):
+        return first
+    if kind == "suffix":
+        return first[b.integer(1, len(first)):] if len(first) > 1 else first
+    if kind == "ones":
+        return tuple(1 if b.flag() else s for s in first)
+    if kind == "scalar":
+        return ()
+    return large_shape(b) if large and b.flag(30) else small_shape(b)
+
+
+# --- small helpers --------------------------------------------------------------------------
+def _fmt(x):
+    return repr(round(float(x), 3))
+
+
+def _quantile(b, a):
+    """A threshold inside ``a``'s values (masks and clips select some of them)."""
+    v = np.asarray(b.value(a))
+    return _fmt(np.quantile(v, b.choice((0.5, 0.25, 0.75, 0.1, 0.9))))
+
+
+def _axis(b, ndim, allow_tuple=True, allow_none=True):
+    """None, an int (possibly negative) or a tuple of axes, as (value, text)."""
+    kinds = ["int"] + (["none"] if allow_none else []) + (["tuple"] if allow_tuple and ndim >= 2 else [])
+    kind = b.choice(kinds)
+    if kind == "none":
+        return None
+    if kind == "int":
+        k = b.integer(0, ndim - 1)
+        return k - ndim if b.flag(25) else k
+    axes = sorted({b.integer(0, ndim - 1) for _ in range(b.integer(1, ndim))})
+    return tuple(axes)
+
+
+def _axis_kw(axis):
+    return "" if axis is None else f", axis={axis}"
+
+
+def _reduced_count(shape, axis):
+    if axis is None:
+        return int(np.prod(shape, dtype=int))
+    axes = axis if isinstance(axis, tuple) else (axis,)
+    return int(np.prod([shape[k] for k in axes], dtype=int))
+
+
+def _slice(b, n):
+    """A non-empty slice of an axis of length n, as text."""
+    step = b.choice((1, 2, -1, 3, -2))
+    start = None if b.flag() else b.integer(-n, n - 1)
+    stop = None if b.flag() else b.integer(-n, n)
+    if len(range(*slice(start, stop, step).indices(n))) == 0:
+        return ":"
+    text = f"{'' if start is None else start}:{'' if stop is None else stop}"
+    return text + (f":{step}" if step != 1 else "")
+
+
+def basic_key(b, shape, ints=True):
+    """A basic index (slices with steps, ints, Ellipsis, None) as text."""
+    parts = []
+    for n in shape[:b.integer(1, len(shape))]:
+        kind = b.choice(("slice", "all", "int") if ints else ("slice", "all"))
+        parts.append(_slice(b, n) if kind == "slice" else ":" if kind == "all"
+                     else str(b.integer(-n, n - 1)))
+    if b.flag(10):
+        parts = ["..."] + parts[1:] if len(parts) < len(shape) else parts
+    if b.flag(10):
+        parts.insert(b.integer(0, len(parts)), "None")
+    return ", ".join(parts)
+
+
+def index_array(b, n, m, repeats):
+    """Integer indices into an axis of length n (m of them), as text; with ``repeats``
+    some element is selected twice (possibly once as i and once as i - n)."""
+    seed = b.seed()
+    if repeats:
+        idx = list(np.random.default_rng(seed).integers(-n, n, size=max(m, 2)))
+        j = idx[0] % n
+        idx[-1] = j - n if b.flag() else j
+        if len(idx) <= 12:
+            return repr([int(i) for i in idx])
+        return b.constant(f"np.array({[int(i) for i in idx]})")
+    m = min(m, n)
+    if m <= 12:
+        idx = np.random.default_rng(seed).permutation(n)[:m]
+        return repr([int(i) - (n if b.flag(20) else 0) for i in idx])
+    return b.constant(f"np.random.default_rng({seed}).permutation({n})[:{m}]")
+
+
+def mask(b, shape):
+    """A constant boolean mask of ``shape`` with at least one True, as a constant name."""
+    for _ in range(5):
+        code = f"np.random.default_rng({b.seed()}).random({tuple(shape)}) < {b.choice((0.5, 0.2, 0.8))}"
+        if np.any(eval(code, {"np": np})):  # noqa: S307
+            return b.constant(code)
+    return b.constant(f"np.ones({tuple(shape)}, dtype=bool)")
+
+
+def partner(b, shape, exclude=()):
+    """An operand that broadcasts with ``shape``: a variable, a constant array or a number."""
+    kind = b.choice(("var", "const", "number", "var"))
+    if kind == "var":
+        def fits(n):
+            if n in exclude:
+                return False
+            try:
+                out = np.broadcast_shapes(shape, b.shape(n))
+            except ValueError:
+                return False
+            return int(np.prod(out, dtype=int)) <= b.profile.cap
+        name = b.pick(fits)
+        if name is not None:
+            return name
+    if kind == "number" or not shape:
+        return b.array(())
+    variant = b.choice(("same", "suffix", "ones"))
+    if variant == "suffix":
+        shape = shape[b.integer(0, len(shape)):]
+    elif variant == "ones":
+        shape = tuple(1 if b.flag() else s for s in shape)
+    return b.array(shape)
+
+
+# --- elementwise ------------------------------------------------------------------------------
+def _pos(m):
+    return lambda v: np.min(v) > m
+
+
+def _away(m):
+    return lambda v: np.min(np.abs(v)) > m
+
+
+def _below(m):
+    return lambda v: np.max(v) < m
+
+
+U = namedtuple("U", "name template guard kink", defaults=(None, None))
+UNARY = (
+    U("sin", "np.sin({a})"), U("cos", "np.cos({a})"), U("tanh", "np.tanh({a})"),
+    U("arctan", "np.arctan({a})"), U("neg", "-{a}"), U("negative", "np.negative({a})"),
+    U("square", "np.square({a})"), U("pow2", "{a} ** 2"), U("pow3", "{a} ** 3"),
+    U("exp", "np.exp({a})", _below(3.0)), U("expm1", "np.expm1({a})", _below(3.0)),
+    U("exp-tanh", "np.exp(np.tanh({a}))"), U("log-sq", "np.log({a} * {a} + 1.0)"),
+    U("log1p-sq", "np.log1p({a} ** 2)"), U("log", "np.log({a})", _pos(0.05)),
+    U("log2", "np.log2({a})", _pos(0.05)), U("log10", "np.log10({a})", _pos(0.05)),
+    U("softplus", "np.log(np.exp({a}) + 1.0)", _below(20.0)),
+    U("sqrt-sq", "np.sqrt({a} * {a} + 0.5)"), U("sqrt", "np.sqrt({a})", _pos(0.05)),
+    U("pow-half", "{a} ** 0.5", _pos(0.05)), U("pow-neg", "({a} ** 2 + 1.0) ** -1.5"),
+    U("power", "np.power({a} * {a} + 0.5, 1.5)"), U("float_power", "np.float_power({a} * {a} + 0.5, 0.7)"),
+    U("rdiv-sq", "1.0 / ({a} * {a} + 1.0)"), U("reciprocal", "np.reciprocal({a})", _away(0.2)),
+    U("rdiv", "2.0 / {a}", _away(0.2)), U("cbrt", "np.cbrt({a})", _away(0.05)),
+    U("sinh", "np.sinh({a})"), U("cosh", "np.cosh({a})"), U("exp2", "np.exp2({a})", _below(3.0)),
+    U("arcsin", "np.arcsin(0.9 * np.tanh({a}))"), U("arccos", "np.arccos(0.9 * np.tanh({a}))"),
+    U("arcsinh", "np.arcsinh({a})"), U("tan", "np.tan(0.5 * np.tanh({a}))"),
+    U("hypot1", "np.hypot({a}, 1.0)"), U("logaddexp0", "np.logaddexp({a}, 0.0)"),
+    U("rsub", "1.0 - {a}"), U("scale", "{a} * 3.0"), U("rscale", "0.5 * {a}"),
+    U("add-const", "{a} + 2.0"), U("div-const", "{a} / 4.0"), U("positive", "+{a}"),
+    U("copy", "np.copy({a})"), U("degrees", "np.deg2rad({a})"),
+    U("abs", "np.abs({a})", None, "np.sign({a})"), U("abs-builtin", "abs({a})", None, "np.sign({a})"),
+    U("fabs", "np.fabs({a})", None, "np.sign({a})"),
+    U("sign-mul", "np.sign({a}) * {a}", None, "np.sign({a})"),
+    U("relu", "np.maximum({a}, 0.0)", None, "{a} > 0.0"),
+    U("min0", "np.minimum(0.0, {a})", None, "{a} < 0.0"),
+)
+
+
+def _smooth_unary(b, expr):
+    """``expr`` through a smooth, everywhere-defined elementwise function (for write values)."""
+    return b.choice(("np.sin({a})", "{a}", "2.0 * {a}", "np.tanh({a})", "{a} ** 2",
+                     "np.exp(np.tanh({a}))")).format(a=expr)
+
+
+def unary(b, a):
+    v = np.asarray(b.value(a))
+    options = [u for u in UNARY if u.guard is None or u.guard(v)]
+    kind = b.choice(options + ["clip", "maximum-q", "power-p"])
+    if kind == "clip":
+        lo, hi = sorted((_quantile(b, a), _quantile(b, a)), key=float)
+        if b.flag(25):
+            lo = "None"
+        elif b.flag(25):
+            hi = "None"
+        if lo == hi:
+            return None
+        kinks = tuple(k for k, t in ((f"{a} < {lo}", lo), (f"{a} > {hi}", hi)) if t != "None")
+        form = "{a}.clip({lo}, {hi})" if b.ndarray(a) and b.flag(30) else "np.clip({a}, {lo}, {hi})"
+        return b.accept(f"{b.fresh()} = " + form.format(a=a, lo=lo, hi=hi), "clip", kinks,
+                        defines=b.fresh())
+    if kind == "maximum-q":
+        t, fn = _quantile(b, a), b.choice(("maximum", "minimum", "fmax", "fmin"))
+        return b.accept(f"{b.fresh()} = np.{fn}({a}, {t})", fn, (f"{a} > {t}",),
+                        defines=b.fresh())
+    if kind == "power-p":
+        p = b.choice((-1.5, -0.5, 0.5, 2.5, 3.0, 2.0, 1.0))
+        return b.accept(f"{b.fresh()} = np.power({a} * {a} + 0.5, {p})", "power-p",
+                        defines=b.fresh())
+    kinks = (kind.kink.format(a=a),) if kind.kink else ()
+    return b.accept(f"{b.fresh()} = " + kind.template.format(a=a), kind.name, kinks,
+                    defines=b.fresh())
+
+
+B = namedtuple("B", "name template guard kink", defaults=(None, None))
+BINARY = (
+    B("add", "{a} + {b}"), B("sub", "{a} - {b}"), B("mul", "{a} * {b}"),
+    B("div-safe", "{a} / ({b} * {b} + 1.0)"),
+    B("div", "{a} / {b}", lambda va, vb: np.min(np.abs(vb)) > 0.2),
+    B("np.add", "np.add({a}, {b})"), B("np.subtract", "np.subtract({a}, {b})"),
+    B("np.multiply", "np.multiply({a}, {b})"),
+    B("np.divide", "np.divide({a}, {b} ** 2 + 0.5)"),
+    B("maximum", "np.maximum({a}, {b})", None, "{a} > {b}"),
+    B("minimum", "np.minimum({a}, {b})", None, "{a} < {b}"),
+    B("power", "np.power({a} * {a} + 0.5, {b})"), B("pow-op", "({a} ** 2 + 0.5) ** {b}"),
+    B("hypot", "np.hypot({a}, {b})", lambda va, vb: np.min(va * va + vb * vb) > 0.01),
+    B("arctan2", "np.arctan2({a}, {b})", lambda va, vb: np.min(va * va + vb * vb) > 0.01,
+      "np.sign({a}) * ({b} < 0)"),
+    B("logaddexp", "np.logaddexp({a}, {b})"), B("logaddexp2", "np.logaddexp2({a}, {b})"),
+    B("mul-sub", "({a} - {b}) * {a}"), B("square-diff", "({a} - {b}) ** 2"),
+)
+
+
+def binary(b, a):
+    other = partner(b, b.shape(a))
+    if b.flag(30):
+        a, other = other, a
+    try:
+        va, vo = np.asarray(b.value(a)), np.asarray(b.value(other))
+    except Exception:
+        return None
+    options = [t for t in BINARY if t.guard is None or t.guard(va, vo)]
+    t = b.choice(options)
+    kinks = (t.kink.format(a=a, b=other),) if t.kink else ()
+    return b.accept(f"{b.fresh()} = " + t.template.format(a=a, b=other), t.name, kinks,
+                    defines=b.fresh())
+
+
+# --- reductions, scans, sorting -------------------------------------------------------------
+REDUCTIONS = ("sum", "mean", "max", "min", "std", "var", "prod", "norm", "amax", "average",
+              "norm-ord1")
+
+
+def reduce(b, a):
+    shape = b.shape(a)
+    nd = len(shape)
+    fn = b.choice(REDUCTIONS)
+    if nd == 0:
+        axis = None
+    elif fn in ("average", "norm-ord1"):
+        axis = _axis(b, nd, allow_tuple=False, allow_none=fn == "average")
+    else:
+        axis = _axis(b, nd)
+        if fn == "norm" and isinstance(axis, tuple) and len(axis) != 2:
+            axis = None
+    count = _reduced_count(shape, axis)
+    v = np.asarray(b.value(a))
+    args = [] if axis is None else [f"axis={axis}"]
+    kinks, families = (), ("core",)
+    if fn in ("max", "min", "amax"):
+        kinks = (f"{a} == np.{fn.replace('amax', 'max')}({a}{_axis_kw(axis)}, keepdims=True)",)
+    elif fn == "prod" and count > 8:
+        return None
+    elif fn in ("std", "var"):
+        if count < 3 or np.min(np.std(v, axis=axis)) < 1e-2:
+            return None
+        if b.flag(30):
+            args.append("ddof=1")
+    elif fn == "norm" and np.min(np.linalg.norm(v, axis=axis)) < 1e-3:
+        return None
+    elif fn == "norm-ord1":
+        args.insert(0, "ord=1")
+        kinks = (f"np.sign({a})",)
+    elif fn == "average":
+        w = b.array((shape[axis],) if axis is not None else shape, 0.5, 2.0)
+        args.append(f"weights={w}")
+        if axis is not None and nd >= 2 and axis != -1:
+            families = ("average_axis",)
+    if fn != "average" and b.flag(35):
+        args.append("keepdims=True")
+    if fn in ("sum", "mean", "max", "min", "std", "var", "prod") and b.ndarray(a) and b.flag(25):
+        code = f"{a}.{fn}({', '.join(args)})"
+    else:
+        func = {"norm": "linalg.norm", "norm-ord1": "linalg.norm"}.get(fn, fn)
+        code = f"np.{func}({', '.join([a] + args)})"
+    return b.accept(f"{b.fresh()} = {code}", fn, kinks, families, defines=b.fresh())
+
+
+def cumsum(b, a):
+    axis = _axis(b, len(b.shape(a)), allow_tuple=False)
+    if b.flag(25) and b.ndarray(a):
+        code = f"{a}.cumsum({'' if axis is None else f'axis={axis}'})"
+    else:
+        code = f"np.cumsum({a}{_axis_kw(axis)})"
+    return b.accept(f"{b.fresh()} = {code}", "cumsum", defines=b.fresh())
+
+
+def sort(b, a):
+    ndim = len(b.shape(a))
+    axis = _axis(b, ndim, allow_tuple=False)
+    kinks = (f"np.argsort({a}, axis={axis}, kind='stable')",)
+    kind = b.choice(("sort", "take_along_axis", "fancy"))
+    if kind == "take_along_axis" and axis is not None:
+        code = f"np.take_along_axis({a}, np.argsort({a}, axis={axis}), axis={axis})"
+    elif kind == "fancy" and ndim == 1:
+        code = f"{a}[np.argsort({a})]"
+        kinks = (f"np.argsort({a}, kind='stable')",)
+    else:
+        code = f"np.sort({a}{'' if axis == -1 else f', axis={axis}'})"
+    return b.accept(f"{b.fresh()} = {code}", "sort-" + kind, kinks, defines=b.fresh())
+
+
+# --- shapes -----------------------------------------------------------------------------------
+def _divisors(n):
+    return [d for d in range(1, n + 1) if n % d == 0] if n <= 5000 else \
+        sorted({d for k in range(1, math.isqrt(n) + 1) if n % k == 0 for d in (k, n // k)})
+
+
+def reshape(b, a):
+    shape = b.shape(a)
+    size = int(np.prod(shape, dtype=int))
+    kind = b.choice(("reshape", "transpose", "expand_dims", "ravel", "squeeze", "flip",
+                     "swapaxes", "roll", "tile", "repeat", "broadcast_to", "diagonal",
+                     "trace", "diag", "tril", "copy", "moveaxis", "T", "flatten", "astype"))
+    arr = b.ndarray(a)
+    nd = len(shape)
+    families = ("core",)
+    if kind == "reshape":
+        dims, rest = [], size
+        for _ in range(b.integer(1, 3) - 1):
+            d = b.choice(_divisors(rest))
+            dims.append(d)
+            rest //= d
+        dims.append(rest)
+        if b.flag(30):
+            dims[b.integer(0, len(dims) - 1)] = -1
+        form = b.choice(("np.reshape({a}, {s})", "{a}.reshape({s})")) if arr else "np.reshape({a}, {s})"
+        code = form.format(a=a, s=tuple(dims))
+    elif kind == "transpose" and nd >= 2:
+        perm = tuple(b.draw(st.permutations(range(nd))))
+        code = f"np.transpose({a}, {perm})" if b.flag() or not arr else f"{a}.transpose({perm})"
+    elif kind == "T" and nd >= 2 and arr:
+        code = f"{a}.T"
+    elif kind == "swapaxes" and nd >= 2:
+        code = f"np.swapaxes({a}, {b.integer(0, nd - 1)}, {b.integer(-nd, nd - 1)})"
+    elif kind == "moveaxis" and nd >= 2:
+        code = f"np.moveaxis({a}, {b.integer(0, nd - 1)}, {b.integer(-nd, nd - 1)})"
+    elif kind == "expand_dims":
+        k = b.integer(-(nd + 1), nd)
+        code = f"np.expand_dims({a}, {k})" if b.flag() or not arr else f"{a}[..., None]"
+        if nd == 0 and "[" in code:
+            families = ("index_0d",)
+    elif kind == "ravel":
+        code = f"np.ravel({a})" if b.flag() or not arr else f"{a}.ravel()"
+    elif kind == "flatten" and arr:
+        code = f"{a}.flatten()"
+    elif kind == "astype" and arr:
+        code = f"{a}.astype(np.float64)"
+    elif kind == "squeeze" and 1 in shape:
+        code = f"np.squeeze({a})" if b.flag() else f"np.squeeze({a}, axis={shape.index(1)})"
+    elif kind == "flip" and nd >= 1:
+        axis = _axis(b, nd, allow_tuple=True)
+        code = f"np.flip({a}{_axis_kw(axis)})"
+    elif kind == "roll" and nd >= 1:
+        axis = _axis(b, nd, allow_tuple=False)
+        n = size if axis is None else shape[axis]
+        code = f"np.roll({a}, {b.integer(-n, n)}{_axis_kw(axis)})"
+    elif kind == "tile" and nd >= 1:
+        reps = b.choice((2, (2, 1), (1, 3), 3))
+        code = f"np.tile({a}, {reps})"
+    elif kind == "repeat" and nd >= 1:
+        axis = _axis(b, nd, allow_tuple=False)
+        n = size if axis is None else shape[axis]
+        reps = b.choice((2, 3, "list"))
+        if reps == "list":
+            reps = [int(r) for r in np.random.default_rng(b.seed()).integers(0, 3, size=n)]
+            if n > 12:
+                reps = b.constant(f"np.random.default_rng({b.seed()}).integers(0, 3, size={n})")
+        code = f"np.repeat({a}, {reps}{_axis_kw(axis)})"
+    elif kind == "broadcast_to":
+        new = (b.choice((2, 3)),) + tuple(b.choice((s, 3)) if s == 1 else s for s in shape)
+        code = f"np.broadcast_to({a}, {new})"
+    elif kind == "diagonal" and nd >= 2:
+        off = b.integer(-1, 1)
+        code = f"np.diagonal({a}, offset={off})" if off else f"np.diagonal({a})"
+    elif kind == "trace" and nd >= 2:
+        code = f"np.trace({a})"
+    elif kind == "diag" and nd in (1, 2):
+        code = f"np.diag({a})" if b.flag() else f"np.diag({a}, k={b.integer(-1, 1)})"
+    elif kind in ("tril", "triu") and nd >= 2:
+        code = f"np.{kind}({a}, k={b.integer(-1, 1)})" if b.flag() else f"np.{kind}({a})"
+    elif kind == "copy":
+        code = b.choice((f"np.copy({a})", f"+{a}", f"{a} * 1.0"))
+    else:
+        return None
+    return b.accept(f"{b.fresh()} = {code}", kind, families=families, defines=b.fresh())
+
+
+# --- reading by index -------------------------------------------------------------------------
+def getitem(b, a):
+    shape = b.shape(a)
+    if not shape or not b.ndarray(a):
+        return None
+    kind = b.choice(("basic", "fancy", "mask", "mask-data", "take", "fancy2", "int"))
+    kinks = ()
+    nd = len(shape)
+    if kind == "basic":
+        code = f"{a}[{basic_key(b, shape)}]"
+    elif kind == "int":
+        code = f"{a}[{', '.join(str(b.integer(-n, n - 1)) for n in shape[:b.integer(1, nd)])}]"
+    elif kind in ("fancy", "take"):
+        axis = b.integer(0, nd - 1)
+        n = shape[axis]
+        idx = index_array(b, n, b.integer(1, min(2 * n, 300)), repeats=b.flag(60))
+        if kind == "take":
+            code = f"np.take({a}, {idx}, axis={axis})"
+        else:
+            parts = [":"] * axis + [idx]
+            if axis + 1 < nd and b.flag(30):
+                parts.append(_slice(b, shape[axis + 1]))
+            code = f"{a}[{', '.join(parts)}]"
+    elif kind == "fancy2" and nd >= 2:
+        m = b.integer(1, 20)
+        code = f"{a}[{index_array(b, shape[0], m, True)}, {index_array(b, shape[1], m, True)}]"
+    elif kind == "mask":
+        lead = shape[:b.integer(1, nd)]
+        code = f"{a}[{mask(b, lead)}]"
+    elif kind == "mask-data":
+        other = b.pick(lambda n: b.shape(n) == shape) or a
+        cond = f"{other} > {_quantile(b, other)}"
+        code = f"{a}[{cond}]"
+        kinks = (cond,)
+    else:
+        return None
+    return b.accept(f"{b.fresh()} = {code}", "getitem-" + kind, kinks, defines=b.fresh())
+
+
+# --- writing ----------------------------------------------------------------------------------
+def _write_value(b, target_shape, target, key):
+    """A right-hand side for ``target[key] = ...`` and whether it reads the target's memory."""
+    kind = b.choice(("number", "var", "unary-self", "const", "unary-var", "overlap"))
+    if kind == "number":
+        return b.array(())
+    if kind == "const":
+        return b.array(target_shape)
+    if kind == "unary-self":
+        return _smooth_unary(b, f"{target}[{key}]")
+    if kind == "overlap":
+        # a plain view of the target with the same shape: NumPy copies before writing
+        return f"{target}[{key}]"
+    fits = lambda n: (n != target and _broadcasts_to(b.shape(n), target_shape))  # noqa: E731
+    name = b.pick(fits)
+    if name is None:
+        return b.array(target_shape)
+    return name if kind == "var" else _smooth_unary(b, name)
+
+
+def _broadcasts_to(shape, target):
+    try:
+        return np.broadcast_shapes(shape, target) == tuple(target)
+    except ValueError:
+        return False
+
+
+def _write_families(b, target, rhs, repeated):
+    """Which families a write into ``target`` with right side ``rhs`` belongs to, from
+    what NumPy shares (``np.shares_memory``), not from how the code looks."""
+    fams = set()
+    earlier, later = b.sharing(target)
+    if earlier:
+        fams.add("view_write")     # the target views another variable
+    if later:
+        fams.add("stale_view")     # another variable views the target
+    try:
+        rv = b.value(rhs)
+        if isinstance(rv, np.ndarray) and np.shares_memory(rv, b.env[target]):
+            fams.add("overlap_write")
+    except Exception:
+        pass
+    if repeated:
+        fams.add("repeated_write")
+    if not earlier and b.made_by.get(target) in _COPIES_OPTAD_CALLS_VIEWS:
+        fams.add("copy_as_view")
+    return fams or {"core"}
+
+
+FRESH = (("zeros_like", "np.zeros_like({a})"), ("ones_like", "np.ones_like({a})"),
+         ("full_like", "np.full_like({a}, 0.5)"), ("copy-method", "{a}.copy()"),
+         ("copy", "np.copy({a})"), ("times-one", "{a} * 1.0"),
+         # empty_like is defined only once every element is written
+         ("empty_like", "np.empty_like({a})\n{v}[...] = 0.0"))
+
+
+# Shape functions whose result NumPy may copy but optad records as a view (FOUND_BROKEN).
+_COPIES_OPTAD_CALLS_VIEWS = {"flatten", "tile", "roll", "reshape", "ravel"}
+
+
+def write(b, a):
+    """``y = np.zeros_like(a); y[key] = value`` and friends: =, +=, -=, *=, whole-array op=."""
+    shape = b.shape(a)
+    if not shape:
+        return None
+    target = a
+    if b.flag(60) or not (b.ndarray(a) and b.env[a].flags.writeable):
+        name, fresh = b.choice(FRESH)
+        if name == "copy-method" and not b.ndarray(a):
+            name, fresh = FRESH[4]
+        v = b.fresh()
+        target = b.accept(f"{v} = " + fresh.format(a=a, v=v), name, defines=v)
+        if target is None:
+            return None
+    nd = len(shape)
+    kind = b.choice(("basic", "fancy", "mask", "mask-data", "int", "whole", "repeated",
+                     "ellipsis"))
+    kinks, repeated = (), False
+    if kind == "basic":
+        key = basic_key(b, shape)
+    elif kind == "int":
+        key = ", ".join(str(b.integer(-n, n - 1)) for n in shape[:b.integer(1, nd)])
+    elif kind in ("fancy", "repeated"):
+        axis = b.integer(0, nd - 1)
+        n = shape[axis]
+        repeated = kind == "repeated"
+        key = ", ".join([":"] * axis + [index_array(b, n, b.integer(1, min(2 * n, 200)), repeated)])
+    elif kind == "mask":
+        key = mask(b, shape[:b.integer(1, nd)])
+    elif kind == "mask-data":
+        key = f"{target} > {_quantile(b, target)}"
+        kinks = (key,)
+    elif kind == "ellipsis":
+        key = "..."
+    else:
+        key = None
+    op = b.choice(("=", "+=", "-=", "*=", "="))
+    if key is None:
+        if op == "=":
+            op = "+="
+        rhs = _write_value(b, shape, target, "...")
+        code = f"{target} {op} {rhs}"
+    else:
+        try:
+            tshape = np.shape(b.value(f"{target}[{key}]"))
+        except Exception:
+            return None
+        if 0 in tshape:
+            return None
+        rhs = _write_value(b, tshape, target, key)
+        code = f"{target}[{key}] {op} {rhs}"
+    fams = _write_families(b, target, rhs, repeated)
+    return b.accept(code, f"setitem-{kind}{op}", kinks, families=fams, writes=(target,))
+
+
+def stale_view(b, a):
+    """``w = y[key]`` (a view), then a write into ``y``: NumPy's ``w`` sees the write."""
+    if "stale_view" not in b.enabled or not b.ndarray(a) or not b.shape(a):
+        return None
+    target = a
+    if not b.env[a].flags.writeable or b.sharing(a)[0]:
+        v = b.fresh()
+        target = b.accept(f"{v} = np.copy({a})", "copy", defines=v)
+        if target is None:
+            return None
+    w = b.fresh()
+    if b.accept(f"{w} = {target}[{basic_key(b, b.shape(target), ints=False)}]", "getitem-basic",
+                defines=w) is None:
+        return None
+    return write_into(b, target)
+
+
+def write_into(b, target):
+    """A write into an existing variable (its families found by ``_write_families``)."""
+    shape = b.shape(target)
+    key = basic_key(b, shape)
+    try:
+        tshape = np.shape(b.value(f"{target}[{key}]"))
+    except Exception:
+        return None
+    rhs = _write_value(b, tshape, target, key)
+    op = b.choice(("=", "+="))
+    code = f"{target}[{key}] {op} {rhs}"
+    return b.accept(code, f"setitem-basic{op}", (), families=_write_families(b, target, rhs, False),
+                    writes=(target,))
+
+
+def overlap(b, a):
+    """``d[k1] = d[k2]`` with two overlapping slices of the same length."""
+    if "overlap_write" not in b.enabled or not b.ndarray(a) or not b.shape(a):
+        return None
+    n = b.shape(a)[0]
+    if n < 2:
+        return None
+    v = b.fresh()
+    target = b.accept(f"{v} = np.copy({a})", "copy", defines=v)
+    if target is None:
+        return None
+    m = b.integer(1, n - 1)
+    s1, s2 = b.integer(0, n - m), b.integer(0, n - m)
+    op = b.choice(("=", "+="))
+    rhs = f"{target}[{s2}:{s2 + m}]"
+    code = f"{target}[{s1}:{s1 + m}] {op} {rhs}"
+    if b.flag() and n >= 4:
+        code, rhs = f"{target}[::2] {op} {target}[:{(n + 1) // 2}]", f"{target}[:{(n + 1) // 2}]"
+    return b.accept(code, f"setitem-overlap{op}", (),
+                    families=_write_families(b, target, rhs, False), writes=(target,))
+
+
+# --- selection and joining --------------------------------------------------------------------
+def where(b, a):
+    shape = b.shape(a)
+    kind = b.choice(("data", "cmp", "const"))
+    if kind == "const" and shape:
+        cond, kinks = mask(b, shape), ()
+    elif kind == "cmp":
+        other = partner(b, shape)
+        cond = f"{a} > {other}"
+        kinks = (cond,)
+    else:
+        cond = f"{a} > {_quantile(b, a)}"
+        kinks = (cond,)
+    x = b.choice((a, f"np.sin({a})", f"{a} ** 2"))
+    y = partner(b, shape)
+    if b.flag(30):
+        x, y = y, x
+    return b.accept(f"{b.fresh()} = np.where({cond}, {x}, {y})", "where-" + kind, kinks,
+                    defines=b.fresh())
+
+
+def join(b, a):
+    shape = b.shape(a)
+    nd = len(shape)
+    kind = b.choice(("concatenate", "stack", "concatenate-none", "hstack", "vstack"))
+    if kind == "stack" or (nd == 0 and kind != "concatenate-none"):
+        others = [b.pick(lambda n: b.shape(n) == shape and n != a) or
+                  b.choice((f"np.cos({a})", b.array(shape)))]
+        if b.flag(30):
+            others.append(a)
+        axis = b.integer(-(nd + 1), nd)
+        code = f"np.stack([{a}, {', '.join(others)}]{'' if axis == 0 else f', axis={axis}'})"
+    elif kind == "concatenate-none":
+        other = b.pick(lambda n: n != a) or a
+        code = f"np.concatenate([{a}, {other}], axis=None)"
+    else:
+        axis = 0 if kind == "vstack" or nd < 2 else (1 if kind == "hstack" else b.integer(0, nd - 1))
+        def fits(n):
+            s = b.shape(n)
+            return len(s) == nd and all(s[k] == shape[k] for k in range(nd) if k != axis)
+        pieces = [b.pick(fits) or a]
+        if b.flag(40):
+            pieces.append(b.array(shape[:axis] + (b.integer(1, 3),) + shape[axis + 1:]))
+        if kind in ("hstack", "vstack") and nd <= 2:
+            code = f"np.{kind}([{a}, {', '.join(pieces)}])"
+        else:
+            code = f"np.concatenate([{a}, {', '.join(pieces)}]{'' if axis == 0 else f', axis={axis}'})"
+    return b.accept(f"{b.fresh()} = {code}", kind, defines=b.fresh())
+
+
+# --- linear algebra ---------------------------------------------------------------------------
+def _matrix(b, rows, cols):
+    """A variable of shape (rows, cols) if there is one, else a constant."""
+    return b.pick(lambda n: b.shape(n) == (rows, cols)) or b.array((rows, cols))
+
+
+def matmul(b, a):
+    shape = b.shape(a)
+    nd = len(shape)
+    if nd == 0:
+        return None
+    k = b.integer(1, 4)
+    if nd == 1:
+        n = shape[0]
+        vec = b.pick(lambda m: b.shape(m) == (n,) and m != a) or b.array((n,))
+        code = b.choice((f"{a} @ {vec}", f"np.dot({a}, {vec})", f"np.inner({a}, {vec})",
+                         f"np.vdot({a}, {vec})", f"np.einsum('i,i->', {a}, {vec})",
+                         f"{a} @ {_matrix(b, n, k)}", f"{_matrix(b, k, n)} @ {a}",
+                         f"np.outer({a}, {b.array((k,))})",
+                         f"np.einsum('i,j->ij', {a}, {b.array((k,))})", f"np.matmul({a}, {vec})",
+                         f"np.tensordot({a}, {vec}, axes=1)"))
+    elif nd == 2:
+        m, n = shape
+        same = b.pick(lambda o: b.shape(o) == shape and o != a) or b.array(shape)
+        options = [f"{a} @ {_matrix(b, n, k)}", f"{_matrix(b, k, m)} @ {a}",
+                   f"np.dot({a}, {b.array((n,))})", f"np.einsum('ij,jk->ik', {a}, {_matrix(b, n, k)})",
+                   f"np.einsum('ij->j', {a})", f"np.einsum('ij,ij->i', {a}, {same})",
+                   f"np.tensordot({a}, {same}, axes=2)", f"np.matmul({_matrix(b, k, m)}, {a})",
+                   f"np.einsum('ij,ij->', {a}, {same})"]
+        if m * m <= b.profile.cap and m <= 400:
+            options.append(f"{a} @ {a}.T")
+        if n * n <= b.profile.cap and n <= 400:
+            options.append(f"{a}.T @ {a}")
+        if m * n * 4 <= b.profile.cap:   # (1-D kron is refused with a clear message: not drawn)
+            options.append(f"np.kron({a}, {b.array((2, 2))})")
+        if m == n:
+            # (einsum 'ii->' is refused with a clear NotDifferentiableError: not drawn)
+            options += [f"np.einsum('ij,jk->ik', {a}, {a})", f"{a} @ {a}"]
+        code = b.choice(options)
+    else:
+        code = b.choice((f"{a} @ {_matrix(b, shape[-1], k)}",
+                         f"np.einsum('...ij,jk->...ik', {a}, {_matrix(b, shape[-1], k)})",
+                         f"np.matmul({a}, np.swapaxes({a}, -1, -2))",
+                         f"np.einsum('...ij,...ij->...', {a}, {a})"))
+    return b.accept(f"{b.fresh()} = {code}", "matmul:" + code.split("(")[0].split(" ")[-1],
+                    defines=b.fresh())
+
+
+def linalg(b, a):
+    """solve / inv / det / slogdet of a diagonally dominant matrix built from ``a``."""
+    shape = b.shape(a)
+    if not shape or not b.ndarray(a):
+        return None
+    if len(shape) >= 2 and shape[-1] == shape[-2] and shape[-1] <= 200:
+        src = a
+    elif len(shape) == 2 and shape[0] <= 200:
+        src = f"({a} @ {a}.T)"
+    elif len(shape) == 1 and shape[0] <= 200:
+        src = f"np.outer({a}, {b.array(shape)})"
+    else:
+        return None
+    S = np.asarray(b.value(src))
+    n = S.shape[-1]
+    shift = _fmt(math.ceil(float(np.max(np.sum(np.abs(S), axis=-1)))) + 1.0)
+    A = f"({src} + {shift} * np.eye({n}))"
+    kind = b.choice(("solve", "inv", "det", "slogdet", "solve-mat"))
+    batch = S.shape[:-2]
+    if kind == "solve":
+        rhs = b.pick(lambda m: b.shape(m) == batch + (n,) and m != a) if not batch else None
+        code = f"np.linalg.solve({A}, {rhs or b.array(batch + (n, 1) if batch else (n,))})"
+    elif kind == "solve-mat":
+        code = f"np.linalg.solve({A}, {b.array(batch + (n, b.integer(1, 3)))})"
+    elif kind == "inv":
+        code = f"np.linalg.inv({A})"
+    elif kind == "det":
+        if n > 6:
+            return None
+        code = f"np.linalg.det({A})"
+    else:
+        code = f"np.linalg.slogdet({A})[1]"
+    return b.accept(f"{b.fresh()} = {code}", "linalg-" + kind, defines=b.fresh())
+
+
+# --- the known-broken families (drawn only when enabled) ---------------------------------------
+def complex_constant(b, a):
+    if "complex" not in b.enabled:
+        return None
+    code, kinks = b.choice(((f"np.abs({a} * (0.6 + 0.8j))", (f"np.sign({a})",)),
+                            (f"(({a} + 0.5j) * ({a} - 0.5j)).real", ()),
+                            (f"np.abs(np.exp(1j * {a}) + 2.0)", ())))
+    return b.accept(f"{b.fresh()} = {code}", "complex", kinks, families=("complex",),
+                    defines=b.fresh())
+
+
+def nan_grad(b, a):
+    """Functions whose derivative exists where today's rules give NaN."""
+    if "nan_grad" not in b.enabled:
+        return None
+    v = np.asarray(b.value(a))
+    options = [f"({a} - {a}) ** 0", f"np.hypot({a} - {a}, {a} - {a})", f"np.cbrt({a} * 0.0)",
+               f"np.sqrt({a} * 0.0)", f"np.std({a} - {a})", f"np.linalg.norm({a} - {a})"]
+    kinks = ()
+    if np.min(v) < -0.05:
+        options.append(f"np.where({a} > 0, np.sqrt({a}), 0.0)")
+    if v.ndim == 1 and 3 <= v.size <= 6:
+        options.append(f"np.linalg.det(np.outer({a}, {a}))")
+    code = b.choice(options)
+    if code.startswith("np.where"):
+        kinks = (f"{a} > 0",)
+    return b.accept(f"{b.fresh()} = {code}", "nan:" + code.split("(")[0], kinks,
+                    families=("nan_grad",), defines=b.fresh())
+
+
+GENERATORS = (unary, binary, reduce, reshape, getitem, write, where, join, matmul, linalg,
+              cumsum, sort, stale_view, overlap, complex_constant, nan_grad)
+_NEED_AXES = {getitem, write, matmul, linalg, cumsum, sort, stale_view, overlap}
+_WEIGHT = {unary: 4, binary: 4, reduce: 2, reshape: 2, getitem: 3, write: 3}
+
+
+def generators(b, a):
+    """The generators worth trying from ``a`` (weighted by repetition: Hypothesis draws uniformly)."""
+    out = []
+    scalar = not b.shape(a)
+    for g in GENERATORS:
+        if scalar and g in _NEED_AXES:
+            continue
+        if g in (stale_view, overlap) and not {"stale_view", "overlap_write"} & b.enabled:
+            continue
+        if g is complex_constant and "complex" not in b.enabled:
+            continue
+        if g is nan_grad and "nan_grad" not in b.enabled:
+            continue
+        out += [g] * _WEIGHT.get(g, 1)
+    return out
