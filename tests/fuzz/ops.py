@@ -223,7 +223,7 @@ def _smooth_unary(b, expr):
 def unary(b, a):
     v = np.asarray(b.value(a))
     options = [u for u in UNARY if u.guard is None or u.guard(v)]
-    kind = b.choice(options + ["clip", "maximum-q", "power-p"])
+    kind = b.choice(options[:3] + ["clip", "maximum-q", "power-p"] + options[3:])
     if kind == "clip":
         lo, hi = sorted((_quantile(b, a), _quantile(b, a)), key=float)
         if b.flag(25):
@@ -800,18 +800,20 @@ def nan_grad(b, a):
     if "nan_grad" not in b.enabled:
         return None
     v = np.asarray(b.value(a))
-    options = [f"({a} - {a}) ** 0", f"np.hypot({a} - {a}, {a} - {a})", f"np.cbrt({a} * 0.0)",
-               f"np.sqrt({a} * 0.0)", f"np.std({a} - {a})", f"np.linalg.norm({a} - {a})"]
+    options = [("pow0", f"({a} - {a}) ** 0"), ("hypot00", f"np.hypot({a} - {a}, {a} - {a})"),
+               ("cbrt0", f"np.cbrt({a} * 0.0)"), ("sqrt0", f"np.sqrt({a} * 0.0)"),
+               ("std0", f"np.std({a} - {a})"), ("var0", f"np.var({a} * 0.0 + 1.0)"),
+               ("norm0", f"np.linalg.norm({a} - {a})")]
     kinks = ()
     if np.min(v) < -0.05:
-        options.append(f"np.where({a} > 0, np.sqrt({a}), 0.0)")
+        options.append(("where-sqrt", f"np.where({a} > 0, np.sqrt({a}), 0.0)"))
     if v.ndim == 1 and 3 <= v.size <= 6:
-        options.append(f"np.linalg.det(np.outer({a}, {a}))")
-    code = b.choice(options)
-    if code.startswith("np.where"):
+        options.append(("det-singular", f"np.linalg.det(np.outer({a}, {a}))"))
+    name, code = b.choice(options)
+    if name == "where-sqrt":
         kinks = (f"{a} > 0",)
-    return b.accept(f"{b.fresh()} = {code}", "nan:" + code.split("(")[0], kinks,
-                    families=("nan_grad",), defines=b.fresh())
+    return b.accept(f"{b.fresh()} = {code}", "nan:" + name, kinks, families=("nan_grad",),
+                    defines=b.fresh())
 
 
 GENERATORS = (unary, binary, reduce, reshape, getitem, write, where, join, matmul, linalg,

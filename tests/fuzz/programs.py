@@ -211,10 +211,10 @@ class Profile:
 
 
 PROFILES = {
-    "small": Profile("small", max_inputs=3, max_ops=8, cap=2000),
+    "small": Profile("small", max_inputs=3, max_ops=10, cap=2000),
     # Past every size threshold of the fast engine: 4096 elements (value dropping,
     # LinearForm tangents, dot-product sums) and 32768 (256 KiB: the array pool).
-    "large": Profile("large", max_inputs=2, max_ops=6, cap=90000),
+    "large": Profile("large", max_inputs=2, max_ops=8, cap=90000),
 }
 
 
@@ -413,9 +413,9 @@ def programs(draw, profile="small", families=SUITE_FAMILIES):
     """A Hypothesis strategy of :class:`Program` (``profile``: ``"small"`` or ``"large"``)."""
     b = Builder(draw, PROFILES[profile], families)
     b.make_inputs()
-    n_ops = b.integer(1, b.profile.max_ops)
+    n_ops = b.integer(2, b.profile.max_ops)
     attempts = 0
-    while len(b.ops) < n_ops and attempts < 4 * n_ops:
+    while len(b.ops) < n_ops and attempts < 5 * n_ops:
         attempts += 1
         a = b.pick()
         gen = b.choice(catalog.generators(b, a))
