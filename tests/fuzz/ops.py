@@ -538,8 +538,10 @@ FRESH = (("zeros_like", "np.zeros_like({a})"), ("ones_like", "np.ones_like({a})"
          ("empty_like", "np.empty_like({a})\n{v}[...] = 0.0"))
 
 
-# Shape functions whose result NumPy may copy but optad records as a view (FOUND_BROKEN).
-_COPIES_OPTAD_CALLS_VIEWS = {"flatten", "tile", "roll", "reshape", "ravel"}
+# Shape functions optad records as views (it implements them with reshape, transpose or
+# broadcast_to); where NumPy copied instead, a write into the result is refused (FOUND_BROKEN).
+_COPIES_OPTAD_CALLS_VIEWS = {"flatten", "tile", "roll", "reshape", "ravel", "expand_dims",
+                             "squeeze", "transpose", "T", "swapaxes", "moveaxis"}
 
 
 def write(b, a):

@@ -15,6 +15,7 @@ message ends with the runnable repro) when optad
   steps until none does;
 * returns a Hessian-vector product that is not symmetric (⟨u, H v⟩ = ⟨v, H u⟩) or that
   disagrees with finite differences of the gradient (``hvp``);
+* hands out arrays it later overwrites, or changes its arguments (``alias``);
 * raises anything but a documented refusal (``crash``, or ``refused`` when optad
   refuses a program of a family it must run).
 
@@ -178,12 +179,16 @@ def check_program(program, args=None, engine=None, hvp=True, seed=0):
     scale = magnitude + abs(value)
 
     # 1. the value, and the gradient's structure
-    out = run("value_and_grad", lambda: optad.value_and_grad(f, argnums=nums)(*_copies(args)))
+    given = _copies(args)
+    out = run("value_and_grad", lambda: optad.value_and_grad(f, argnums=nums)(*given))
     if out is None:
         return Checked("refused", seconds=time.perf_counter() - start)
     val, g = out
     _check_value(program, "value_and_grad", val, value, scale)
     _check_structure(program, g, args, value)
+    if not program.writes_inputs and not all(np.array_equal(a, b) for a, b in zip(given, args)):
+        raise FuzzFailure("alias", "value_and_grad changed its arguments", program)
+    kept = tuple(np.copy(gi) for gi in g)   # must survive every later call (the array pool)
 
     # 2. vjp against value_and_grad, and the pullback's linearity (its tape is reused)
     y, pull = run("vjp", lambda: optad.vjp(f, *_copies(args)))
@@ -225,6 +230,10 @@ def check_program(program, args=None, engine=None, hvp=True, seed=0):
         if hvp:
             _check_hvp(program, f, args, v, rng, h, run, nums)
             checked.hvp = "checked"
+    for k, (gi, ki) in enumerate(zip(g, kept)):
+        if not np.array_equal(gi, ki):
+            raise FuzzFailure("alias", f"the gradient for x{k} returned by value_and_grad changed "
+                                       f"during later optad calls", program)
     checked.seconds = time.perf_counter() - start
     return checked
 

@@ -140,6 +140,12 @@ class Program:
         return tuple(op.name for op in self.ops)
 
     @property
+    def writes_inputs(self):
+        """Whether an op writes into an argument (``x0[1] = ...``, ``x0 += ...``)."""
+        return any(re.match(r"\s*x\d+\s*(\[|[-+*/]?=[^=])", line)
+                   for op in self.ops for line in op.code.splitlines())
+
+    @property
     def has_kinks(self):
         return any(op.kinks for op in self.ops)
 

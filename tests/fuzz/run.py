@@ -18,8 +18,10 @@ known to be broken today (``programs.KNOWN_BROKEN``), to see them found.
 import argparse
 import collections
 import os
+import re
 import sys
 import time
+from dataclasses import replace
 
 if __name__ == "__main__":   # runs from a checkout: the repository (optad) and tests/ (fuzz)
     here = os.path.dirname(os.path.abspath(__file__))
@@ -32,6 +34,45 @@ from fuzz.oracle import FuzzFailure, check_program  # noqa: E402
 from fuzz.programs import FAMILIES, SUITE_FAMILIES, programs  # noqa: E402
 
 ROUND = 200
+_NAME = re.compile(r"\b([xvc]\d+)\b")
+
+
+def _substitute(program, out, src, skip):
+    """``program`` without op ``skip``, every later use of ``out`` reading ``src`` instead."""
+    sub = lambda text: re.sub(rf"\b{out}\b", src, text)  # noqa: E731
+    ops = tuple(replace(op, code=sub(op.code), kinks=tuple(map(sub, op.kinks)))
+                for k, op in enumerate(program.ops) if k != skip)
+    terms = tuple(replace(t, var=sub(t.var)) for t in program.result)
+    return _tidy(replace(program, ops=ops, result=terms))
+
+
+def _tidy(program):
+    """Drop constants nothing reads."""
+    text = "\n".join([op.code for op in program.ops] + [k for op in program.ops for k in op.kinks]
+                     + [t.code() for t in program.result])
+    used = set(_NAME.findall(text))
+    return replace(program, constants=tuple(c for c in program.constants if c[0] in used))
+
+
+def simplify(program, fails):
+    """Remove ops while ``fails(program)`` stays true: an op ``v = expr(w)`` goes, and later
+    ops read ``w`` (Hypothesis cannot do this: deleting a draw shifts all later ones)."""
+    changed = True
+    while changed:
+        changed = False
+        for k, op in enumerate(program.ops):
+            m = re.fullmatch(r"(v\d+) = (.*)", op.code)
+            if not m:
+                continue
+            out, expr = m.groups()
+            for src in sorted({n for n in _NAME.findall(expr) if n[0] in "xv"}, reverse=True):
+                candidate = _substitute(program, out, src, k)
+                if candidate.ops and fails(candidate):
+                    program, changed = candidate, True
+                    break
+            if changed:
+                break
+    return program
 
 
 def signature(failure):
@@ -109,6 +150,20 @@ class Run:
             body()
         except BaseException:   # the minimal failure, or Hypothesis noticing we stopped on time
             pass
+        best = self.best
+
+        def fails(program):
+            try:
+                check_program(program)
+            except FuzzFailure as e:
+                if signature(e) == target:
+                    self.best = e
+                    return True
+            except Exception:   # the NumPy program itself no longer runs
+                pass
+            return False
+
+        simplify(best.program, fails)
         best = self.best
         self.found.setdefault(target, []).append((set(best.program.op_names), best))
         return best

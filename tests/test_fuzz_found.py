@@ -1,0 +1,131 @@
+"""What the fuzzer (tests/fuzz) found on today's main, beyond the families already known.
+
+Each test is the fuzzer's minimal repro, written out, asserting what NumPy computes.
+They are ``xfail(strict=True)``: when the core rewrite fixes one, its test starts to
+pass, the strict xfail turns that into a failure, and whoever fixed it removes the
+marker here and the family from ``FOUND_BROKEN`` in tests/fuzz/programs.py, so that the
+fuzzer draws it again.
+"""
+
+import numpy as np
+import pytest
+
+import optad
+from optad.errors import ViewWriteError
+
+W = np.array([1.0, 10.0, 100.0])
+
+
+def matches_numpy(f, x, expected_grad):
+    """optad's value equals NumPy's and its gradient equals ``expected_grad``."""
+    value, g = optad.value_and_grad(f)(np.copy(x))
+    assert value == pytest.approx(f(np.copy(x)), rel=1e-12, abs=1e-12)
+    np.testing.assert_allclose(g, expected_grad, rtol=1e-10, atol=1e-12)
+
+
+# --- average_axis: np.average(x, axis=k, weights=w) with 1-D w along a non-last axis ------
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="np.average with 1-D weights and axis=0 broadcasts the "
+                                       "weights along the last axis: a silently wrong value")
+def test_average_of_a_square_matrix_along_axis_0_with_1d_weights():
+    # NumPy weights the rows (axis 0); optad weights the columns and returns another
+    # number with a gradient to match it: 952.0 instead of 765.0.
+    x = np.arange(9.0).reshape(3, 3) + 1
+    w = np.array([1.0, 2.0, 3.0])
+    f = lambda x: np.sum(np.average(x, axis=0, weights=w) * W)  # noqa: E731
+    matches_numpy(f, x, np.outer(w / w.sum(), W))
+
+
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="np.average with 1-D weights and axis=0 on a (2, 3) array "
+                                       "raises ValueError: operands could not be broadcast")
+def test_average_along_axis_0_with_1d_weights():
+    x = np.arange(6.0).reshape(2, 3) + 1
+    w = np.array([1.0, 2.0])
+    f = lambda x: np.sum(np.average(x, axis=0, weights=w) * W)  # noqa: E731
+    matches_numpy(f, x, np.outer(w / w.sum(), W))
+
+
+@pytest.mark.xfail(strict=True, raises=np.exceptions.AxisError,
+                   reason="np.average with 1-D weights and axis=1 (the last axis, "
+                                       "written positively) raises AxisError")
+def test_average_along_the_last_axis_named_positively():
+    x = np.arange(6.0).reshape(2, 3) + 1
+    w = np.array([1.0, 2.0, 3.0])
+    f = lambda x: np.sum(np.average(x, axis=1, weights=w) * W[:2])  # noqa: E731
+    matches_numpy(f, x, np.outer(W[:2], w / w.sum()))
+
+
+# --- copy_as_view: writes into copies that optad takes for views ------------------------------
+COPIES = {
+    "flatten": lambda x: x.flatten(),
+    "tile": lambda x: np.tile(x, 2),
+    "roll": lambda x: np.roll(x, 1),
+    "reshape of a transpose": lambda x: x.T.reshape(-1),
+    "ravel of a transpose": lambda x: np.ravel(x.T),
+    "expand_dims of a scalar": lambda x: np.expand_dims(np.sum(x), 0),
+}
+
+
+@pytest.mark.xfail(strict=True, raises=ViewWriteError,
+                   reason="writes into arrays NumPy returns as copies are refused "
+                                       "with ViewWriteError ('a traced slice (or reshape/transpose)')")
+@pytest.mark.parametrize("make", COPIES.values(), ids=COPIES.keys())
+def test_a_write_into_a_copy_is_not_refused(make):
+    x = np.arange(6.0).reshape(2, 3) + 1
+
+    def f(x):
+        y = make(x)
+        y[(0,) * y.ndim] = 5.0      # NumPy: y is a new array, x is unchanged
+        return np.sum(y * y) + np.sum(x)
+
+    y = make(x)
+    assert not np.shares_memory(y, x)
+    expected = np.ones_like(x)
+    for k in range(1, y.size):      # d/dx of sum(y[1:]**2): 2*y at the source of each y[k]
+        source = np.zeros(y.size)
+        source[k] = 1.0
+        expected += 2 * y.ravel()[k] * optad.grad(lambda x: np.sum(make(x).ravel() * source))(x)
+    matches_numpy(f, x, expected)
+
+
+@pytest.mark.xfail(strict=True, raises=ViewWriteError,
+                   reason="an in-place operator on a copy (flatten, tile) is "
+                                       "refused with ViewWriteError")
+def test_in_place_add_on_a_tile():
+    def f(x):
+        y = np.tile(x, 2)
+        y += 0.5
+        return np.sum(y * y)
+
+    x = np.array([0.3, -1.2])
+    matches_numpy(f, x, 4 * (x + 0.5))
+
+
+# --- found while minimizing: an in-place operator whose result Python does not rebind ------
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="operator.iadd(a[1:], 1.0) (a[1:].__iadd__) on a temporary view "
+                          "returns the sum but leaves `a` unchanged: a silently wrong value")
+def test_iadd_called_as_a_function_on_a_slice():
+    # The refcount check in tracer._in_place lets `a[1:] += 1` through because Python
+    # writes the result back with a[1:] = ...; called as a function nothing writes it back.
+    import operator
+
+    def f(x):
+        a = x * 1.0
+        operator.iadd(a[1:], 1.0)   # NumPy: changes a[1:] in place
+        return np.sum(a * a)
+
+    x = np.arange(4.0)
+    matches_numpy(f, x, 2 * (x + np.array([0.0, 1.0, 1.0, 1.0])))
+
+
+# --- index_0d: indexing a 0-d array ----------------------------------------------------------
+@pytest.mark.xfail(strict=True, raises=TypeError,
+                   reason="indexing a 0-d traced array raises TypeError: "
+                                       "'Traced' object is not subscriptable")
+def test_indexing_a_0d_array():
+    # np.where (and np.copy) of a float give a 0-d array, which NumPy indexes like any other
+    f = lambda x: np.sum(np.where(x > 0.0, x, 0.0)[..., None] * 3.0)  # noqa: E731
+    value, g = optad.value_and_grad(f)(1.5)
+    assert (value, g) == (4.5, 3.0)
