@@ -211,6 +211,16 @@ UNARY = (
     U("sign-mul", "np.sign({a}) * {a}", None, "np.sign({a})"),
     U("relu", "np.maximum({a}, 0.0)", None, "{a} > 0.0"),
     U("min0", "np.minimum(0.0, {a})", None, "{a} < 0.0"),
+    # piecewise constant (derivative 0) or with jumps: the kink is the integer part
+    U("floor-plus", "np.floor(2.0 * {a}) + {a}", None, "np.floor(2.0 * {a})"),
+    U("round-plus", "np.round({a}, 1) * {a}", None, "np.round({a}, 1)"),
+    U("floordiv", "({a} // 0.5) * {a}", None, "{a} // 0.5"),
+    U("sign", "np.sign({a}) * {a} ** 2", None, "np.sign({a})"),
+    U("fmod", "np.fmod({a}, 0.7)", None, "np.trunc({a} / 0.7)"),
+    U("remainder", "np.remainder({a}, 0.7)", None, "np.floor({a} / 0.7)"),
+    U("mod-op", "{a} % 0.9", None, "np.floor({a} / 0.9)"),
+    U("rpow", "1.5 ** {a}", _below(10.0)), U("rad2deg", "np.rad2deg({a})"),
+    U("log1p", "np.log1p({a})", _pos(-0.9)),
 )
 
 
@@ -265,6 +275,11 @@ BINARY = (
       "np.sign({a}) * ({b} < 0)"),
     B("logaddexp", "np.logaddexp({a}, {b})"), B("logaddexp2", "np.logaddexp2({a}, {b})"),
     B("mul-sub", "({a} - {b}) * {a}"), B("square-diff", "({a} - {b}) ** 2"),
+    B("pow-traced", "({a} ** 2 + 0.5) ** ({b} / 2.0)"),
+    B("fmax", "np.fmax({a}, {b})", None, "{a} > {b}"), B("fmin", "np.fmin({a}, {b})", None, "{a} < {b}"),
+    B("clip-traced", "np.clip({a}, {b} - 0.5, {b} + 0.5)", None,
+      "np.sign({a} - {b} + 0.5) + 3 * np.sign({a} - {b} - 0.5)"),
+    B("fmod-traced", "np.fmod({a}, {b} ** 2 + 1.0)", None, "np.trunc({a} / ({b} ** 2 + 1.0))"),
 )
 
 
@@ -448,13 +463,17 @@ def getitem(b, a):
     shape = b.shape(a)
     if not shape or not b.ndarray(a):
         return None
-    kind = b.choice(("basic", "fancy", "mask", "mask-data", "take", "fancy2", "int"))
+    kind = b.choice(("basic", "fancy", "mask", "mask-data", "take", "fancy2", "int", "argmax"))
     kinks = ()
     nd = len(shape)
     if kind == "basic":
         code = f"{a}[{basic_key(b, shape)}]"
     elif kind == "int":
         code = f"{a}[{', '.join(str(b.integer(-n, n - 1)) for n in shape[:b.integer(1, nd)])}]"
+    elif kind == "argmax":
+        fn = b.choice(("argmax", "argmin"))
+        code = f"{a}[np.unravel_index(np.{fn}({a}), {shape})]" if nd > 1 else f"{a}[np.{fn}({a})]"
+        kinks = (f"np.{fn}({a})",)
     elif kind in ("fancy", "take"):
         axis = b.integer(0, nd - 1)
         n = shape[axis]
@@ -728,6 +747,8 @@ def matmul(b, a):
         m, n = shape
         same = b.pick(lambda o: b.shape(o) == shape and o != a) or b.array(shape)
         options = [f"{a} @ {_matrix(b, n, k)}", f"{_matrix(b, k, m)} @ {a}",
+                   f"np.einsum('ij,kj->ik', {a}, {_matrix(b, k, n)})",
+                   f"np.einsum('i,ij->j', {b.array((m,))}, {a})", f"np.einsum('ij->ji', {a})",
                    f"np.dot({a}, {b.array((n,))})", f"np.einsum('ij,jk->ik', {a}, {_matrix(b, n, k)})",
                    f"np.einsum('ij->j', {a})", f"np.einsum('ij,ij->i', {a}, {same})",
                    f"np.tensordot({a}, {same}, axes=2)", f"np.matmul({_matrix(b, k, m)}, {a})",
@@ -743,7 +764,9 @@ def matmul(b, a):
             options += [f"np.einsum('ij,jk->ik', {a}, {a})", f"{a} @ {a}"]
         code = b.choice(options)
     else:
-        code = b.choice((f"{a} @ {_matrix(b, shape[-1], k)}",
+        batch = b.array((1, shape[-1], k))
+        code = b.choice((f"{a} @ {_matrix(b, shape[-1], k)}", f"np.matmul({a}, {batch})",
+                         f"np.einsum('...i->...', {a})", f"np.einsum('aij->ji', {a})" if nd == 3 else f"{a} @ {batch}",
                          f"np.einsum('...ij,jk->...ik', {a}, {_matrix(b, shape[-1], k)})",
                          f"np.matmul({a}, np.swapaxes({a}, -1, -2))",
                          f"np.einsum('...ij,...ij->...', {a}, {a})"))
@@ -786,6 +809,26 @@ def linalg(b, a):
     return b.accept(f"{b.fresh()} = {code}", "linalg-" + kind, defines=b.fresh())
 
 
+# --- shapes of real objectives: several slices of one array, sums of squares -------------------
+def stencil(b, a):
+    """Rosenbrock- and Laplacian-like expressions: several slices of one parent, whose
+    adjoints the engine adds into one buffer; squares whose tangents stay LinearForms."""
+    shape = b.shape(a)
+    if not shape or shape[-1] < 3 or not b.ndarray(a):
+        return None
+    lead = ":, " * (len(shape) - 1)
+    hi, lo, mid = f"{a}[{lead}1:]", f"{a}[{lead}:-1]", f"{a}[{lead}1:-1]"
+    hi2, lo2 = f"{a}[{lead}2:]", f"{a}[{lead}:-2]"
+    name, code = b.choice((
+        ("rosenbrock", f"100.0 * ({hi} - {lo} ** 2) ** 2 + (1.0 - {lo}) ** 2"),
+        ("laplacian", f"{hi2} - 2.0 * {mid} + {lo2}"),
+        ("diff-squared", f"({hi} - {lo}) ** 2"),
+        ("product-neighbours", f"{hi} * {lo} - 0.5 * {mid if len(shape) == 1 else hi}.sum()"),
+        ("scaled-square", f"-3.0 * ({a} - 0.5) ** 2 + 2.0 * {a} ** 2"),
+    ))
+    return b.accept(f"{b.fresh()} = {code}", "stencil-" + name, defines=b.fresh())
+
+
 # --- the known-broken families (drawn only when enabled) ---------------------------------------
 def complex_constant(b, a):
     if "complex" not in b.enabled:
@@ -819,8 +862,8 @@ def nan_grad(b, a):
 
 
 GENERATORS = (unary, binary, reduce, reshape, getitem, write, where, join, matmul, linalg,
-              cumsum, sort, stale_view, overlap, complex_constant, nan_grad)
-_NEED_AXES = {getitem, write, matmul, linalg, cumsum, sort, stale_view, overlap}
+              cumsum, sort, stencil, stale_view, overlap, complex_constant, nan_grad)
+_NEED_AXES = {getitem, write, matmul, linalg, cumsum, sort, stencil, stale_view, overlap}
 _WEIGHT = {unary: 4, binary: 4, reduce: 2, reshape: 2, getitem: 3, write: 3}
 
 
