@@ -129,3 +129,18 @@ def test_indexing_a_0d_array():
     f = lambda x: np.sum(np.where(x > 0.0, x, 0.0)[..., None] * 3.0)  # noqa: E731
     value, g = optad.value_and_grad(f)(1.5)
     assert (value, g) == (4.5, 3.0)
+
+
+# --- clip_broadcast: np.clip with array bounds larger than x ---------------------------------
+@pytest.mark.xfail(strict=True, raises=ValueError,
+                   reason="clip's derivative mask has x's shape and cannot hold the comparison "
+                          "with larger bounds: 'non-broadcastable output operand'")
+def test_clip_of_a_scalar_between_array_bounds():
+    lo = np.array([-1.0, 0.5, 2.0])
+
+    def f(x):
+        return np.sum(np.clip(x, lo, lo + 1.0) * W)
+
+    # x = 1.2 is inside [-1, 0], above; inside [0.5, 1.5]; below [2, 3]: d/dx = W[1]
+    value, g = optad.value_and_grad(f)(1.2)
+    assert value == pytest.approx(f(1.2)) and g == pytest.approx(W[1])

@@ -294,8 +294,11 @@ def binary(b, a):
     options = [t for t in BINARY if t.guard is None or t.guard(va, vo)]
     t = b.choice(options)
     kinks = (t.kink.format(a=a, b=other),) if t.kink else ()
+    families = ("core",)
+    if t.name == "clip-traced" and va.shape != np.broadcast_shapes(va.shape, vo.shape):
+        families = ("clip_broadcast",)
     return b.accept(f"{b.fresh()} = " + t.template.format(a=a, b=other), t.name, kinks,
-                    defines=b.fresh())
+                    families, defines=b.fresh())
 
 
 # --- reductions, scans, sorting -------------------------------------------------------------
