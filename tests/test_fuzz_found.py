@@ -144,3 +144,36 @@ def test_clip_of_a_scalar_between_array_bounds():
     # x = 1.2 is inside [-1, 0], above; inside [0.5, 1.5]; below [2, 3]: d/dx = W[1]
     value, g = optad.value_and_grad(f)(1.2)
     assert value == pytest.approx(f(1.2)) and g == pytest.approx(W[1])
+
+
+# --- einsum_view: NumPy's einsum returns a view when it only permutes or takes a diagonal ----
+def correct_or_refused(f, x, expected_grad):
+    """What DESIGN.md allows for a write into an array with live views: the write carried
+    into them (NumPy's value and gradient), or a ViewWriteError; never a stale value."""
+    try:
+        value, g = optad.value_and_grad(f)(np.copy(x))
+    except ViewWriteError:
+        return
+    assert value == pytest.approx(f(np.copy(x)), rel=1e-12)
+    np.testing.assert_allclose(g, expected_grad, rtol=1e-12)
+
+
+EINSUM_VIEWS = {
+    "transpose": ("ij->ji", lambda t: t.__setitem__((0, 1), 5.0), [[1.0, 2.0], [0.0, 4.0]]),
+    "diagonal": ("ii->i", lambda d: d.__iadd__(1.0), [[1.0, 2.0], [3.0, 4.0]]),
+}
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="a write into np.einsum's view does not reach the array it views: "
+                          "optad differentiates a different function (10.0 instead of 22.0)")
+@pytest.mark.parametrize("spec, write, expected", EINSUM_VIEWS.values(), ids=EINSUM_VIEWS.keys())
+def test_a_write_through_an_einsum_view(spec, write, expected):
+    W2 = np.array([[1.0, 2.0], [3.0, 4.0]])
+
+    def f(x):
+        y = x * 1.0
+        write(np.einsum(spec, y))   # NumPy: changes y
+        return np.sum(y * W2)
+
+    correct_or_refused(f, np.ones((2, 2)), np.array(expected))

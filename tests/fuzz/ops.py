@@ -550,6 +550,8 @@ def _write_families(b, target, rhs, repeated):
         fams.add("repeated_write")
     if not earlier and b.made_by.get(target) in _COPIES_OPTAD_CALLS_VIEWS:
         fams.add("copy_as_view")
+    if earlier and b.made_by.get(target, "").startswith("matmul:np.einsum"):
+        fams.add("einsum_view")    # NumPy's einsum returns a view for a pure transpose
     return fams or {"core"}
 
 

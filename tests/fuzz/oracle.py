@@ -162,6 +162,13 @@ def check_program(program, args=None, engine=None, hvp=True, seed=0):
 
     ``args`` defaults to the program's inputs; ``engine`` is a context-manager factory
     every optad call runs inside; ``hvp=False`` skips the Hessian-vector checks.
+
+    >>> from fuzz.programs import Program, Input, Op, Term
+    >>> p = Program((Input("x0", (3,), seed=1),), (),
+    ...             (Op("v0 = np.abs(x0)", "abs", kinks=("np.sign(x0)",)),), (Term("sum", "v0"),))
+    >>> done = check_program(p)
+    >>> done.outcome, done.fd, done.hvp
+    ('ok', 'checked', 'checked')
     """
     start = time.perf_counter()
     engine = engine or contextlib.nullcontext
@@ -310,7 +317,14 @@ def compare_engines(program, engine_a, engine_b, args=None, seed=0, rtol=1e-9):
     """Raise :class:`FuzzFailure` (kind ``engines``) unless the two engines (context-manager
     factories) give the same value, gradient, forward-mode tangent and Hessian-vector
     product for ``program``, to rounding (``rtol`` of each result's magnitude); both
-    raising the same type of error also counts as agreeing."""
+    raising the same type of error also counts as agreeing.
+
+    >>> import contextlib
+    >>> from fuzz.programs import Program, Input, Op, Term
+    >>> p = Program((Input("x0", (3,), seed=1),), (), (Op("v0 = np.sin(x0)", "sin"),),
+    ...             (Term("sum", "v0"),))
+    >>> compare_engines(p, contextlib.nullcontext, contextlib.nullcontext)   # agrees: no error
+    """
     args = program.arguments() if args is None else tuple(args)
     v = _direction(args, np.random.default_rng(seed))
     ra, rb = _results(program, args, engine_a, v), _results(program, args, engine_b, v)

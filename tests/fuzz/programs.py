@@ -63,7 +63,10 @@ KNOWN_BROKEN = frozenset({"repeated_write", "stale_view", "overlap_write", "comp
 #                  raises "TypeError: 'Traced' object is not subscriptable"
 #   clip_broadcast np.clip(x, lo, hi) with array bounds that broadcast x to a larger shape
 #                  raises "non-broadcastable output operand" from clip's derivative mask
-FOUND_BROKEN = frozenset({"average_axis", "copy_as_view", "index_0d", "clip_broadcast"})
+#   einsum_view    np.einsum('ij->ji', y) and np.einsum('ii->i', y) are views in NumPy: a
+#                  write into them changes y; optad leaves y unchanged (a silently wrong value)
+FOUND_BROKEN = frozenset({"average_axis", "copy_as_view", "index_0d", "clip_broadcast",
+                          "einsum_view"})
 FAMILIES = frozenset({"core", "view_write"}) | KNOWN_BROKEN | FOUND_BROKEN
 SUITE_FAMILIES = FAMILIES - KNOWN_BROKEN - FOUND_BROKEN
 
@@ -418,7 +421,17 @@ def _defines_or_writes(code, name):
 
 @st.composite
 def programs(draw, profile="small", families=SUITE_FAMILIES):
-    """A Hypothesis strategy of :class:`Program` (``profile``: ``"small"`` or ``"large"``)."""
+    """A Hypothesis strategy of :class:`Program` (``profile``: ``"small"`` or ``"large"``),
+    drawing only ops whose families are all in ``families``.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5, database=None, derandomize=True, deadline=None)
+    ... @given(programs("small"))
+    ... def test(program):
+    ...     assert str(program).startswith("import numpy as np")
+    ...     assert program.families <= SUITE_FAMILIES
+    >>> test()
+    """
     b = Builder(draw, PROFILES[profile], families)
     b.make_inputs()
     n_ops = b.integer(2, b.profile.max_ops)
