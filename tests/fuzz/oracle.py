@@ -78,7 +78,18 @@ def _quiet():
 
 
 def _copy(x):
-    return x.copy() if isinstance(x, np.ndarray) else x
+    """A copy with the same memory layout (Fortran order, strides, negative strides):
+    optad must see the inputs as the program's inputs are, not compacted."""
+    if not isinstance(x, np.ndarray):
+        return x
+    if x.ndim and x.strides[0] < 0:
+        return _copy(x[::-1])[::-1]
+    if x.ndim and not (x.flags.c_contiguous or x.flags.f_contiguous):
+        wide = np.empty(x.shape[:-1] + (2 * x.shape[-1],))
+        view = wide[..., ::2]
+        view[...] = x
+        return view
+    return np.copy(x, order="K")
 
 
 def _copies(args):

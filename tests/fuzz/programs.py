@@ -84,12 +84,22 @@ class Input:
     seed: int
     low: float = -2.0
     high: float = 2.0
+    layout: str = "C"     # C, F (Fortran order), strided, reversed (negative strides), array (0-d)
 
     def code(self):
         rng = f"np.random.default_rng({self.seed})"
         if self.shape == ():
-            return f"float({rng}.uniform({self.low}, {self.high}))"
-        return f"{rng}.uniform({self.low}, {self.high}, size={self.shape})"
+            value = f"{rng}.uniform({self.low}, {self.high})"
+            return f"np.array({value})" if self.layout == "array" else f"float({value})"
+        if self.layout == "strided":
+            wide = self.shape[:-1] + (2 * self.shape[-1],)
+            return f"{rng}.uniform({self.low}, {self.high}, size={wide})[..., ::2]"
+        values = f"{rng}.uniform({self.low}, {self.high}, size={self.shape})"
+        if self.layout == "F":
+            return f"np.asfortranarray({values})"
+        if self.layout == "reversed":
+            return f"{values}[::-1]"
+        return values
 
 
 @dataclass(frozen=True)
@@ -371,7 +381,10 @@ class Builder:
             shapes.append(catalog.related_shape(self, first, large))
         for k, shape in enumerate(shapes):
             low, high = (0.5, 2.5) if self.flag(15) else (-2.0, 2.0)
-            inp = Input(f"x{k}", tuple(shape), self.seed(), low, high)
+            layout = self.choice(("C", "C", "C", "F", "strided", "reversed") if shape else
+                                 ("float", "float", "array"))
+            inp = Input(f"x{k}", tuple(shape), self.seed(), low, high,
+                        "C" if layout == "float" else layout)
             self.inputs.append(inp)
             self.env[inp.name] = Program((inp,), (), (), ()).arguments()[0]
             self.order.append(inp.name)
