@@ -72,7 +72,7 @@ def _drawn(profile, families, n=150):
 
 def test_every_known_broken_family_is_drawn_when_enabled():
     # (the rarer FOUND_BROKEN families have their own tests in test_fuzz_found.py)
-    seen = set().union(*(p.families for p in _drawn("small", FAMILIES, 150)))
+    seen = set().union(*(p.families for p in _drawn("small", FAMILIES, 300)))
     missing = KNOWN_BROKEN - seen
     assert not missing, f"the generator never drew {sorted(missing)}"
 

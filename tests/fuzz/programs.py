@@ -390,19 +390,16 @@ class Builder:
             self.order.append(inp.name)
 
     # -- the result --
+    def is_leaf(self, name):
+        """Whether no op reads ``name``'s final value (the last op mentioning it assigns to it)."""
+        mentions = [op for op in self.ops if name in _NAME.findall(op.code)]
+        if not mentions:
+            return name.startswith("v")     # an unused input is not summed: its gradient is 0
+        return _defines_or_writes(mentions[-1].code, name)
+
     def finish(self):
-        leaves = []
-        for name in self.order[::-1]:
-            last = None
-            for op in self.ops:
-                if name in _NAME.findall(op.code):
-                    last = op
-            mentioned_later = last is not None and not _defines_or_writes(last.code, name)
-            if not mentioned_later and (name.startswith("v") or last is not None):
-                leaves.append(name)
-        if not leaves:
-            leaves = [self.order[-1]]
-        leaves = leaves[:4]
+        """The program, its result a sum of terms over (up to 4 of) the leaves, newest first."""
+        leaves = [n for n in self.order[::-1] if self.is_leaf(n)][:4] or [self.order[-1]]
         terms = []
         for k, name in enumerate(leaves):
             if k and not self.flag(70):
