@@ -123,6 +123,10 @@ def _wrong_hvp(hvp):
     return lambda f, x, v: tuple(h * 1.001 for h in hvp(f, x, v))
 
 
+def _wrong_hessian(hessian):
+    return lambda f: (lambda x: hessian(f)(x) * 1.001)
+
+
 SMOOTH = _program("v0 = np.sin(x0) * np.exp(np.tanh(x0))")
 
 
@@ -130,6 +134,7 @@ SMOOTH = _program("v0 = np.sin(x0) * np.exp(np.tanh(x0))")
     ("value_and_grad", _wrong_value, "value"),
     ("jvp", _wrong_tangent, "fwd-rev"),
     ("hvp", _wrong_hvp, "hvp"),
+    ("hessian", _wrong_hessian, "hvp"),
 ])
 def test_the_oracle_catches_a_deliberately_wrong_result(name, wrap, kind):
     check_program(SMOOTH)

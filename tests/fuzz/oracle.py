@@ -14,7 +14,8 @@ message ends with the runnable repro) when optad
   argmax of ``max``, a mask, a sort order) changes over the stencil, trying smaller
   steps until none does;
 * returns a Hessian-vector product that is not symmetric (⟨u, H v⟩ = ⟨v, H u⟩) or that
-  disagrees with finite differences of the gradient (``hvp``; a NotDifferentiableError
+  disagrees with finite differences of the gradient or (small inputs) with
+  ``optad.hessian`` (``hvp``; a NotDifferentiableError
   there, e.g. ``np.prod`` at two exact zeros, is a documented limit: ``hvp="refused"``);
 * hands out arrays it later overwrites, or changes its arguments (``alias``);
 * raises anything but a documented refusal (``crash``, or ``refused`` when optad
@@ -47,6 +48,7 @@ __all__ = ["check_program", "compare_engines", "FuzzFailure", "Checked", "REFUSA
 # with live views "is carried into them or refused", an overlapping write "is refused",
 # complex values are refused until complex support lands).
 REFUSAL_OK = frozenset({"view_write", "stale_view", "overlap_write", "complex"})
+HESSIAN_MAX = 24                 # inputs up to this size also get optad.hessian checked
 STEPS = (1e-3, 1e-5, 1e-7)      # finite-difference steps, largest first (inputs are O(1))
 EPS = np.finfo(float).eps
 
@@ -306,6 +308,17 @@ def _check_hvp(program, f, args, v, rng, h, run, nums):
     if abs(fd - uhv) > 1e-5 * max(abs(uhv), abs(fd)) + 3 * err + roundoff + floor:
         raise FuzzFailure("hvp", f"differences of the gradient give <u, H v> = {fd!r} (step {h}, "
                                  f"h vs h/2 differ by {err:.2g}) but hvp gives {uhv!r}", program)
+    if len(args) == 1 and np.size(args[0]) <= HESSIAN_MAX:
+        # reverse over reverse (hessian) against reverse over forward (hvp)
+        n = int(np.size(args[0]))
+        H = np.reshape(run("hessian", lambda: optad.hessian(f)(_copy(args[0])), refusal_ok=False),
+                       (n, n))
+        hv_full = H @ np.ravel(v[0])
+        tol = 1e-9 * (np.abs(H) @ np.abs(np.ravel(v[0]))) + 1e-12 * g_abs + floor
+        if np.any(np.abs(hv_full - np.ravel(hv[0])) > tol):
+            raise FuzzFailure("hvp", f"hessian(f) @ v and hvp(f, x, v) differ by up to "
+                                     f"{float(np.max(np.abs(hv_full - np.ravel(hv[0])))):.3g}",
+                              program)
     return "checked"
 
 
