@@ -177,3 +177,17 @@ def test_a_write_through_an_einsum_view(spec, write, expected):
         return np.sum(y * W2)
 
     correct_or_refused(f, np.ones((2, 2)), np.array(expected))
+
+
+# --- roll_alias: np.roll by a multiple of the length along an axis returns its argument ------
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="np.roll(x, k, axis=...) with k % n == 0 returns the traced x itself; "
+                          "a later write into x changes the 'copy' too: a silently wrong value")
+@pytest.mark.parametrize("shift", [0, 3, -3])
+def test_roll_by_a_multiple_of_the_length_is_a_copy(shift):
+    def f(x):
+        r = np.roll(x, shift, axis=0)   # NumPy: always a new array
+        x[0] = 5.0                      # so this write does not reach r
+        return np.sum(r * W) + np.sum(x)
+
+    matches_numpy(f, np.array([0.3, 0.7, -1.1]), W + np.array([0.0, 1.0, 1.0]))

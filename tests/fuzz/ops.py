@@ -429,7 +429,10 @@ def reshape(b, a):
     elif kind == "roll" and nd >= 1:
         axis = _axis(b, nd, allow_tuple=False)
         n = size if axis is None else shape[axis]
-        code = f"np.roll({a}, {b.integer(-n, n)}{_axis_kw(axis)})"
+        shift = b.integer(-n, n)
+        code = f"np.roll({a}, {shift}{_axis_kw(axis)})"
+        if axis is not None and shift % n == 0:
+            families = ("roll_alias",)
     elif kind == "tile" and nd >= 1:
         reps = b.choice((2, (2, 1), (1, 3), 3))
         code = f"np.tile({a}, {reps})"

@@ -65,8 +65,10 @@ KNOWN_BROKEN = frozenset({"repeated_write", "stale_view", "overlap_write", "comp
 #                  raises "non-broadcastable output operand" from clip's derivative mask
 #   einsum_view    np.einsum('ij->ji', y) and np.einsum('ii->i', y) are views in NumPy: a
 #                  write into them changes y; optad leaves y unchanged (a silently wrong value)
+#   roll_alias     np.roll(x, k, axis=a) with k % n == 0 returns x itself, so a later write
+#                  into x also changes the roll's result (NumPy's is a copy): silently wrong
 FOUND_BROKEN = frozenset({"average_axis", "copy_as_view", "index_0d", "clip_broadcast",
-                          "einsum_view"})
+                          "einsum_view", "roll_alias"})
 FAMILIES = frozenset({"core", "view_write"}) | KNOWN_BROKEN | FOUND_BROKEN
 SUITE_FAMILIES = FAMILIES - KNOWN_BROKEN - FOUND_BROKEN
 
