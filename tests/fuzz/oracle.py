@@ -220,7 +220,8 @@ def check_program(program, args=None, engine=None, hvp=True, seed=0):
     for a, b, what in ((c1, g, "pullback(1.0) vs value_and_grad"),
                        (c2, tuple(-2.5 * np.asarray(gi) for gi in c1), "pullback(-2.5) vs -2.5 * pullback(1.0)")):
         for k, (ai, bi) in enumerate(zip(a, b)):
-            if not np.allclose(ai, bi, rtol=1e-10, atol=1e-12 * (1 + 2.5 * gmax)):
+            # relative to the largest entry: cancelling adjoints leave rounding of their size
+            if not np.allclose(ai, bi, rtol=0.0, atol=1e-10 * (1 + 2.5 * gmax)):
                 raise FuzzFailure("vjp", f"{what} differ for x{k}: max |diff| = "
                                          f"{float(np.max(np.abs(np.asarray(ai) - bi))):.3g}", program)
 
