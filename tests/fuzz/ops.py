@@ -1,4 +1,4 @@
-"""The catalog of operations a fuzz program is made of.
+"""The catalog of operations a fuzz program is made of (reads and writes by index: ``indexing``).
 
 Each generator takes the builder ``b`` (``programs.Builder``: draws, the values so far,
 ``b.accept``) and a variable name ``a`` to start from, and appends zero or more ops
@@ -19,156 +19,10 @@ from collections import namedtuple
 import numpy as np
 from hypothesis import strategies as st
 
-__all__ = ["GENERATORS", "generators", "small_shape", "large_shape", "related_shape",
-           "UNARY", "BINARY"]
+from .draws import axis_kw, draw_axis, fmt, mask, partner, quantile, reduced_count
+from .indexing import getitem, overlap, stale_view, write
 
-
-# --- shapes of inputs ---------------------------------------------------------------------
-def small_shape(b):
-    ndim = b.integer(0, 3)
-    return tuple(b.integer(1, 5) for _ in range(ndim))
-
-
-def large_shape(b):
-    """A shape of 4096..8191 or 32768..40000 elements (past each fast-path threshold)."""
-    total = b.integer(4096, 8191) if b.flag() else b.integer(32768, 40000)
-    ndim = b.integer(1, 3)
-    if ndim == 1:
-        return (total,)
-    if ndim == 2:
-        if b.flag(30):
-            n = math.isqrt(total - 1) + 1
-            return (n, n)
-        m = b.choice((64, 100, 128, 200, 3, 7))
-        return (m, -(-total // m))
-    a, c = b.choice((2, 3, 8)), b.choice((16, 32, 5))
-    return (a, -(-total // (a * c)), c)
-
-
-def related_shape(b, first, large):
-    """A second input's shape: the same, a broadcastable part of it, a scalar, or unrelated."""
-    kind = b.choice(("same", "suffix", "ones", "scalar", "other"))
-    if kind == "same" or (kind in ("suffix", "ones") and not first):
-        return first
-    if kind == "suffix":
-        return first[b.integer(1, len(first)):] if len(first) > 1 else first
-    if kind == "ones":
-        return tuple(1 if b.flag() else s for s in first)
-    if kind == "scalar":
-        return ()
-    return large_shape(b) if large and b.flag(30) else small_shape(b)
-
-
-# --- small helpers --------------------------------------------------------------------------
-def _fmt(x):
-    return repr(round(float(x), 3))
-
-
-def _quantile(b, a):
-    """A threshold inside ``a``'s values (masks and clips select some of them)."""
-    v = np.asarray(b.value(a))
-    return _fmt(np.quantile(v, b.choice((0.5, 0.25, 0.75, 0.1, 0.9))))
-
-
-def _axis(b, ndim, allow_tuple=True, allow_none=True):
-    """None, an int (possibly negative) or a tuple of axes, as (value, text)."""
-    kinds = ["int"] + (["none"] if allow_none else []) + (["tuple"] if allow_tuple and ndim >= 2 else [])
-    kind = b.choice(kinds)
-    if kind == "none":
-        return None
-    if kind == "int":
-        k = b.integer(0, ndim - 1)
-        return k - ndim if b.flag(25) else k
-    axes = sorted({b.integer(0, ndim - 1) for _ in range(b.integer(1, ndim))})
-    return tuple(axes)
-
-
-def _axis_kw(axis):
-    return "" if axis is None else f", axis={axis}"
-
-
-def _reduced_count(shape, axis):
-    if axis is None:
-        return int(np.prod(shape, dtype=int))
-    axes = axis if isinstance(axis, tuple) else (axis,)
-    return int(np.prod([shape[k] for k in axes], dtype=int))
-
-
-def _slice(b, n):
-    """A non-empty slice of an axis of length n, as text."""
-    step = b.choice((1, 2, -1, 3, -2))
-    start = None if b.flag() else b.integer(-n, n - 1)
-    stop = None if b.flag() else b.integer(-n, n)
-    if len(range(*slice(start, stop, step).indices(n))) == 0:
-        return ":"
-    text = f"{'' if start is None else start}:{'' if stop is None else stop}"
-    return text + (f":{step}" if step != 1 else "")
-
-
-def basic_key(b, shape, ints=True):
-    """A basic index (slices with steps, ints, Ellipsis, None) as text."""
-    parts = []
-    for n in shape[:b.integer(1, len(shape))]:
-        kind = b.choice(("slice", "all", "int") if ints else ("slice", "all"))
-        parts.append(_slice(b, n) if kind == "slice" else ":" if kind == "all"
-                     else str(b.integer(-n, n - 1)))
-    if b.flag(10):
-        parts = ["..."] + parts[1:] if len(parts) < len(shape) else parts
-    if b.flag(10):
-        parts.insert(b.integer(0, len(parts)), "None")
-    return ", ".join(parts)
-
-
-def index_array(b, n, m, repeats):
-    """Integer indices into an axis of length n (m of them), as text; with ``repeats``
-    some element is selected twice (possibly once as i and once as i - n)."""
-    seed = b.seed()
-    if repeats:
-        idx = list(np.random.default_rng(seed).integers(-n, n, size=max(m, 2)))
-        j = idx[0] % n
-        idx[-1] = j - n if b.flag() else j
-        if len(idx) <= 12:
-            return repr([int(i) for i in idx])
-        return b.constant(f"np.array({[int(i) for i in idx]})")
-    m = min(m, n)
-    if m <= 12:
-        idx = np.random.default_rng(seed).permutation(n)[:m]
-        return repr([int(i) - (n if b.flag(20) else 0) for i in idx])
-    return b.constant(f"np.random.default_rng({seed}).permutation({n})[:{m}]")
-
-
-def mask(b, shape):
-    """A constant boolean mask of ``shape`` with at least one True, as a constant name."""
-    for _ in range(5):
-        code = f"np.random.default_rng({b.seed()}).random({tuple(shape)}) < {b.choice((0.5, 0.2, 0.8))}"
-        if np.any(eval(code, {"np": np})):  # noqa: S307
-            return b.constant(code)
-    return b.constant(f"np.ones({tuple(shape)}, dtype=bool)")
-
-
-def partner(b, shape, exclude=()):
-    """An operand that broadcasts with ``shape``: a variable, a constant array or a number."""
-    kind = b.choice(("var", "const", "number", "var"))
-    if kind == "var":
-        def fits(n):
-            if n in exclude:
-                return False
-            try:
-                out = np.broadcast_shapes(shape, b.shape(n))
-            except ValueError:
-                return False
-            return int(np.prod(out, dtype=int)) <= b.profile.cap
-        name = b.pick(fits)
-        if name is not None:
-            return name
-    if kind == "number" or not shape:
-        return b.array(())
-    variant = b.choice(("same", "suffix", "ones"))
-    if variant == "suffix":
-        shape = shape[b.integer(0, len(shape)):]
-    elif variant == "ones":
-        shape = tuple(1 if b.flag() else s for s in shape)
-    return b.array(shape)
+__all__ = ["GENERATORS", "generators", "UNARY", "BINARY"]
 
 
 # --- elementwise ------------------------------------------------------------------------------
@@ -224,18 +78,12 @@ UNARY = (
 )
 
 
-def _smooth_unary(b, expr):
-    """``expr`` through a smooth, everywhere-defined elementwise function (for write values)."""
-    return b.choice(("np.sin({a})", "{a}", "2.0 * {a}", "np.tanh({a})", "{a} ** 2",
-                     "np.exp(np.tanh({a}))")).format(a=expr)
-
-
 def unary(b, a):
     v = np.asarray(b.value(a))
     options = [u for u in UNARY if u.guard is None or u.guard(v)]
     kind = b.choice(options[:3] + ["clip", "maximum-q", "power-p"] + options[3:])
     if kind == "clip":
-        lo, hi = sorted((_quantile(b, a), _quantile(b, a)), key=float)
+        lo, hi = sorted((quantile(b, a), quantile(b, a)), key=float)
         if b.flag(25):
             lo = "None"
         elif b.flag(25):
@@ -247,7 +95,7 @@ def unary(b, a):
         return b.accept(f"{b.fresh()} = " + form.format(a=a, lo=lo, hi=hi), "clip", kinks,
                         defines=b.fresh())
     if kind == "maximum-q":
-        t, fn = _quantile(b, a), b.choice(("maximum", "minimum", "fmax", "fmin"))
+        t, fn = quantile(b, a), b.choice(("maximum", "minimum", "fmax", "fmin"))
         return b.accept(f"{b.fresh()} = np.{fn}({a}, {t})", fn, (f"{a} > {t}",),
                         defines=b.fresh())
     if kind == "power-p":
@@ -313,17 +161,17 @@ def reduce(b, a):
     if nd == 0:
         axis = None
     elif fn in ("average", "norm-ord1"):
-        axis = _axis(b, nd, allow_tuple=False, allow_none=fn == "average")
+        axis = draw_axis(b, nd, allow_tuple=False, allow_none=fn == "average")
     else:
-        axis = _axis(b, nd)
+        axis = draw_axis(b, nd)
         if fn == "norm" and isinstance(axis, tuple) and len(axis) != 2:
             axis = None
-    count = _reduced_count(shape, axis)
+    count = reduced_count(shape, axis)
     v = np.asarray(b.value(a))
     args = [] if axis is None else [f"axis={axis}"]
     kinks, families = (), ("core",)
     if fn in ("max", "min", "amax"):
-        kinks = (f"{a} == np.{fn.replace('amax', 'max')}({a}{_axis_kw(axis)}, keepdims=True)",)
+        kinks = (f"{a} == np.{fn.replace('amax', 'max')}({a}{axis_kw(axis)}, keepdims=True)",)
     elif fn == "prod" and count > 8:
         return None
     elif fn in ("std", "var"):
@@ -352,17 +200,17 @@ def reduce(b, a):
 
 
 def cumsum(b, a):
-    axis = _axis(b, len(b.shape(a)), allow_tuple=False)
+    axis = draw_axis(b, len(b.shape(a)), allow_tuple=False)
     if b.flag(25) and b.ndarray(a):
         code = f"{a}.cumsum({'' if axis is None else f'axis={axis}'})"
     else:
-        code = f"np.cumsum({a}{_axis_kw(axis)})"
+        code = f"np.cumsum({a}{axis_kw(axis)})"
     return b.accept(f"{b.fresh()} = {code}", "cumsum", defines=b.fresh())
 
 
 def sort(b, a):
     ndim = len(b.shape(a))
-    axis = _axis(b, ndim, allow_tuple=False)
+    axis = draw_axis(b, ndim, allow_tuple=False)
     kinks = (f"np.argsort({a}, axis={axis}, kind='stable')",)
     kind = b.choice(("sort", "take_along_axis", "fancy"))
     if kind == "take_along_axis" and axis is not None:
@@ -424,27 +272,27 @@ def reshape(b, a):
     elif kind == "squeeze" and 1 in shape:
         code = f"np.squeeze({a})" if b.flag() else f"np.squeeze({a}, axis={shape.index(1)})"
     elif kind == "flip" and nd >= 1:
-        axis = _axis(b, nd, allow_tuple=True)
-        code = f"np.flip({a}{_axis_kw(axis)})"
+        axis = draw_axis(b, nd, allow_tuple=True)
+        code = f"np.flip({a}{axis_kw(axis)})"
     elif kind == "roll" and nd >= 1:
-        axis = _axis(b, nd, allow_tuple=False)
+        axis = draw_axis(b, nd, allow_tuple=False)
         n = size if axis is None else shape[axis]
         shift = b.integer(-n, n)
-        code = f"np.roll({a}, {shift}{_axis_kw(axis)})"
+        code = f"np.roll({a}, {shift}{axis_kw(axis)})"
         if axis is not None and shift % n == 0:
             families = ("roll_alias",)
     elif kind == "tile" and nd >= 1:
         reps = b.choice((2, (2, 1), (1, 3), 3))
         code = f"np.tile({a}, {reps})"
     elif kind == "repeat" and nd >= 1:
-        axis = _axis(b, nd, allow_tuple=False)
+        axis = draw_axis(b, nd, allow_tuple=False)
         n = size if axis is None else shape[axis]
         reps = b.choice((2, 3, "list"))
         if reps == "list":
             reps = [int(r) for r in np.random.default_rng(b.seed()).integers(0, 3, size=n)]
             if n > 12:
                 reps = b.constant(f"np.random.default_rng({b.seed()}).integers(0, 3, size={n})")
-        code = f"np.repeat({a}, {reps}{_axis_kw(axis)})"
+        code = f"np.repeat({a}, {reps}{axis_kw(axis)})"
     elif kind == "broadcast_to":
         new = (b.choice((2, 3)),) + tuple(b.choice((s, 3)) if s == 1 else s for s in shape)
         code = f"np.broadcast_to({a}, {new})"
@@ -464,222 +312,6 @@ def reshape(b, a):
     return b.accept(f"{b.fresh()} = {code}", kind, families=families, defines=b.fresh())
 
 
-# --- reading by index -------------------------------------------------------------------------
-def getitem(b, a):
-    shape = b.shape(a)
-    if not shape or not b.ndarray(a):
-        return None
-    kind = b.choice(("basic", "fancy", "mask", "mask-data", "take", "fancy2", "int", "argmax"))
-    kinks = ()
-    nd = len(shape)
-    if kind == "basic":
-        code = f"{a}[{basic_key(b, shape)}]"
-    elif kind == "int":
-        code = f"{a}[{', '.join(str(b.integer(-n, n - 1)) for n in shape[:b.integer(1, nd)])}]"
-    elif kind == "argmax":
-        fn = b.choice(("argmax", "argmin"))
-        code = f"{a}[np.unravel_index(np.{fn}({a}), {shape})]" if nd > 1 else f"{a}[np.{fn}({a})]"
-        kinks = (f"np.{fn}({a})",)
-    elif kind in ("fancy", "take"):
-        axis = b.integer(0, nd - 1)
-        n = shape[axis]
-        idx = index_array(b, n, b.integer(1, min(2 * n, 300)), repeats=b.flag(60))
-        if kind == "take":
-            code = f"np.take({a}, {idx}, axis={axis})"
-        else:
-            parts = [":"] * axis + [idx]
-            if axis + 1 < nd and b.flag(30):
-                parts.append(_slice(b, shape[axis + 1]))
-            code = f"{a}[{', '.join(parts)}]"
-    elif kind == "fancy2" and nd >= 2:
-        m = b.integer(1, 20)
-        code = f"{a}[{index_array(b, shape[0], m, True)}, {index_array(b, shape[1], m, True)}]"
-    elif kind == "mask":
-        lead = shape[:b.integer(1, nd)]
-        code = f"{a}[{mask(b, lead)}]"
-    elif kind == "mask-data":
-        other = b.pick(lambda n: b.shape(n) == shape) or a
-        cond = f"{other} > {_quantile(b, other)}"
-        code = f"{a}[{cond}]"
-        kinks = (cond,)
-    else:
-        return None
-    return b.accept(f"{b.fresh()} = {code}", "getitem-" + kind, kinks, defines=b.fresh())
-
-
-# --- writing ----------------------------------------------------------------------------------
-def _write_value(b, target_shape, target, key):
-    """A right-hand side for ``target[key] = ...`` and whether it reads the target's memory."""
-    kind = b.choice(("number", "var", "unary-self", "const", "unary-var", "overlap"))
-    if kind == "number":
-        return b.array(())
-    if kind == "const":
-        return b.array(target_shape)
-    if kind == "unary-self":
-        return _smooth_unary(b, f"{target}[{key}]")
-    if kind == "overlap":
-        # a plain view of the target with the same shape: NumPy copies before writing
-        return f"{target}[{key}]"
-    fits = lambda n: (n != target and _broadcasts_to(b.shape(n), target_shape))  # noqa: E731
-    name = b.pick(fits)
-    if name is None:
-        return b.array(target_shape)
-    return name if kind == "var" else _smooth_unary(b, name)
-
-
-def _broadcasts_to(shape, target):
-    try:
-        return np.broadcast_shapes(shape, target) == tuple(target)
-    except ValueError:
-        return False
-
-
-def _write_families(b, target, rhs, repeated):
-    """Which families a write into ``target`` with right side ``rhs`` belongs to, from
-    what NumPy shares (``np.shares_memory``), not from how the code looks."""
-    fams = set()
-    earlier, later = b.sharing(target)
-    if earlier:
-        fams.add("view_write")     # the target views another variable
-    if later:
-        fams.add("stale_view")     # another variable views the target
-    try:
-        rv = b.value(rhs)
-        if isinstance(rv, np.ndarray) and np.shares_memory(rv, b.env[target]):
-            fams.add("overlap_write")
-    except Exception:
-        pass
-    if repeated:
-        fams.add("repeated_write")
-    if not earlier and b.made_by.get(target) in _COPIES_OPTAD_CALLS_VIEWS:
-        fams.add("copy_as_view")
-    if earlier and b.made_by.get(target, "").startswith("matmul:np.einsum"):
-        fams.add("einsum_view")    # NumPy's einsum returns a view for a pure transpose
-    return fams or {"core"}
-
-
-FRESH = (("zeros_like", "np.zeros_like({a})"), ("ones_like", "np.ones_like({a})"),
-         ("full_like", "np.full_like({a}, 0.5)"), ("copy-method", "{a}.copy()"),
-         ("copy", "np.copy({a})"), ("times-one", "{a} * 1.0"),
-         # empty_like is defined only once every element is written
-         ("empty_like", "np.empty_like({a})\n{v}[...] = 0.0"))
-
-
-# Shape functions optad records as views (it implements them with reshape, transpose or
-# broadcast_to); where NumPy copied instead, a write into the result is refused (FOUND_BROKEN).
-_COPIES_OPTAD_CALLS_VIEWS = {"flatten", "tile", "roll", "reshape", "ravel", "expand_dims",
-                             "squeeze", "transpose", "T", "swapaxes", "moveaxis"}
-
-
-def write(b, a):
-    """``y = np.zeros_like(a); y[key] = value`` and friends: =, +=, -=, *=, whole-array op=."""
-    shape = b.shape(a)
-    if not shape:
-        return None
-    target = a
-    if b.flag(60) or not (b.ndarray(a) and b.env[a].flags.writeable):
-        name, fresh = b.choice(FRESH)
-        if name == "copy-method" and not b.ndarray(a):
-            name, fresh = FRESH[4]
-        v = b.fresh()
-        target = b.accept(f"{v} = " + fresh.format(a=a, v=v), name, defines=v)
-        if target is None:
-            return None
-    nd = len(shape)
-    kind = b.choice(("basic", "fancy", "mask", "mask-data", "int", "whole", "repeated",
-                     "ellipsis"))
-    kinks, repeated = (), False
-    if kind == "basic":
-        key = basic_key(b, shape)
-    elif kind == "int":
-        key = ", ".join(str(b.integer(-n, n - 1)) for n in shape[:b.integer(1, nd)])
-    elif kind in ("fancy", "repeated"):
-        axis = b.integer(0, nd - 1)
-        n = shape[axis]
-        repeated = kind == "repeated"
-        key = ", ".join([":"] * axis + [index_array(b, n, b.integer(1, min(2 * n, 200)), repeated)])
-    elif kind == "mask":
-        key = mask(b, shape[:b.integer(1, nd)])
-    elif kind == "mask-data":
-        key = f"{target} > {_quantile(b, target)}"
-        kinks = (key,)
-    elif kind == "ellipsis":
-        key = "..."
-    else:
-        key = None
-    op = b.choice(("=", "+=", "-=", "*=", "="))
-    if key is None:
-        if op == "=":
-            op = "+="
-        rhs = _write_value(b, shape, target, "...")
-        code = f"{target} {op} {rhs}"
-    else:
-        try:
-            tshape = np.shape(b.value(f"{target}[{key}]"))
-        except Exception:
-            return None
-        if 0 in tshape:
-            return None
-        rhs = _write_value(b, tshape, target, key)
-        code = f"{target}[{key}] {op} {rhs}"
-    fams = _write_families(b, target, rhs, repeated)
-    return b.accept(code, f"setitem-{kind}{op}", kinks, families=fams, writes=(target,))
-
-
-def stale_view(b, a):
-    """``w = y[key]`` (a view), then a write into ``y``: NumPy's ``w`` sees the write."""
-    if "stale_view" not in b.enabled or not b.ndarray(a) or not b.shape(a):
-        return None
-    target = a
-    if not b.env[a].flags.writeable or b.sharing(a)[0]:
-        v = b.fresh()
-        target = b.accept(f"{v} = np.copy({a})", "copy", defines=v)
-        if target is None:
-            return None
-    w = b.fresh()
-    if b.accept(f"{w} = {target}[{basic_key(b, b.shape(target), ints=False)}]", "getitem-basic",
-                defines=w) is None:
-        return None
-    return write_into(b, target)
-
-
-def write_into(b, target):
-    """A write into an existing variable (its families found by ``_write_families``)."""
-    shape = b.shape(target)
-    key = basic_key(b, shape)
-    try:
-        tshape = np.shape(b.value(f"{target}[{key}]"))
-    except Exception:
-        return None
-    rhs = _write_value(b, tshape, target, key)
-    op = b.choice(("=", "+="))
-    code = f"{target}[{key}] {op} {rhs}"
-    return b.accept(code, f"setitem-basic{op}", (), families=_write_families(b, target, rhs, False),
-                    writes=(target,))
-
-
-def overlap(b, a):
-    """``d[k1] = d[k2]`` with two overlapping slices of the same length."""
-    if "overlap_write" not in b.enabled or not b.ndarray(a) or not b.shape(a):
-        return None
-    n = b.shape(a)[0]
-    if n < 2:
-        return None
-    v = b.fresh()
-    target = b.accept(f"{v} = np.copy({a})", "copy", defines=v)
-    if target is None:
-        return None
-    m = b.integer(1, n - 1)
-    s1, s2 = b.integer(0, n - m), b.integer(0, n - m)
-    op = b.choice(("=", "+="))
-    rhs = f"{target}[{s2}:{s2 + m}]"
-    code = f"{target}[{s1}:{s1 + m}] {op} {rhs}"
-    if b.flag() and n >= 4:
-        code, rhs = f"{target}[::2] {op} {target}[:{(n + 1) // 2}]", f"{target}[:{(n + 1) // 2}]"
-    return b.accept(code, f"setitem-overlap{op}", (),
-                    families=_write_families(b, target, rhs, False), writes=(target,))
-
-
 # --- selection and joining --------------------------------------------------------------------
 def where(b, a):
     shape = b.shape(a)
@@ -691,7 +323,7 @@ def where(b, a):
         cond = f"{a} > {other}"
         kinks = (cond,)
     else:
-        cond = f"{a} > {_quantile(b, a)}"
+        cond = f"{a} > {quantile(b, a)}"
         kinks = (cond,)
     x = b.choice((a, f"np.sin({a})", f"{a} ** 2"))
     y = partner(b, shape)
@@ -797,7 +429,7 @@ def linalg(b, a):
         return None
     S = np.asarray(b.value(src))
     n = S.shape[-1]
-    shift = _fmt(math.ceil(float(np.max(np.sum(np.abs(S), axis=-1)))) + 1.0)
+    shift = fmt(math.ceil(float(np.max(np.sum(np.abs(S), axis=-1)))) + 1.0)
     A = f"({src} + {shift} * np.eye({n}))"
     kind = b.choice(("solve", "inv", "det", "slogdet", "solve-mat"))
     batch = S.shape[:-2]

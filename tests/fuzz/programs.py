@@ -36,7 +36,7 @@ from dataclasses import dataclass
 import numpy as np
 from hypothesis import strategies as st
 
-from . import ops as catalog
+from . import draws, ops as catalog
 
 __all__ = ["Input", "Op", "Term", "Program", "programs", "PROFILES", "FAMILIES",
            "KNOWN_BROKEN", "FOUND_BROKEN", "SUITE_FAMILIES", "check_program", "compare_engines"]
@@ -377,10 +377,10 @@ class Builder:
     def make_inputs(self):
         large = self.profile.name == "large"
         n = self.integer(1, self.profile.max_inputs)
-        first = catalog.large_shape(self) if large else catalog.small_shape(self)
+        first = draws.large_shape(self) if large else draws.small_shape(self)
         shapes = [first]
         for _ in range(n - 1):
-            shapes.append(catalog.related_shape(self, first, large))
+            shapes.append(draws.related_shape(self, first, large))
         for k, shape in enumerate(shapes):
             low, high = (0.5, 2.5) if self.flag(15) else (-2.0, 2.0)
             layout = self.choice(("C", "C", "C", "F", "strided", "reversed") if shape else
