@@ -112,7 +112,17 @@ def _norm(a):
 
 
 def _shifted(args, v, t):
-    return tuple(a + t * d for a, d in zip(args, v))
+    """args + t v, each in its argument's layout (NumPy's reshape of a Fortran-ordered array
+    copies where that of a C-ordered one is a view: the layout is part of the function)."""
+    out = []
+    for a, d in zip(args, v):
+        if isinstance(a, np.ndarray):
+            y = _copy(a)
+            y[...] = a + t * d
+            out.append(y)
+        else:
+            out.append(a + t * d)
+    return tuple(out)
 
 
 def _direction(args, rng):

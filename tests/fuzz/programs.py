@@ -193,15 +193,14 @@ class Program:
     def __str__(self):
         names = ", ".join(i.name for i in self.inputs)
         argnums = "0" if len(self.inputs) == 1 else repr(tuple(range(len(self.inputs))))
-        copies = ", ".join(f"copy({i.name})" for i in self.inputs)
         parts = ["import numpy as np", "import optad", ""]
         parts += [f"{name} = {code}" for name, code in self.constants]
-        parts += ["", "", self.source(), "", ""]
-        parts += [f"{i.name} = {i.code()}" for i in self.inputs]
-        parts += ["copy = lambda a: a.copy() if isinstance(a, np.ndarray) else a  # f may write into its arguments",
-                  f"print('numpy:', f({copies}))",
-                  f"print('optad:', optad.value_and_grad(f, argnums={argnums})({copies}))"]
-        del names
+        parts += ["", "", self.source(), "", "",
+                  "def inputs():   # fresh on every call: f may write into its arguments"]
+        parts += [f"    {i.name} = {i.code()}" for i in self.inputs]
+        parts += [f"    return {names}{',' if len(self.inputs) == 1 else ''}", "", "",
+                  "print('numpy:', f(*inputs()))",
+                  f"print('optad:', optad.value_and_grad(f, argnums={argnums})(*inputs()))"]
         return "\n".join(parts)
 
     def namespace(self):
