@@ -28,7 +28,7 @@ FUZZ = dict(deadline=None, derandomize=True, database=None,
                                    HealthCheck.filter_too_much])
 
 
-@settings(max_examples=300, **FUZZ)
+@settings(max_examples=800, **FUZZ)
 @given(programs("small"))
 def test_small_programs(program):
     assert program.families <= SUITE_FAMILIES
@@ -37,7 +37,7 @@ def test_small_programs(program):
 
 # 4096..8191 and 32768..40000 elements: value dropping, LinearForm tangents, dot-product
 # sums (4096) and the array pool (256 KiB = 32768 float64) all engage.
-@settings(max_examples=120, **FUZZ)
+@settings(max_examples=300, **FUZZ)
 @given(programs("large"))
 def test_large_programs(program):
     assert program.size >= 4096 and program.families <= SUITE_FAMILIES
