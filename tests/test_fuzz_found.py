@@ -26,7 +26,7 @@ def matches_numpy(f, x, expected_grad):
 # --- average_axis: np.average(x, axis=k, weights=w) with 1-D w along a non-last axis ------
 @pytest.mark.xfail(strict=True, raises=AssertionError,
                    reason="np.average with 1-D weights and axis=0 broadcasts the "
-                                       "weights along the last axis: a silently wrong value")
+                          "weights along the last axis: a silently wrong value")
 def test_average_of_a_square_matrix_along_axis_0_with_1d_weights():
     # NumPy weights the rows (axis 0); optad weights the columns and returns another
     # number with a gradient to match it: 952.0 instead of 765.0.
@@ -38,7 +38,7 @@ def test_average_of_a_square_matrix_along_axis_0_with_1d_weights():
 
 @pytest.mark.xfail(strict=True, raises=ValueError,
                    reason="np.average with 1-D weights and axis=0 on a (2, 3) array "
-                                       "raises ValueError: operands could not be broadcast")
+                          "raises ValueError: operands could not be broadcast")
 def test_average_along_axis_0_with_1d_weights():
     x = np.arange(6.0).reshape(2, 3) + 1
     w = np.array([1.0, 2.0])
@@ -48,7 +48,7 @@ def test_average_along_axis_0_with_1d_weights():
 
 @pytest.mark.xfail(strict=True, raises=np.exceptions.AxisError,
                    reason="np.average with 1-D weights and axis=1 (the last axis, "
-                                       "written positively) raises AxisError")
+                          "written positively) raises AxisError")
 def test_average_along_the_last_axis_named_positively():
     x = np.arange(6.0).reshape(2, 3) + 1
     w = np.array([1.0, 2.0, 3.0])
@@ -69,7 +69,7 @@ COPIES = {
 
 @pytest.mark.xfail(strict=True, raises=ViewWriteError,
                    reason="writes into arrays NumPy returns as copies are refused "
-                                       "with ViewWriteError ('a traced slice (or reshape/transpose)')")
+                          "with ViewWriteError ('a traced slice (or reshape/transpose)')")
 @pytest.mark.parametrize("make", COPIES.values(), ids=COPIES.keys())
 def test_a_write_into_a_copy_is_not_refused(make):
     x = np.arange(6.0).reshape(2, 3) + 1
@@ -91,7 +91,7 @@ def test_a_write_into_a_copy_is_not_refused(make):
 
 @pytest.mark.xfail(strict=True, raises=ViewWriteError,
                    reason="an in-place operator on a copy (flatten, tile) is "
-                                       "refused with ViewWriteError")
+                          "refused with ViewWriteError")
 def test_in_place_add_on_a_tile():
     def f(x):
         y = np.tile(x, 2)
@@ -123,7 +123,7 @@ def test_iadd_called_as_a_function_on_a_slice():
 # --- index_0d: indexing a 0-d array ----------------------------------------------------------
 @pytest.mark.xfail(strict=True, raises=TypeError,
                    reason="indexing a 0-d traced array raises TypeError: "
-                                       "'Traced' object is not subscriptable")
+                          "'Traced' object is not subscriptable")
 def test_indexing_a_0d_array():
     # np.where (and np.copy) of a float give a 0-d array, which NumPy indexes like any other
     f = lambda x: np.sum(np.where(x > 0.0, x, 0.0)[..., None] * 3.0)  # noqa: E731
