@@ -65,11 +65,23 @@ def reference(on=True):
 
 
 def reverse_trace():
-    """A new reverse trace of this thread's engine."""
+    """A new reverse trace of this thread's engine.
+
+    >>> import optad
+    >>> with optad.reference():
+    ...     type(reverse_trace()).__module__
+    'optad.ref.reverse'
+    """
     return ref.ReverseTrace() if _choice.reference else fast.ReverseTrace()
 
 
 def forward_trace(lazy=False):
     """A new forward trace of this thread's engine (``lazy``: deferred primal values,
-    for ``hvp``; the reference computes every value)."""
+    for ``hvp``; the reference computes every value).
+
+    >>> import optad
+    >>> with optad.reference(False):
+    ...     type(forward_trace()).__module__
+    'optad.fast.forward'
+    """
     return ref.ForwardTrace() if using_reference() else fast.ForwardTrace(lazy=lazy)

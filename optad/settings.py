@@ -28,7 +28,11 @@ _REFCOUNTS_EXACT = sys.implementation.name == "cpython" and sys.version_info < (
 
 @dataclass(slots=True)
 class Settings:
-    """The fast engine's knobs (see the module docstring for how to change them)."""
+    """The fast engine's knobs (see the module docstring for how to change them).
+
+    >>> Settings().dot_row
+    8192
+    """
 
     #: Trust ``sys.getrefcount``: write into arrays only this call holds, pool dead ones.
     #: Off on CPython >= 3.14 and PyPy, where counts can be too low; everything stays

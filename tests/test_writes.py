@@ -316,3 +316,17 @@ def test_einsum_views_see_later_writes_and_refuse_writes_through_them():
 
     with pytest.raises(ViewWriteError, match="einsum"):
         optad.grad(g)(np.arange(1.0, 7.0))
+
+
+@pytest.mark.parametrize("reps", [2, (2, 1), (1, 3)])
+def test_writes_into_a_tile_of_a_single_element(reps):
+    # Found by the fuzzer: the tile of a 1-element array was a view of a read-only
+    # broadcast, and a write into it raised "assignment destination is read-only".
+    def f(x):
+        v = np.tile(x, reps)
+        v[v > 1.4] = 0.5
+        v[(0,) * v.ndim] = x[0] * 3.0
+        return np.sum(v * np.arange(1.0, v.size + 1.0).reshape(v.shape))
+
+    like_numpy(f, np.array([1.5]))
+    like_numpy(f, np.array([1.0]))

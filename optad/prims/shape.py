@@ -312,7 +312,10 @@ def _tile(A, reps):
     # Insert a repeat axis in front of each axis, broadcast, then merge the pairs.
     expanded = np.reshape(a, tuple(x for d in shape for x in (1, d)))
     target = tuple(x for r, d in zip(reps, shape) for x in (r, d))
-    return np.reshape(np.broadcast_to(expanded, target), tuple(r * d for r, d in zip(reps, shape)))
+    tiled = np.reshape(np.broadcast_to(expanded, target), tuple(r * d for r, d in zip(reps, shape)))
+    # NumPy's tile is a new array; the reshape of a broadcast can be a (read-only) view of
+    # it, so it is made a copy of its own (found by the fuzzer: a write into it failed)
+    return bind(copy, (tiled,), {})
 
 
 @implements(np.repeat)
