@@ -293,7 +293,9 @@ class Builder:
         """A constant uniform array of ``shape`` (a float literal for shape ())."""
         shape = tuple(int(s) for s in shape)
         if shape == ():
-            return repr(self.choice((0.5, -1.5, 2.0, 0.25, -0.75, 1.25)))
+            # negative literals in parentheses: "{a} ** 2" must not read as -(1.5 ** 2)
+            value = self.choice((0.5, -1.5, 2.0, 0.25, -0.75, 1.25))
+            return f"({value!r})" if value < 0 else repr(value)
         return self.constant(f"np.random.default_rng({self.seed()}).uniform({low}, {high}, size={shape})")
 
     def weights(self, shape):
