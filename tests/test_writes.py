@@ -330,3 +330,30 @@ def test_writes_into_a_tile_of_a_single_element(reps):
 
     like_numpy(f, np.array([1.5]))
     like_numpy(f, np.array([1.0]))
+
+
+def test_ravel_of_a_strided_input_is_a_copy_but_its_reshape_is_a_view():
+    # Found by the fuzzer (large programs, inputs in every layout): NumPy's ravel copies an
+    # array that is not C-contiguous even where a reshape to the same shape is a view.
+    def f(x):
+        v = np.ravel(x)
+        v[:] = 0.5                 # a copy: x unchanged
+        w = x.reshape(-1)
+        w[0] = 3.0                 # a view: x changed
+        return np.sum(x * x) + np.sum(v)
+
+    for n in (8, 8192):
+        strided = np.linspace(0.5, 2.5, 2 * n)[::2]
+        expected = f(np.linspace(0.5, 2.5, 2 * n)[::2])
+        value, g = optad.value_and_grad(f)(strided)
+        assert value == pytest.approx(expected)
+        assert g[0] == 0.0 and g[1] == pytest.approx(2 * strided[1])
+
+    def g(x):
+        v = np.ravel(x)            # x in Fortran order: a copy
+        v[0] = 9.0
+        return np.sum(x) + np.sum(v * v)
+
+    fortran = lambda: np.asfortranarray(np.arange(1.0, 7.0).reshape(2, 3))  # noqa: E731
+    value, grad = optad.value_and_grad(g)(fortran())
+    assert value == g(fortran()) and grad[0, 0] == 1.0

@@ -94,18 +94,20 @@ def _reshape(a, shape=None, order="C", *, newshape=None, copy=None):
     return _reshaped(a, shape)
 
 
-def _reshaped(a, shape):
+def _reshaped(a, shape, contiguous_only=False):
     out = bind(reshape, (a,), {"shape": shape})
     # NumPy answers with a view unless it had to copy (a transposed array, say); the
     # values under a traced array have NumPy's own layout, so their memory tells which.
-    if isinstance(a, TracedArray) and np.may_share_memory(value_of(out), value_of(a)):
+    # ravel copies anything that is not C-contiguous, even where a reshape would not.
+    if isinstance(a, TracedArray) and np.may_share_memory(value_of(out), value_of(a)) and (
+            not contiguous_only or np.asarray(value_of(a)).flags.c_contiguous):
         return views.make_view(a, out, views.RESHAPE, shape)
     return out
 
 
 @implements(np.ravel)
 def _ravel(a, order="C"):
-    return _reshaped(a, (int(np.size(a)),))
+    return _reshaped(a, (int(np.size(a)),), contiguous_only=True)
 
 
 @implements(np.transpose)
