@@ -204,7 +204,7 @@ def hvp(f, x, v):
         # It has f's output structure, so the scalar check of _grad covers f.
         return _jvp(f, (y,), (v,), tangents_only=True)[1]
 
-    return _grad(directional_derivative, 0, "hvp")(x)
+    return _grad(directional_derivative, 0, "hvp", output_is_derivative=True)(x)
 
 
 def elementwise_grad(f):

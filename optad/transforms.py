@@ -160,8 +160,11 @@ def _leaf_value(x):
 class _Recording:
     """One recorded call of ``f``: its outputs and a pullback over the kept tape."""
 
-    def __init__(self, f, args, kwargs, argnums, fname):
-        self.call = (f, args, kwargs, argnums, fname)
+    def __init__(self, f, args, kwargs, argnums, fname, output_is_derivative=False):
+        self.call = (f, args, kwargs, argnums, fname, output_is_derivative)
+        # hvp records a directional derivative: its output is itself a derivative, which
+        # the same 0·inf makes NaN, so it says nothing about whether f's value is finite
+        self.output_is_derivative = output_is_derivative
         self.fallback = None
         self.trace = reverse_trace()
         with self.trace:
@@ -193,7 +196,8 @@ class _Recording:
             leaves = [_as_output(adj[i] if i < len(adj) else None, v)
                       for i, v in zip(indices, values)]
             results.append(tree.unflatten(td, leaves))
-        if getattr(self.trace, "singular", False) and _suspect(results, self.output()):
+        if getattr(self.trace, "singular", False) and _suspect(
+                results, None if self.output_is_derivative else self.output()):
             # A rule whose partial is infinite or NaN somewhere ran, and a derivative came
             # out non-finite where the value is finite: it may be 0·inf for a structural
             # zero (the branch np.where did not take), which the reference engine keeps
@@ -248,12 +252,12 @@ def value_and_grad(f, argnums=0):
     return _value_and_grad(f, argnums, "grad")
 
 
-def _value_and_grad(f, argnums, caller):
+def _value_and_grad(f, argnums, caller, output_is_derivative=False):
     """:func:`value_and_grad`, its errors naming ``caller`` (hessian and hvp are built on it)."""
     def value_and_grad_f(*args, **kwargs):
         nums, single = normalize_argnums(argnums, len(args),
                                          "value_and_grad" if caller == "grad" else caller)
-        rec = _Recording(f, args, kwargs, nums, caller)
+        rec = _Recording(f, args, kwargs, nums, caller, output_is_derivative)
         if len(rec.out_leaves) != 1 or rec.out_def.node is not None:
             raise NonScalarOutputError(
                 f"{caller} needs a function with a scalar output; this one returned "
@@ -292,9 +296,9 @@ def grad(f, argnums=0):
     return _grad(f, argnums, "grad")
 
 
-def _grad(f, argnums, caller):
+def _grad(f, argnums, caller, output_is_derivative=False):
     """:func:`grad`, its errors naming ``caller``."""
-    vg = _value_and_grad(f, argnums, caller)
+    vg = _value_and_grad(f, argnums, caller, output_is_derivative)
 
     def grad_f(*args, **kwargs):
         return vg(*args, **kwargs)[1]

@@ -24,8 +24,9 @@ on memory order.
 ...     v = y[:2]          # a view of y
 ...     y[0] = 5.0         # NumPy's v sees this write; so does optad's
 ...     return np.sum(v ** 2)
->>> optad.value_and_grad(f)(np.array([1.0, 2.0, 3.0]))
-(np.float64(29.0), array([0., 4., 0.]))
+>>> value, gradient = optad.value_and_grad(f)(np.array([1.0, 2.0, 3.0]))
+>>> float(value), gradient
+(29.0, array([0., 4., 0.]))
 """
 
 import weakref
