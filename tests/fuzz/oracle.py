@@ -371,7 +371,10 @@ def compare_engines(program, engine_a, engine_b, args=None, seed=0, rtol=1e-9):
         a = ra[key] if isinstance(ra[key], tuple) else (ra[key],)
         b = rb[key] if isinstance(rb[key], tuple) else (rb[key],)
         for k, (ai, bi) in enumerate(zip(a, b)):
-            big = max(float(np.max(np.abs(ai), initial=0.0)), float(np.max(np.abs(bi), initial=0.0)))
+            # (at least 1: a result that is 0 up to rounding, e.g. the hvp of a linear
+            # function, compares its rounding against the inputs' scale, which is O(1))
+            big = max(float(np.max(np.abs(ai), initial=0.0)), float(np.max(np.abs(bi), initial=0.0)),
+                      1.0)
             if np.shape(ai) != np.shape(bi) or not np.allclose(ai, bi, rtol=rtol, atol=rtol * big,
                                                                 equal_nan=True):
                 raise FuzzFailure("engines", f"{key}[{k}] differs between the engines: max |diff| "
