@@ -69,3 +69,40 @@ def test_one_stack_runs_the_suite_with_reference_counts_off():
     # The path CPython >= 3.14 and PyPy users get (optad.config.refcounts is False there).
     assert "extra=(--no-refcounts)" in CI_RUN and '"${extra[@]}"' in CI_RUN
     assert "--no-refcounts" in (ROOT / "conftest.py").read_text()
+
+
+def test_every_package_of_the_four_layers_is_installed():
+    # pip install . installs what pyproject's package list names; a package left out of
+    # it passes every test run from the checkout and breaks the installed command.
+    import fnmatch
+
+    include = PYPROJECT["tool"]["setuptools"]["packages"]["find"]["include"]
+    found = sorted(str(p.parent.relative_to(ROOT)).replace("/", ".")
+                   for p in ROOT.glob("*/**/__init__.py")
+                   if p.parent.relative_to(ROOT).parts[0] in ("optad", "optimizers", "problems", "plots"))
+    assert "optad.ref" in found and "optad.fast" in found
+    missing = [name for name in found if not any(fnmatch.fnmatchcase(name, pat) for pat in include)]
+    assert not missing, f"packages pip would not install: {missing}"
+
+
+def test_the_installed_package_imports_outside_the_checkout(tmp_path):
+    # Tests import the checkout; this one imports what pip installed (where CI installed
+    # it), from a folder that is not the checkout, and runs a gradient.
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    code = ("import importlib.util, sys\n"
+            "if importlib.util.find_spec('optad') is None: sys.exit(3)\n"
+            "import numpy as np, optad, optimizers, problems, plots\n"
+            "assert 'site-packages' in optad.__file__ or 'dist-packages' in optad.__file__\n"
+            "print(float(optad.grad(lambda x: np.sum(np.sin(x) ** 2))(np.ones(3))[0]))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                         capture_output=True, text=True)
+    if out.returncode == 3:
+        pytest.skip("optad is not installed in this environment (pip install .)")
+    assert out.returncode == 0, out.stderr
+    import math
+
+    assert abs(float(out.stdout) - math.sin(2.0)) < 1e-12
