@@ -197,10 +197,7 @@ T.__array__ = _refuse("ndarray")
 def _getitem(self, key):
     if type(key) is slice or type(key) is int:   # x[1:], x[0]: plain keys, straight to the trace
         trace = self._trace
-        if trace.fast_slices:
-            out = trace.process_binary(_GETITEM, self, key)
-        else:
-            out = trace.process(_GETITEM, (self, key), _EMPTY)
+        out = trace.process_slice(_GETITEM, self, key)
         if type(out) is not TracedArray:
             return out if type(out) is Traced else views.slice_view(self, out, ("getitem", key))
         # NumPy's x[1:] is a view of x: linked to it (optad.views.slice_view, inlined: the

@@ -80,11 +80,13 @@ class Trace:
         """Record ``prim(x, y)`` (an operator); engines may specialize this common case."""
         return self.process(prim, (x, y), {})
 
+    def process_slice(self, prim, x, key):
+        """Record ``x[key]`` for a plain slice or int ``key`` (``prim`` is getitem), the
+        commonest view of all (``x[1:] - x[:-1]``); engines may specialize it."""
+        return self.process(prim, (x, key), {})
+
     def finish(self):
         """The transform call is over: engines may recycle what they allocated."""
-
-    #: whether x[slice] goes through process_binary (the fast forward engine's short path)
-    fast_slices = False
 
 
 def is_complex(v):

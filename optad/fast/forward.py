@@ -62,8 +62,6 @@ class ForwardTrace(reference.ForwardTrace):
         # read the primal outputs and whose inputs belong to an outer transform (hvp).
         self.lazy = lazy
 
-    fast_slices = True
-
     def new_input(self, value, tangent):
         """An input with its seed tangent (``_aux`` is the tangent itself here)."""
         return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, tangent)
@@ -159,6 +157,9 @@ class ForwardTrace(reference.ForwardTrace):
                 t = scaled(t, scale)
             t = self._settle(t, shape)
         return (TracedArray if shape else Traced)(ans, self, t)
+
+    # x[1:]: a slice or int key is a plain second argument, so the operators' path serves
+    process_slice = process_binary
 
     def _collapsed(self, form):
         """``form.collapse()``, its new array noted for the pool."""

@@ -44,6 +44,7 @@ from .pooling import CallArrays, into_pooled_buffer
 __all__ = ["ReverseTrace", "Shaped", "FastEntry"]
 
 _EMPTY = {}
+_FLOAT64 = np.dtype(np.float64)
 
 
 class FastEntry(NamedTuple):
@@ -154,10 +155,11 @@ class ReverseTrace(reference.ReverseTrace):
         else:
             ans = prim.impl(*raw, **kwargs) if kwargs else prim.impl(*raw)
         if not nested:
-            if type(ans) is np.ndarray:
+            kind = type(ans)
+            if kind is np.ndarray:
                 if ans.dtype.kind == "c":
                     raise refuse_complex(prim)
-            else:
+            elif kind is not np.float64 and kind is not float:    # (np.sum's result)
                 check_real(prim, ans)
         tape = self.tape
         shape = getattr(ans, "shape", ())
@@ -208,6 +210,20 @@ class ReverseTrace(reference.ReverseTrace):
         tape.append((prim, [xv, yv], _EMPTY, ans, parents, shape, False))
         return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
 
+    def process_slice(self, prim, x, key):
+        """:meth:`process` for ``x[1:]``, ``x[0]`` (``prim`` is getitem) on a small plain
+        float array of this trace: nothing to drop, pool or refuse, so only the entry is
+        recorded. Anything else goes to :meth:`process`."""
+        xv = x._value
+        if (not self.active or type(xv) is not np.ndarray or xv.dtype is not _FLOAT64
+                or xv.size >= config.drop_min_size):
+            return self.process(prim, (x, key), _EMPTY)
+        ans = xv[key]
+        shape = ans.shape
+        tape = self.tape
+        tape.append((prim, [xv, key], _EMPTY, ans, [(0, x._aux)], shape, False))
+        return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
+
     @staticmethod
     def _drop_unneeded(needs, parents, raw, ans, min_size):
         """Replace large arrays that no rule of the traced arguments reads by their shapes."""
@@ -237,6 +253,7 @@ class ReverseTrace(reference.ReverseTrace):
             i = out._aux
             adj[i] = seed if adj[i] is None else adj[i] + seed
         pool_min = config.pool_min_bytes
+        refcounts = config.refcounts
         getrefcount = sys.getrefcount
         singular = False
         for i in range(n - 1, -1, -1):
@@ -298,7 +315,7 @@ class ReverseTrace(reference.ReverseTrace):
                     else:
                         c = vjps[argnum](g, ans, *raw)
                     # A fresh array only this loop references (no base, no other owner).
-                    c_owned = (type(c) is np.ndarray and config.refcounts and c.base is None
+                    c_owned = (type(c) is np.ndarray and refcounts and c.base is None
                                and getrefcount(c) == 2)
                 if c is g:
                     passed_to = j if passed_to is None else -1   # -1: shared, owned by none
@@ -320,7 +337,7 @@ class ReverseTrace(reference.ReverseTrace):
                 if cshape != pshape and (cshape or not (
                         type(c) is np.float64 or type(c) is float)):   # else: uniform, as is
                     c = sum_to_shape(c, pshape)
-                    c_owned = (config.refcounts and type(c) is np.ndarray and c.base is None
+                    c_owned = (refcounts and type(c) is np.ndarray and c.base is None
                                and getrefcount(c) == 2)
                 # [owned adjoints] The sum of the contributions: added into whichever of the
                 # two this pass owns, rather than into a new array.
@@ -345,7 +362,7 @@ class ReverseTrace(reference.ReverseTrace):
                 # [pool] The consumed adjoint, if it is this pass's own.
                 c = cur = None
                 if (passed_to is not None and passed_to >= 0 and adj[passed_to] is g
-                        and config.refcounts and getrefcount(g) == 3):
+                        and refcounts and getrefcount(g) == 3):
                     # Handed whole to its one parent (x - y gives x the adjoint itself), and
                     # only that parent's slot holds it now: still this pass's own array.
                     owned[passed_to] = 1
