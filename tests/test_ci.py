@@ -71,6 +71,13 @@ def test_one_stack_runs_the_suite_with_reference_counts_off():
     assert "--no-refcounts" in (ROOT / "conftest.py").read_text()
 
 
+def test_the_suite_also_runs_on_the_reference_engine():
+    # optad.reference() is what a user who suspects an AD bug is told to compare with:
+    # the whole suite (less the fast engine's own tricks) must hold there too.
+    assert 'OPTAD_REFERENCE=1 python -m pytest -q -m "not slow"' in CI_RUN
+    assert "fast_engine" in (ROOT / "conftest.py").read_text()
+
+
 def test_every_package_of_the_four_layers_is_installed():
     # pip install . installs what pyproject's package list names; a package left out of
     # it passes every test run from the checkout and breaks the installed command.

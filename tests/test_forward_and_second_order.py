@@ -461,6 +461,7 @@ def test_hvp_with_deferred_primal_values_matches_forward_over_reverse(name):
     np.testing.assert_allclose(optad.hvp(f, x, v), expected, rtol=1e-10, atol=1e-10)
 
 
+@pytest.mark.fast_engine
 def test_hvp_skips_primal_values_that_lead_only_to_the_output():
     seen = []
     sq = optad.primitive(lambda y: y * y, name="square_seen")

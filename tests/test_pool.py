@@ -33,6 +33,7 @@ def _grad_in_threads(k, n, hold):
 
 # The pool takes arrays back only when reference counts can tell they are dead: with
 # optad.config.refcounts off (CPython >= 3.14, PyPy; pytest --no-refcounts) it stays empty.
+pytestmark = pytest.mark.fast_engine
 needs_refcounts = pytest.mark.skipif(not optad.config.refcounts,
                                      reason="the pool needs exact reference counts")
 
