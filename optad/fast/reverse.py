@@ -10,7 +10,8 @@ threshold (``optad.config``):
   during the forward pass as in plain NumPy;
 * **pooled outputs** (:func:`optad.fast.pooling.into_pooled_buffer`): large elementwise
   results are written into dead buffers of the pool (:mod:`optad.pool`);
-* **a short path for operators** (:meth:`ReverseTrace.process_binary`);
+* **short paths for operators and slices** (:meth:`ReverseTrace.process_binary`,
+  :meth:`ReverseTrace.process_slice`);
 * in the backward loop, inlined because they run once per operation and a call each
   would cost more than most scalar operations (each marked ``[name]`` there):
   **[uniform adjoints]** (what ``sum`` sends back travels as a float), **[in-place
