@@ -79,8 +79,17 @@ def _joins(x):
     return np.sum(s[0] * s[1]) + np.sum(np.log1p(c ** 2)) / (1.0 + np.sum(x ** 2))
 
 
+def _slices(x):
+    # plain slice and int keys: the fast reverse engine's short path (process_slice)
+    a = np.reshape(x, (4, -1))
+    y = x[1:-1] * x[2:] - x[:-2] + x[::-3][:3].sum()
+    row = a[1] * a[-1]
+    row[0] = x[0] * x[-1]              # a write into a value taken from a slice
+    return np.sum(y ** 2) + np.sum(row[::2]) + x[3] ** 3 + np.sum(a[2][1:] * a[0][:-1])
+
+
 FAMILIES = {f.__name__[1:]: f for f in (_rosen, _smooth, _writes, _indexing, _reductions,
-                                       _broadcasting, _selection, _forms, _joins)}
+                                       _broadcasting, _selection, _forms, _joins, _slices)}
 # just below and past 4096 (value dropping, LinearForm), past 32768 (pooled buffers,
 # several dot rows); all divisible by 4 for the reshapes
 SIZES = [8, 4096, 4104, 32772, 40000]
