@@ -13,7 +13,7 @@ operators and NumPy protocols are attached in :mod:`optad.dispatch`.
 
 import numpy as np
 
-__all__ = ["Traced", "TracedArray", "traced", "value_of", "broadcast", "is_view"]
+__all__ = ["Traced", "TracedArray", "traced", "is_array", "value_of", "broadcast", "is_view"]
 
 
 class Traced:
@@ -40,11 +40,12 @@ class Traced:
 
 
 class TracedArray(Traced):
-    """A traced value with at least one dimension: it also indexes, iterates and has a length.
+    """A traced array (0-d arrays included): it also indexes, is written into, views and
+    iterates, as an ndarray does.
 
     Kept apart from scalar :class:`Traced` values on purpose: NumPy treats any object with
     ``__getitem__`` as a sequence and would turn our clear error for ``a[0] = traced_scalar``
-    into "setting an array element with a sequence".
+    into "setting an array element with a sequence" (which a 0-d traced array does get).
     """
 
     # A traced array NumPy would have made a view of another has ``_base`` (that array)
@@ -55,10 +56,21 @@ class TracedArray(Traced):
 
 
 def traced(value, trace, aux):
-    """A :class:`Traced` (0-d value) or :class:`TracedArray` (array value)."""
-    if getattr(value, "shape", ()) == ():
-        return Traced(value, trace, aux)
-    return TracedArray(value, trace, aux)
+    """A :class:`TracedArray` for an array value (0-d arrays included), else a :class:`Traced`."""
+    return (TracedArray if is_array(value) else Traced)(value, trace, aux)
+
+
+def is_array(value):
+    """Whether a traced value of ``value`` is a :class:`TracedArray`: an array of any
+    number of dimensions, 0 included. NumPy indexes a 0-d array, writes into it in place
+    (``x += 1`` changes every name for it) and views it (``x.reshape(1)``), as any other
+    array; a NumPy scalar (``np.float64``) is immutable and stays a :class:`Traced`.
+
+    >>> is_array(np.array(1.5)), is_array(np.float64(1.5)), is_array(np.ones(2))
+    (True, False, True)
+    """
+    return (bool(getattr(value, "shape", ())) or type(value) is np.ndarray
+            or isinstance(value, TracedArray))
 
 
 def is_view(x):

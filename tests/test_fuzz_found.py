@@ -1,9 +1,8 @@
 """What the fuzzer (tests/fuzz) found, beyond the families the reliability issue named.
 
 Each test is the fuzzer's minimal repro, written out, asserting what NumPy computes.
-All are fixed but one, which stays ``xfail(strict=True)``: if it starts to pass, remove
-the marker here and the family from ``FOUND_BROKEN`` in tests/fuzz/programs.py, so that
-the fuzzer draws it again.
+All are fixed. A family found broken goes into ``FOUND_BROKEN`` in tests/fuzz/programs.py
+(so the fuzzer stops drawing it) with a strict xfail here, until its fix lands.
 """
 
 import numpy as np
@@ -102,14 +101,25 @@ def test_iadd_called_as_a_function_on_a_slice():
 
 
 # --- index_0d: indexing a 0-d array ----------------------------------------------------------
-@pytest.mark.xfail(strict=True, raises=TypeError,
-                   reason="indexing a 0-d traced array raises TypeError: "
-                          "'Traced' object is not subscriptable")
 def test_indexing_a_0d_array():
     # np.where (and np.copy) of a float give a 0-d array, which NumPy indexes like any other
     f = lambda x: np.sum(np.where(x > 0.0, x, 0.0)[..., None] * 3.0)  # noqa: E731
     value, g = optad.value_and_grad(f)(1.5)
     assert (value, g) == (4.5, 3.0)
+
+
+def test_a_write_through_a_reshape_of_a_0d_input():
+    # Found on the fixed core: NumPy's reshape of a 0-d array is a view of it, so the write
+    # reaches x0 (value 0.56); optad's 0-d values were scalars without views (value 0.72).
+    c0 = np.random.default_rng(0).standard_normal((1,))
+
+    def f(x0):
+        v0 = np.reshape(x0, (-1,))
+        v0[None, :] = 0.5
+        return np.sum(c0 * x0) + np.sum(v0)
+
+    value, g = optad.value_and_grad(f)(np.array(1.7))
+    assert value == pytest.approx(f(np.array(1.7))) and g == 0.0
 
 
 # --- clip_broadcast: np.clip with array bounds larger than x ---------------------------------

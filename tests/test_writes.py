@@ -357,3 +357,50 @@ def test_ravel_of_a_strided_input_is_a_copy_but_its_reshape_is_a_view():
     fortran = lambda: np.asfortranarray(np.arange(1.0, 7.0).reshape(2, 3))  # noqa: E731
     value, grad = optad.value_and_grad(g)(fortran())
     assert value == g(fortran()) and grad[0, 0] == 1.0
+
+
+# --- 0-d arrays: arrays like any other (indexed, viewed, written into in place) -------------
+def _alias_then_add(x):
+    y = x                   # another name for the 0-d array
+    x += 1.0                # NumPy: in place, so y sees it
+    return y * 2.0 + x ** 2
+
+
+def _view_then_add(x):
+    v = np.reshape(x, (-1,))   # a view of the 0-d array
+    x *= 3.0
+    return np.sum(v ** 2)
+
+
+def _write_through_view(x):
+    v = x[None]
+    v[0] = np.sin(x) * 2.0      # reaches x
+    return x * x
+
+
+def _index_and_write(x):
+    y = np.where(x > 0.0, x, -x)   # a 0-d array
+    y[...] = y * x
+    return np.sum(y[None, None] * 1.5)
+
+
+@pytest.mark.parametrize("f", [_alias_then_add, _view_then_add, _write_through_view,
+                               _index_and_write], ids=lambda f: f.__name__[1:])
+def test_0d_arrays_are_written_and_viewed_as_numpy_does(f):
+    x = np.array(0.7)
+    expected = f(x.copy())
+    for engine in (optad.reference, lambda: optad.reference(False)):
+        with engine():
+            value, g = optad.value_and_grad(f)(x.copy())
+            assert value == pytest.approx(expected, rel=1e-12)
+            fd = optad.numerical_grad(f, x.copy())
+            assert g == pytest.approx(fd, rel=1e-6)
+            t = optad.jvp(f, (x.copy(),), (np.array(1.0),))[1]
+            assert t == pytest.approx(g, rel=1e-10)
+
+
+def test_a_0d_argument_written_in_place_still_belongs_to_the_caller():
+    # The traced copy is written, never the caller's array.
+    x = np.array(0.7)
+    optad.grad(_alias_then_add)(x)
+    assert x == 0.7

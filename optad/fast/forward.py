@@ -28,7 +28,7 @@ import numpy as np
 from ..engine import bind, check_real, missing_rule, refuse_complex, plain_shape
 from ..ref import forward as reference
 from ..settings import config
-from ..traced import Traced, TracedArray, broadcast
+from ..traced import Traced, TracedArray, broadcast, is_array
 from .lazy import LAZY, Deferred, LazyArray, LazyScalar, defer
 from .pooling import CallArrays, into_pooled_buffer
 from .tangents import LinearForm, Scaled, scaled, unscaled
@@ -64,10 +64,10 @@ class ForwardTrace(reference.ForwardTrace):
 
     def new_input(self, value, tangent):
         """An input with its seed tangent (``_aux`` is the tangent itself here)."""
-        return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, tangent)
+        return (TracedArray if is_array(value) else Traced)(value, self, tangent)
 
     def constant(self, value):
-        return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, None)
+        return (TracedArray if is_array(value) else Traced)(value, self, None)
 
     @staticmethod
     def tangent(t):
@@ -156,7 +156,8 @@ class ForwardTrace(reference.ForwardTrace):
             if scale is not None:
                 t = scaled(t, scale)
             t = self._settle(t, shape)
-        return (TracedArray if shape else Traced)(ans, self, t)
+        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
+                else Traced)(ans, self, t)
 
     # x[1:]: a slice or int key is a plain second argument, so the operators' path serves
     process_slice = process_binary
@@ -314,4 +315,5 @@ class ForwardTrace(reference.ForwardTrace):
             out = (LazyArray if shape else LazyScalar)(None, self, t)
             out._node = Deferred(prim, raw, kwargs, shape)
             return out
-        return (TracedArray if shape else Traced)(ans, self, t)
+        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
+                else Traced)(ans, self, t)

@@ -39,7 +39,7 @@ from ..pool import POOL
 from ..ref import reverse as reference
 from ..ref.broadcasting import sum_to_shape
 from ..settings import config
-from ..traced import Traced, TracedArray, broadcast
+from ..traced import Traced, TracedArray, broadcast, is_array
 from .pooling import CallArrays, into_pooled_buffer
 
 __all__ = ["ReverseTrace", "Shaped", "FastEntry"]
@@ -116,7 +116,7 @@ class ReverseTrace(reference.ReverseTrace):
         """A leaf of the tape: an input (or constant) that adjoints flow into."""
         tape = self.tape
         tape.append((None, None, None, value, (), getattr(value, "shape", ()), False))
-        return (TracedArray if getattr(value, "shape", ()) else Traced)(value, self, len(tape) - 1)
+        return (TracedArray if is_array(value) else Traced)(value, self, len(tape) - 1)
 
     constant = new_input
 
@@ -169,7 +169,8 @@ class ReverseTrace(reference.ReverseTrace):
                 prim.needs is not None):
             stored = self._drop_unneeded(prim.needs, parents, raw, ans, drop_min)
         tape.append((prim, raw, kwargs, stored, parents, shape, nested))
-        return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
+        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
+                else Traced)(ans, self, len(tape) - 1)
 
     def process_binary(self, prim, x, y):
         """:meth:`process` for an operator (``x - y``, ``2 * x``): the commonest case, small
@@ -209,7 +210,8 @@ class ReverseTrace(reference.ReverseTrace):
             return self.process(prim, (x, y), _EMPTY)
         tape = self.tape
         tape.append((prim, [xv, yv], _EMPTY, ans, parents, shape, False))
-        return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
+        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
+                else Traced)(ans, self, len(tape) - 1)
 
     def process_slice(self, prim, x, key):
         """:meth:`process` for ``x[1:]``, ``x[0]`` (``prim`` is getitem) on a small plain
@@ -223,7 +225,8 @@ class ReverseTrace(reference.ReverseTrace):
         shape = ans.shape
         tape = self.tape
         tape.append((prim, [xv, key], _EMPTY, ans, [(0, x._aux)], shape, False))
-        return (TracedArray if shape else Traced)(ans, self, len(tape) - 1)
+        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
+                else Traced)(ans, self, len(tape) - 1)
 
     @staticmethod
     def _drop_unneeded(needs, parents, raw, ans, min_size):

@@ -57,12 +57,11 @@ __all__ = ["Input", "Op", "Term", "Program", "programs", "PROFILES", "FAMILIES",
 # complex constants (refused), NaN derivatives where the derivative exists.
 KNOWN_BROKEN = frozenset()
 # Found by this fuzzer (each has a test in tests/test_fuzz_found.py); fixed since:
-# average_axis, copy_as_view, clip_broadcast, einsum_view, roll_alias. Still open:
-#   index_0d       indexing a 0-d array (np.where or np.copy of a float, then a[..., None])
-#                  raises "TypeError: 'Traced' object is not subscriptable" (a clear refusal
-#                  in effect: traced scalars cannot have __getitem__, or NumPy would take
-#                  them for sequences); its test is a strict xfail
-FOUND_BROKEN = frozenset({"index_0d"})
+# average_axis, copy_as_view, clip_broadcast, einsum_view, roll_alias, index_0d (0-d arrays
+# are traced arrays now: indexed, viewed and written into in place as in NumPy; a write
+# through a reshape of a 0-d input reached NumPy's array but not optad's, a silently wrong
+# value found on the fixed core). None is open.
+FOUND_BROKEN = frozenset()
 # Every family the generator can draw (an op outside "core" carries its families).
 FAMILIES = frozenset({
     "core", "view_write",
