@@ -404,3 +404,15 @@ def test_a_0d_argument_written_in_place_still_belongs_to_the_caller():
     x = np.array(0.7)
     optad.grad(_alias_then_add)(x)
     assert x == 0.7
+
+
+def test_a_traced_0d_array_written_into_a_plain_array_is_an_error():
+    # NumPy takes a traced 0-d array for a sequence before asking it anything, so the
+    # error is NumPy's own; the point is that it is an error, not a dropped gradient.
+    def f(x):
+        a = np.zeros(3)
+        a[0] = np.where(x > 0.0, x, 0.0)
+        return np.sum(a * x)
+
+    with pytest.raises(ValueError, match="sequence"):
+        optad.grad(f)(1.5)
