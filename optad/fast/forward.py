@@ -156,8 +156,8 @@ class ForwardTrace(reference.ForwardTrace):
             if scale is not None:
                 t = scaled(t, scale)
             t = self._settle(t, shape)
-        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
-                else Traced)(ans, self, t)
+        # (plain values only here: an ndarray, 0-d included, or a number)
+        return (TracedArray if shape or type(ans) is np.ndarray else Traced)(ans, self, t)
 
     # x[1:]: a slice or int key is a plain second argument, so the operators' path serves
     process_slice = process_binary

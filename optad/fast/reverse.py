@@ -210,8 +210,9 @@ class ReverseTrace(reference.ReverseTrace):
             return self.process(prim, (x, y), _EMPTY)
         tape = self.tape
         tape.append((prim, [xv, yv], _EMPTY, ans, parents, shape, False))
-        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
-                else Traced)(ans, self, len(tape) - 1)
+        # (plain values only here: an ndarray, 0-d included, or a number)
+        kind = TracedArray if shape or type(ans) is np.ndarray else Traced
+        return kind(ans, self, len(tape) - 1)
 
     def process_slice(self, prim, x, key):
         """:meth:`process` for ``x[1:]``, ``x[0]`` (``prim`` is getitem) on a small plain
@@ -225,8 +226,7 @@ class ReverseTrace(reference.ReverseTrace):
         shape = ans.shape
         tape = self.tape
         tape.append((prim, [xv, key], _EMPTY, ans, [(0, x._aux)], shape, False))
-        return (TracedArray if shape or type(ans) is np.ndarray or type(ans) is TracedArray
-                else Traced)(ans, self, len(tape) - 1)
+        return (TracedArray if type(ans) is np.ndarray else Traced)(ans, self, len(tape) - 1)
 
     @staticmethod
     def _drop_unneeded(needs, parents, raw, ans, min_size):
