@@ -15,9 +15,10 @@ import numpy as np
 
 from . import tree
 from .checks import numerical_grad
+from .jacobians import hvp
 from .transforms import grad, jvp, vjp
 
-__all__ = ["check_derivatives", "random_like"]
+__all__ = ["check_derivatives", "check_second_derivatives", "random_like"]
 
 
 def random_like(x, rng):
@@ -91,3 +92,36 @@ def check_derivatives(f, *args, seed=0, step=1e-6, fd_rtol=1e-5, dot_rtol=1e-10,
             raise AssertionError(
                 f"finite differences disagree: {numeric!r} (central, h={step}) vs "
                 f"{reverse!r} (reverse mode)")
+
+
+def check_second_derivatives(f, *args, seed=0, step=1e-5, fd_rtol=1e-5, dot_rtol=1e-9):
+    """Raise AssertionError if second derivatives of ``f`` disagree two independent ways.
+
+    For the scalar ``s(x) = ⟨u, f(x)⟩`` (``u`` random, all arguments together as one
+    pytree ``x``) and a random direction ``v``, ``hvp`` (reverse over forward) is compared
+    with central differences of ``grad s`` along ``v`` and with forward over reverse
+    (``jvp`` of ``grad s``).
+
+    >>> import numpy as np
+    >>> check_second_derivatives(lambda x, y: np.sin(x) * y ** 2, np.array([0.3, 0.5]), 2.0)
+    """
+    rng = np.random.default_rng(seed)
+    u = random_like(f(*args), rng)
+    w = random_like(args, rng)
+    v = random_like(args, rng)
+    scalar = lambda a: sum(np.sum(ui * fi) for ui, fi in zip(  # noqa: E731
+        tree.flatten(u)[0], tree.flatten(f(*a))[0]))
+    hv = hvp(scalar, tuple(args), v)
+    reverse = _inner(w, hv)
+    gradient = grad(scalar)
+    _, forward_over_reverse = jvp(gradient, (tuple(args),), (v,))
+    forward = _inner(w, forward_over_reverse)
+    scale = max(1.0, abs(reverse))
+    if abs(forward - reverse) > dot_rtol * max(scale, abs(forward)):
+        raise AssertionError(f"second derivatives: hvp gives {reverse!r}, forward over "
+                             f"reverse {forward!r}")
+    numeric = (_inner(w, gradient(_axpy(step, v, tuple(args))))
+               - _inner(w, gradient(_axpy(-step, v, tuple(args))))) / (2 * step)
+    if abs(numeric - reverse) > fd_rtol * max(scale, abs(numeric)):
+        raise AssertionError(f"second derivatives: central differences of the gradient give "
+                             f"{numeric!r} (h={step}), hvp {reverse!r}")
