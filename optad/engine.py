@@ -127,7 +127,8 @@ def refuse_complex(prim):
         f"{prim.name} got a complex value inside a traced computation, and optad has no "
         f"complex derivative rule for it (its rules hold for real values only).\nKeep "
         f"that step real (np.real, np.imag, np.abs of the complex value first), or "
-        f"register a primitive with complex-aware rules."
+        f"register a primitive with complex-aware rules (Primitive(..., complex_safe=True): "
+        f"the convention is in optad.prims.complex)."
     )
 
 
