@@ -29,10 +29,9 @@ from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
 from .prims import indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
+from .prims.ufunc_methods import ufunc_method
 
 _EMPTY = {}
-_REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
-_ACCUMULATE = {np.add: np.cumsum}
 
 
 # --- errors --------------------------------------------------------------------------
@@ -290,12 +289,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         raise unsupported(ufunc)
     if method == "at":
         return _ufunc_at(ufunc, *inputs)
-    if method == "reduce" and ufunc in _REDUCE:
-        return _REDUCE[ufunc](inputs[0], **kwargs)
-    if method == "accumulate" and ufunc in _ACCUMULATE:
-        return _ACCUMULATE[ufunc](inputs[0], **kwargs)
-    raise unsupported(f"numpy.{ufunc.__name__}.{method}",
-                      " Use the equivalent function (np.sum, np.cumsum, indexing) instead.")
+    # reduce, accumulate, outer, reduceat (optad/prims/ufunc_methods.py)
+    return ufunc_method(ufunc, method, inputs, kwargs)
 
 
 def _ufunc_at(ufunc, target, indices, values=None):
