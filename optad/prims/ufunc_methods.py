@@ -25,6 +25,8 @@ Anything else is refused with what to write instead.
 array([1., 2., 0., 1.])
 """
 
+import functools
+
 import numpy as np
 
 from ..engine import Traced, value_of
@@ -60,11 +62,27 @@ def method_names(ufunc):
     if not _binary(ufunc):
         return ()
     names = ("reduce", "accumulate", "outer")
-    if ufunc in _REDUCTIONS or ufunc in PIECEWISE_CONSTANT:
+    if ufunc in PIECEWISE_CONSTANT:
+        # run on the plain values: what NumPy itself does with floats (np.greater.reduce
+        # has no float loop: its output is boolean)
+        names = tuple(m for m in names + ("reduceat",) if _works_on_floats(ufunc, m))
+    elif ufunc in _REDUCTIONS:
         names += ("reduceat",)
     if ufunc in AT:
         names += ("at",)
     return names
+
+
+@functools.lru_cache(maxsize=None)
+def _works_on_floats(ufunc, method):
+    x = np.array([[0.5, 1.5], [2.5, 3.5]])
+    args = {"reduce": (x,), "accumulate": (x,), "outer": (x, x), "reduceat": (x, [0, 1])}
+    try:
+        with np.errstate(all="ignore"):
+            getattr(ufunc, method)(*args[method])
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _refuse(ufunc, method, how):
