@@ -108,22 +108,70 @@ def _parse_einsum(subscripts, shapes):
     return resolved, out
 
 
+# NumPy's letters for the integer labels: 0-25 are A-Z, 26-51 a-z (so the implicit
+# output, sorted by letter, is sorted by label as in NumPy)
+_LABELS = string.ascii_uppercase + string.ascii_lowercase
+
+
+def _interleaved(args):
+    """``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``('ab,bc->ac', [a, b])``: NumPy's
+    operand-list form (integer labels, ``...`` as Ellipsis), in the subscripts form."""
+    def letters(sublist):
+        out = []
+        for label in sublist:
+            if label is Ellipsis:
+                out.append("...")
+            elif isinstance(label, (int, np.integer)) and 0 <= label < len(_LABELS):
+                out.append(_LABELS[int(label)])
+            else:
+                raise ValueError(f"einsum: subscript labels must be integers in [0, 52) or "
+                                 f"Ellipsis, got {label!r}")
+        return "".join(out)
+
+    operands, terms = list(args[0::2]), [letters(s) for s in args[1::2]]
+    if len(args) % 2:   # an output sublist at the end
+        output = letters(operands.pop())
+        return ",".join(terms) + "->" + output, operands
+    return ",".join(terms), operands
+
+
+def _untie(target, shape, spec):
+    """Repeated letters of one operand ('ii', a diagonal) as fresh letters tied to the
+    first by Kronecker deltas: 'iij' -> ('iaj', ['ia'], [eye(n)]). The adjoint of a
+    diagonal then lies on the diagonal: the einsum with eye(n) puts it there, and stays
+    linear in the adjoint (so second derivatives are exact)."""
+    used = set("".join(spec[0]) + spec[1])
+    spare = (c for c in string.ascii_letters if c not in used)
+    fresh, deltas, eyes, seen = [], [], [], set()
+    for c, n in zip(target, shape):
+        if c in seen:
+            f = next(spare)
+            fresh.append(f)
+            deltas.append(c + f)
+            eyes.append(np.eye(n))
+        else:
+            seen.add(c)
+            fresh.append(c)
+    return "".join(fresh), deltas, eyes
+
+
+def _rule_optimize(optimize):
+    # a path given for the forward equation does not fit the rules' equations
+    return "greedy" if optimize is not False and optimize is not None else False
+
+
 def _einsum_vjp(k):
-    def rule(g, ans, *operands, spec):
+    def rule(g, ans, *operands, spec, optimize=False):
         inputs, out = spec
-        target = inputs[k]
-        if len(set(target)) != len(target):
-            raise NotDifferentiableError(
-                f"einsum's derivative for an operand with a repeated index ('{target}', a "
-                f"diagonal) is not implemented; take the diagonal with np.diagonal first.")
+        shape = np.shape(operands[k])
+        target, deltas, eyes = _untie(inputs[k], shape, spec)
         others = [inputs[j] for j in range(len(inputs)) if j != k]
-        present = set(out).union(*others) if others else set(out)
+        present = set(out).union(*others, *deltas)
         kept = "".join(c for c in target if c in present)
-        args = [g] + [operands[j] for j in range(len(inputs)) if j != k]
-        sub = ",".join([out] + others) + "->" + kept
-        res = np.einsum(sub, *args)
+        args = [g] + [operands[j] for j in range(len(inputs)) if j != k] + eyes
+        sub = ",".join([out] + others + deltas) + "->" + kept
+        res = np.einsum(sub, *args, optimize=_rule_optimize(optimize))
         if kept != target:   # letters only in this operand were summed: broadcast back
-            shape = np.shape(operands[k])
             res = np.reshape(res, [shape[i] if c in present else 1 for i, c in enumerate(target)])
             res = np.broadcast_to(res, shape)
         return res
@@ -131,27 +179,47 @@ def _einsum_vjp(k):
 
 
 def _einsum_jvp(k):
-    def rule(t, ans, *operands, spec):
+    def rule(t, ans, *operands, spec, optimize=False):
         inputs, out = spec
         args = list(operands)
         args[k] = t
-        return np.einsum(",".join(inputs) + "->" + out, *args)
+        return np.einsum(",".join(inputs) + "->" + out, *args, optimize=_rule_optimize(optimize))
     return rule
 
 
 einsum = Primitive(
-    "einsum", lambda *ops, spec: np.einsum(",".join(spec[0]) + "->" + spec[1], *ops),
+    "einsum", lambda *ops, spec, optimize=False: np.einsum(",".join(spec[0]) + "->" + spec[1],
+                                                           *ops, optimize=optimize),
     vjps=Variadic(_einsum_vjp), jvps=Variadic(_einsum_jvp),
     complex_safe=True, explain=("einsum", None))
 
 
 @implements(np.einsum)
-def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+def _einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """``np.einsum`` in both forms (subscripts string or operand lists), ellipses, repeated
+    letters (traces, diagonals), ``optimize=`` (passed to NumPy; rules use 'greedy' when it
+    is on). ``order=`` only lays out memory, so it is accepted; ``dtype=`` must be float64.
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.einsum("ii->", a))(np.ones((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    >>> optad.grad(lambda a: np.einsum(a, [0, 1], a, [1, 0], []))(np.eye(2))
+    array([[2., 0.],
+           [0., 2.]])
+    """
     no_out("np.einsum", out)
-    if not isinstance(subscripts, str):
-        raise NotDifferentiableError("einsum on traced values needs the subscripts-string form.")
+    if dtype is not None and np.dtype(dtype) != np.float64:
+        raise NotDifferentiableError(f"np.einsum(..., dtype={np.dtype(dtype)}): optad "
+                                     f"differentiates in float64 only; drop dtype=.")
+    if isinstance(operands[0], str):
+        subscripts, operands = operands[0], operands[1:]
+    else:
+        subscripts, operands = _interleaved(operands)
     spec = _parse_einsum(subscripts, [np.shape(o) for o in operands])
     kwargs = {"spec": (tuple(spec[0]), spec[1])}
+    if optimize is not False:
+        kwargs["optimize"] = tuple(optimize) if isinstance(optimize, list) else optimize
     result = bind(einsum, operands, kwargs)
     if (len(operands) == 1 and isinstance(operands[0], TracedArray)
             and isinstance(result, TracedArray)
@@ -160,6 +228,17 @@ def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
         return views.make_view(operands[0], result, views.NO_WRITE_BACK,
                                (lambda base: bind(einsum, (base,), kwargs), "np.einsum"))
     return result
+
+
+@implements(np.einsum_path)
+def _einsum_path(*operands, optimize="greedy", einsum_call=False):
+    """The contraction order NumPy would use: it depends on shapes only, so it is computed
+    from the plain values (nothing to differentiate)."""
+    return np.einsum_path(*[value_of(o) for o in operands], optimize=optimize,
+                          einsum_call=einsum_call)
+
+
+_einsum_path.value_only = True
 
 
 @implements(np.tensordot)
