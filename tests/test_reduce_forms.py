@@ -296,3 +296,17 @@ def test_every_name_supported_lists_works_on_a_traced_value():
         except Exception as e:  # noqa: BLE001  (collect every failure, then report them all)
             failures.append(f"{name}: {type(e).__name__}: {e}")
     assert not failures, "\n".join(failures)
+
+
+def test_full_like_with_a_traced_fill_value_keeps_its_gradient():
+    # was [1, 1, 1]: the fill value's plain value was used, dropping its derivative
+    g = optad.grad(lambda x: np.sum(np.full_like(x, x[0]) * x))(np.array([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(g, [7.0, 1.0, 1.0])
+
+
+def test_reduction_methods_pass_every_keyword_on():
+    x = np.array([1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(optad.grad(lambda a: a.sum(where=a > 1.5))(x), [0, 1, 1])
+    assert optad.grad(lambda a: a.max(initial=5.0) + a.mean(where=a < 2.5))(x).tolist() == [0.5, 0.5, 0.0]
+    with pytest.raises(optad.errors.NotDifferentiableError, match="dtype="):
+        optad.grad(lambda a: a.sum(dtype=int))(x)
