@@ -131,7 +131,8 @@ def _repeated(values):
     return tuple(int(k) for k in where[:-2]), int(where[-2]), int(where[-1])
 
 
-def _refuse_repeated(values, function, what, advice):
+def _refuse_repeated(values, function, kind, advice):
+    """Raise NotDifferentiableError if ``values`` repeat; ``kind`` is "eigen" or "singular "."""
     found = _repeated(values)
     if found is None:
         return
@@ -139,10 +140,10 @@ def _refuse_repeated(values, function, what, advice):
     w = np.asarray(value_of(values))[batch]
     at = f" (matrix {batch} of the stack)" if batch else ""
     raise NotDifferentiableError(
-        f"{function}: the derivative of the {what}s does not exist at repeated {what[:-6]}"
-        f"values: {what[:-6]}values {i} and {j} are equal to a relative {REPEATED_RTOL:g} "
-        f"({w[i]!r} and {w[j]!r}){at}, so any rotation of their vectors is as good.\n"
-        f"{advice}")
+        f"{function}: the {kind}vectors have no derivative at repeated {kind}values: "
+        f"{kind}values {i} and {j} are equal to a relative {REPEATED_RTOL:g} "
+        f"({float(w[i])!r} and {float(w[j])!r}){at}, so any rotation of their "
+        f"{kind}vectors is as good.\n{advice}")
 
 
 def _any_nonzero(x):
@@ -212,7 +213,7 @@ def _eigh_vjp(g, ans, a, UPLO):
     gw, gv = _eigh_parts(g)
     inner = _diag(gw)
     if _any_nonzero(gv):
-        _refuse_repeated(w, "np.linalg.eigh", "eigenvectors", _EIGH_ADVICE)
+        _refuse_repeated(w, "np.linalg.eigh", "eigen", _EIGH_ADVICE)
         inner = inner + _inverse_gaps(w) * np.matmul(_mT(v), gv)
     s_bar = np.matmul(v, np.matmul(inner, _mT(v)))
     return _triangle_adjoint(s_bar, UPLO.upper())
@@ -220,7 +221,7 @@ def _eigh_vjp(g, ans, a, UPLO):
 
 def _eigh_jvp(t, ans, a, UPLO):
     w, v = _eigh_parts(ans)
-    _refuse_repeated(w, "np.linalg.eigh (forward mode)", "eigenvectors",
+    _refuse_repeated(w, "np.linalg.eigh (forward mode)", "eigen",
                      _EIGH_ADVICE + " Forward mode computes the eigenvectors' tangent "
                      "even when only the eigenvalues are used; reverse mode does not.")
     m = np.matmul(_mT(v), np.matmul(_symmetric_from(t, UPLO.upper()), v))
@@ -279,3 +280,266 @@ def _eigvalsh(a, UPLO="L"):
            [0., 1.]])
     """
     return bind(eigvalsh, (a,), {"UPLO": _uplo(UPLO)})
+
+
+# --- svd -----------------------------------------------------------------------------------
+_SVD_ADVICE = ("Differentiate a function of the singular values only "
+               "(np.linalg.svd(a, compute_uv=False), np.linalg.norm(a, 2 / -2 / 'nuc')), or "
+               "perturb the matrix so that its singular values are distinct.")
+
+
+def _svd_shapes(m, n, full_matrices):
+    k = min(m, n)
+    mu, nv = (m, n) if full_matrices else (k, k)
+    return [(m, mu), (k,), (nv, n)]
+
+
+def _svd_impl(a, full_matrices):
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return _pack(u, s, vh, batch=s.shape[:-1])
+
+
+def _svd_parts(packed, a, full_matrices):
+    m, n = np.shape(value_of(a))[-2:]
+    return _unpack(packed, _svd_shapes(m, n, full_matrices))
+
+
+def _refuse_full(function, m, n, forward=False):
+    use = ("Forward mode computes the tangent of every column: use full_matrices=False."
+           if forward else "Use full_matrices=False (the thin factors), or use only the "
+           "first min(m, n) columns of U and rows of Vh.")
+    raise NotDifferentiableError(
+        f"{function} with full_matrices=True of a {m}×{n} matrix: the {max(m, n) - min(m, n)} "
+        f"extra {'columns of U' if m > n else 'rows of Vh'} are any orthonormal basis of the "
+        f"complement, so they have no derivative. {use}")
+
+
+def _check_svd_vectors(s, m, n, function):
+    _refuse_repeated(s, function, "singular ", _SVD_ADVICE)
+    if m != n and np.any(np.asarray(value_of(s)) <= REPEATED_RTOL * np.max(
+            np.asarray(value_of(s)), axis=-1, keepdims=True)):
+        raise NotDifferentiableError(
+            f"{function}: the singular vectors of a {m}×{n} matrix have no derivative where "
+            f"a singular value is 0 (the matrix is rank-deficient). {_SVD_ADVICE}")
+
+
+def _svd_vjp(g, ans, a, full_matrices):
+    m, n = np.shape(value_of(a))[-2:]
+    k = min(m, n)
+    u, s, vh = _svd_parts(ans, a, full_matrices)
+    gu, gs, gvh = _svd_parts(g, a, full_matrices)
+    if full_matrices and m != n:
+        if _any_nonzero(gu[..., :, k:]) or _any_nonzero(gvh[..., k:, :]):
+            _refuse_full("np.linalg.svd", m, n)
+        u, gu, vh, gvh = u[..., :, :k], gu[..., :, :k], vh[..., :k, :], gvh[..., :k, :]
+    core = _diag(gs)
+    if _any_nonzero(gu) or _any_nonzero(gvh):
+        _check_svd_vectors(s, m, n, "np.linalg.svd")
+        v, gv = _mT(vh), _mT(gvh)
+        f = _inverse_gaps(s * s)
+        ut_gu, vt_gv = np.matmul(_mT(u), gu), np.matmul(_mT(v), gv)
+        j = f * (ut_gu - _mT(ut_gu))
+        kk = f * (vt_gv - _mT(vt_gv))
+        core = core + j * np.expand_dims(s, -2) + np.expand_dims(s, -1) * kk
+        out = np.matmul(u, np.matmul(core, vh))
+        if m > k:       # (I - UUᵀ) Ū S⁻¹ Vᵀ
+            out = out + np.matmul((gu - np.matmul(u, ut_gu)) / np.expand_dims(s, -2), vh)
+        if n > k:       # U S⁻¹ V̄ᵀ (I - VVᵀ)
+            out = out + np.matmul(u, _mT((gv - np.matmul(v, vt_gv)) / np.expand_dims(s, -2)))
+        return out
+    return np.matmul(u * np.expand_dims(gs, -2), vh)
+
+
+def _svd_jvp(t, ans, a, full_matrices):
+    m, n = np.shape(value_of(a))[-2:]
+    k = min(m, n)
+    if full_matrices and m != n:
+        _refuse_full("np.linalg.svd (forward mode)", m, n, forward=True)
+    u, s, vh = _svd_parts(ans, a, full_matrices)
+    _check_svd_vectors(s, m, n, "np.linalg.svd (forward mode)")
+    v = _mT(vh)
+    p = np.matmul(_mT(u), np.matmul(t, v))
+    f = _inverse_gaps(s * s)
+    ps, sp = p * np.expand_dims(s, -2), np.expand_dims(s, -1) * p      # P S, S P
+    du = np.matmul(u, f * (ps + _mT(ps)))
+    dv = np.matmul(v, f * (sp + _mT(sp)))
+    if m > k:
+        tv = np.matmul(t, v)
+        du = du + (tv - np.matmul(u, np.matmul(_mT(u), tv))) / np.expand_dims(s, -2)
+    if n > k:
+        ttu = np.matmul(_mT(t), u)
+        dv = dv + (ttu - np.matmul(v, np.matmul(_mT(v), ttu))) / np.expand_dims(s, -2)
+    return _pack(du, _diagonal(p), _mT(dv), batch=np.shape(value_of(s))[:-1])
+
+
+svd = Primitive(
+    "svd", _svd_impl, vjps=(_svd_vjp,), jvps=(_svd_jvp,), needs=((0, -1),),
+    explain=("svd({0})", ("U (…) Vᵀ (Townsend)",)))
+
+
+def _svdvals_vjp(g, ans, a):
+    u, _, vh = np.linalg.svd(a, full_matrices=False)     # traced again for second order
+    return np.matmul(u * np.expand_dims(g, -2), vh)
+
+
+def _svdvals_jvp(t, ans, a):
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(u * np.matmul(t, _mT(vh)), axis=-2)
+
+
+svdvals = Primitive(
+    "svdvals", lambda a: np.linalg.svd(a, compute_uv=False),
+    vjps=(_svdvals_vjp,), jvps=(_svdvals_jvp,), needs=((0,),),
+    explain=("svd({0}).S", ("U diag(s̄) Vᵀ",)))
+
+
+def _svd_hermitian(a, compute_uv):
+    """NumPy's own hermitian=True route (eigh, then |w| sorted), on traced values."""
+    if not compute_uv:
+        return np.sort(np.abs(np.linalg.eigvalsh(a)), axis=-1)[..., ::-1]
+    w, u = np.linalg.eigh(a)
+    wv = np.asarray(value_of(w))
+    order = np.argsort(np.abs(wv), axis=-1)[..., ::-1]
+    sign = np.take_along_axis(np.copysign(1.0, wv), order, axis=-1)
+    s = np.take_along_axis(np.abs(w), order, axis=-1)
+    # (an index broadcast to u's shape: take_along_axis's rule mishandles a broadcasting one)
+    u = np.take_along_axis(u, np.broadcast_to(order[..., None, :], np.shape(wv) + wv.shape[-1:]),
+                           axis=-1)
+    return SVDResult(u, s, _mT(u * sign[..., None, :]))
+
+
+@implements(np.linalg.svd)
+def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """np.linalg.svd on traced values: ``(U, S, Vh)``, or ``S`` with ``compute_uv=False``.
+
+    Singular values alone differentiate everywhere; U and Vh need distinct (and, for a
+    non-square matrix, nonzero) singular values, and with ``full_matrices=True`` only
+    the first min(m, n) columns of U / rows of Vh carry derivatives.
+
+    >>> import numpy as np, optad
+    >>> a = np.array([[3.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    >>> optad.grad(lambda a: np.linalg.svd(a, compute_uv=False)[0])(a)
+    array([[1., 0.],
+           [0., 0.],
+           [0., 0.]])
+    """
+    if hermitian:
+        return _svd_hermitian(a, compute_uv)
+    if not compute_uv:
+        return bind(svdvals, (a,), {})
+    u, s, vh = _svd_parts(bind(svd, (a,), {"full_matrices": bool(full_matrices)}), a,
+                          bool(full_matrices))
+    return SVDResult(u, s, vh)
+
+
+# --- qr ---------------------------------------------------------------------------------
+def _qr_impl(a, complete):
+    q, r = np.linalg.qr(a, mode="complete" if complete else "reduced")
+    return _pack(q, r, batch=q.shape[:-2])
+
+
+def _qr_shapes(m, n, complete):
+    k = m if complete else min(m, n)
+    return [(m, k), (k, n)]
+
+
+def _qr_parts(packed, a, complete):
+    m, n = np.shape(value_of(a))[-2:]
+    return _unpack(packed, _qr_shapes(m, n, complete))
+
+
+def _refuse_qr(function, q, r, m, n):
+    d = np.abs(np.asarray(value_of(_diagonal(r[..., :min(m, n), :min(m, n)]))))
+    if np.any(d <= REPEATED_RTOL * np.max(d, axis=-1, keepdims=True)) or not np.all(d > 0):
+        raise NotDifferentiableError(
+            f"{function}: Q and R have no derivative where the first min(m, n) columns of the "
+            f"{m}×{n} matrix are linearly dependent (a diagonal entry of R is 0). Perturb "
+            f"the matrix, or differentiate something that does not need its QR.")
+
+
+def _copyltu(x):
+    return np.tril(x) + _mT(np.tril(x, -1))
+
+
+def _qr_square_vjp(gq, gr, q, r):
+    """Ā for A = Q R with R square (m ≥ n): (Q̄ + Q copyltu(M)) R⁻ᵀ, M = R R̄ᵀ - Q̄ᵀ Q."""
+    mm = np.matmul(r, _mT(gr)) - np.matmul(_mT(gq), q)
+    b = gq + np.matmul(q, _copyltu(mm))
+    return _mT(np.linalg.solve(r, _mT(b)))
+
+
+def _qr_square_jvp(t, q, r):
+    dx_rinv = _mT(np.linalg.solve(_mT(r), _mT(t)))      # dA R⁻¹
+    x = np.matmul(_mT(q), dx_rinv)
+    low = np.tril(x, -1)
+    omega = low - _mT(low)
+    return np.matmul(q, omega - x) + dx_rinv, np.matmul(x - omega, r)
+
+
+def _qr_vjp(g, ans, a, complete):
+    m, n = np.shape(value_of(a))[-2:]
+    q, r = _qr_parts(ans, a, complete)
+    gq, gr = _qr_parts(g, a, complete)
+    if complete and m > n:
+        if _any_nonzero(gq[..., :, n:]):      # (R's extra rows are 0 whatever A is)
+            _refuse_complete(m, n)
+        q, gq, r, gr = q[..., :, :n], gq[..., :, :n], r[..., :n, :], gr[..., :n, :]
+    _refuse_qr("np.linalg.qr", q, r, m, n)
+    if m >= n:
+        return _qr_square_vjp(gq, gr, q, r)
+    # wide: A = [X Y], X = Q R₁, R₂ = Qᵀ Y
+    y, r1, gr1, gr2 = a[..., :, m:], r[..., :, :m], gr[..., :, :m], gr[..., :, m:]
+    gx = _qr_square_vjp(gq + np.matmul(y, _mT(gr2)), gr1, q, r1)
+    return np.concatenate([gx, np.matmul(q, gr2)], axis=-1)
+
+
+def _qr_jvp(t, ans, a, complete):
+    m, n = np.shape(value_of(a))[-2:]
+    if complete and m > n:
+        _refuse_complete(m, n, forward=True)
+    q, r = _qr_parts(ans, a, complete)
+    _refuse_qr("np.linalg.qr (forward mode)", q, r, m, n)
+    batch = np.shape(value_of(q))[:-2]
+    if m >= n:
+        dq, dr = _qr_square_jvp(t, q, r)
+        return _pack(dq, dr, batch=batch)
+    dq, dr1 = _qr_square_jvp(t[..., :, :m], q, r[..., :, :m])
+    dr2 = np.matmul(_mT(dq), a[..., :, m:]) + np.matmul(_mT(q), t[..., :, m:])
+    return _pack(dq, np.concatenate([dr1, dr2], axis=-1), batch=batch)
+
+
+def _refuse_complete(m, n, forward=False):
+    use = ("Forward mode computes the tangent of every column: use mode='reduced'."
+           if forward else f"Use mode='reduced', or use only the first {n} columns of Q.")
+    raise NotDifferentiableError(
+        f"np.linalg.qr(mode='complete') of a {m}×{n} matrix: the {m - n} extra columns of Q "
+        f"are any orthonormal basis of the complement, so they have no derivative. {use}")
+
+
+qr = Primitive(
+    "qr", _qr_impl, vjps=(_qr_vjp,), jvps=(_qr_jvp,), needs=((0, -1),),
+    explain=("qr({0})", ("(Q̄ + Q copyltu(M)) R⁻ᵀ",)))
+
+
+@implements(np.linalg.qr)
+def _qr(a, mode="reduced"):
+    """np.linalg.qr on traced values, modes 'reduced', 'complete' and 'r'.
+
+    >>> import numpy as np, optad
+    >>> a = np.array([[3.0, 1.0], [4.0, 2.0]])
+    >>> optad.grad(lambda a: np.linalg.qr(a, mode="r")[0, 0] ** 2)(a)
+    array([[6., 0.],
+           [8., 0.]])
+    """
+    if mode not in ("reduced", "complete", "r"):
+        if mode == "raw":
+            raise NotDifferentiableError(
+                "np.linalg.qr(mode='raw') returns LAPACK's Householder reflectors, which "
+                "optad does not differentiate; use mode='reduced' (Q, R) or mode='r'.")
+        if mode in ("f", "full", "e", "economic"):
+            raise NotDifferentiableError(
+                f"np.linalg.qr(mode={mode!r}) is deprecated in NumPy and not differentiated "
+                f"by optad; use mode='reduced' (the default).")
+        raise ValueError(f"Unrecognized mode '{mode}'")
+    q, r = _qr_parts(bind(qr, (a,), {"complete": mode == "complete"}), a, mode == "complete")
+    return r if mode == "r" else QRResult(q, r)
