@@ -188,7 +188,7 @@ def _cholesky(a, /, *, upper=False):
     >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
     >>> optad.grad(lambda a: np.linalg.cholesky(a)[1, 1])(a)
     array([[ 0.08838835,  0.        ],
-           [-0.35355339,  0.28867513]])
+           [-0.35355339,  0.35355339]])
     """
     return bind(cholesky, (a,), {"upper": bool(upper)})
 
@@ -263,8 +263,8 @@ def _eigh(a, UPLO="L"):
     >>> import numpy as np, optad
     >>> a = np.array([[2.0, 1.0], [1.0, 3.0]])
     >>> optad.grad(lambda a: np.sum(np.linalg.eigh(a).eigenvectors[:, 0] ** 2 * [1.0, 0.0]))(a)
-    array([[-0.2236068,  0.       ],
-           [ 0.4472136,  0.2236068]])
+    array([[-0.17888544,  0.        ],
+           [-0.17888544,  0.17888544]])
     """
     w, v = _eigh_parts(bind(eigh, (a,), {"UPLO": _uplo(UPLO)}))
     return EighResult(w, v)
@@ -543,3 +543,172 @@ def _qr(a, mode="reduced"):
         raise ValueError(f"Unrecognized mode '{mode}'")
     q, r = _qr_parts(bind(qr, (a,), {"complete": mode == "complete"}), a, mode == "complete")
     return r if mode == "r" else QRResult(q, r)
+
+
+# --- pinv -----------------------------------------------------------------------------------
+def _pinv_check(a, rcond, hermitian, function="np.linalg.pinv"):
+    """Refuse a cutoff that drops singular values that are not negligible: the rule below
+    is exact at constant rank, i.e. where the dropped singular values are 0."""
+    a = np.asarray(value_of(a))
+    s = (np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False))
+    if s.shape[-1] == 0:
+        return
+    top = np.max(s, axis=-1, keepdims=True)
+    dropped = s <= np.asarray(rcond)[..., None] * top
+    if np.any(dropped & (s > REPEATED_RTOL * top)):
+        raise NotDifferentiableError(
+            f"{function}: the cutoff rcond drops singular values that are not negligible "
+            f"(larger than {REPEATED_RTOL:g} times the largest); the pseudo-inverse is then "
+            f"not differentiable at constant rank. Use a smaller rcond, or a matrix whose "
+            f"small singular values are exactly 0.")
+
+
+def _pinv_vjp_formula(g, p, a):
+    """Ā = -Pᵀ Ḡ Pᵀ + (I - A P) Ḡᵀ P Pᵀ + Pᵀ P Ḡᵀ (I - P A), for P = A⁺ at constant rank."""
+    pt, gt = _mT(p), _mT(g)
+    x = np.matmul(gt, np.matmul(p, pt))
+    y = np.matmul(np.matmul(pt, p), gt)
+    return (-np.matmul(pt, np.matmul(g, pt)) + x - np.matmul(a, np.matmul(p, x))
+            + y - np.matmul(np.matmul(y, p), a))
+
+
+def _pinv_jvp_formula(t, p, a):
+    """dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P."""
+    pt, tt = _mT(p), _mT(t)
+    z = np.matmul(p, np.matmul(pt, tt))
+    w = np.matmul(tt, np.matmul(pt, p))
+    return (-np.matmul(p, np.matmul(t, p)) + z - np.matmul(np.matmul(z, a), p)
+            + w - np.matmul(p, np.matmul(a, w)))
+
+
+def _pinv_vjp(g, ans, a, rcond, hermitian):
+    _pinv_check(a, rcond, hermitian)
+    if hermitian:
+        return _triangle_adjoint(_pinv_vjp_formula(g, ans, _symmetric_from(a, "L")), "L")
+    return _pinv_vjp_formula(g, ans, a)
+
+
+def _pinv_jvp(t, ans, a, rcond, hermitian):
+    _pinv_check(a, rcond, hermitian)
+    if hermitian:
+        return _pinv_jvp_formula(_symmetric_from(t, "L"), ans, _symmetric_from(a, "L"))
+    return _pinv_jvp_formula(t, ans, a)
+
+
+pinv = Primitive(
+    "pinv", lambda a, rcond, hermitian: np.linalg.pinv(a, rcond=rcond, hermitian=hermitian),
+    vjps=(_pinv_vjp,), jvps=(_pinv_jvp,), needs=((0, -1),),
+    explain=("pinv({0})", ("Golub–Pereyra",)))
+
+_UNSET = object()
+
+
+@implements(np.linalg.pinv)
+def _pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
+    """np.linalg.pinv on traced values (exact where the dropped singular values are 0).
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.sum(np.linalg.pinv(a)))(np.array([[2.0, 0.0], [0.0, 4.0], [0.0, 0.0]]))
+    array([[-0.25  , -0.125 ],
+           [-0.125 , -0.0625],
+           [ 0.25  ,  0.0625]])
+    """
+    m, n = np.shape(value_of(a))[-2:]
+    if rcond is None:
+        if rtol is _UNSET:
+            rcond = 1e-15
+        elif rtol is None:
+            rcond = max(m, n) * np.finfo(float).eps
+        else:
+            rcond = rtol
+    elif rtol is not _UNSET:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    return bind(pinv, (a,), {"rcond": value_of(rcond), "hermitian": bool(hermitian)})
+
+
+# --- lstsq -------------------------------------------------------------------------------------
+def _lstsq_impl(a, b, rcond):
+    x, res, rank, s = np.linalg.lstsq(a, b, rcond=rcond)
+    return np.concatenate([x.ravel(), res.ravel(), s, [float(rank)]])
+
+
+def _lstsq_parts(packed, a, b):
+    """(x, residuals, s) of the packed result (its last entry, the rank, has no derivative)."""
+    (m, n), tail = np.shape(value_of(a)), np.shape(value_of(b))[1:]
+    xsize, k = n * int(np.prod(tail)), min(m, n)
+    total = np.shape(value_of(packed))[-1]
+    x = np.reshape(packed[:xsize], (n,) + tail)
+    return x, packed[xsize:total - 1 - k], packed[total - 1 - k:total - 1]
+
+
+def _pinv_rcond(a, rcond):
+    m, n = np.shape(value_of(a))
+    eps = np.finfo(float).eps
+    return eps * max(m, n) if rcond is None else (eps if rcond < 0 else rcond)
+
+
+def _outer_last(u, v):
+    """u vᵀ for vectors, u @ vᵀ for matrices (the shapes of x and b)."""
+    if np.ndim(value_of(u)) == 1:
+        return np.expand_dims(u, -1) * np.expand_dims(v, -2)
+    return np.matmul(u, _mT(v))
+
+
+def _lstsq_vjp(k):
+    def rule(g, ans, a, b, rcond):
+        x, res, _ = _lstsq_parts(ans, a, b)
+        gx, gres, gs = _lstsq_parts(g, a, b)
+        out = 0.0
+        if _any_nonzero(gx):
+            pr = _pinv_rcond(a, rcond)
+            _pinv_check(a, pr, False, "np.linalg.lstsq")
+            p = np.linalg.pinv(a, rcond=pr)              # traced again for second order
+            out = out + (np.matmul(_mT(p), gx) if k == 1
+                         else _pinv_vjp_formula(_outer_last(gx, b), p, a))
+        if np.size(value_of(res)) and _any_nonzero(gres):
+            # the residuals ‖b - A x‖² at the optimum x: only their explicit dependence
+            r = b - np.matmul(a, x)
+            weighted = 2.0 * r * (gres[0] if np.ndim(value_of(b)) == 1 else gres)
+            out = out + (weighted if k == 1 else -_outer_last(weighted, x))
+        if k == 0 and _any_nonzero(gs):
+            out = out + _svdvals_vjp(gs, None, a)
+        return out if np.ndim(value_of(out)) else np.zeros(np.shape(value_of((a, b)[k])))
+    return rule
+
+
+def _lstsq_jvp(k):
+    def rule(t, ans, a, b, rcond):
+        x, res, s = _lstsq_parts(ans, a, b)
+        pr = _pinv_rcond(a, rcond)
+        _pinv_check(a, pr, False, "np.linalg.lstsq")
+        p = np.linalg.pinv(a, rcond=pr)
+        r = b - np.matmul(a, x)
+        if k == 1:
+            dx, dr, ds = np.matmul(p, t), t, s * 0.0
+        else:
+            dx = np.matmul(_pinv_jvp_formula(t, p, a), b)
+            dr, ds = -np.matmul(t, x), _svdvals_jvp(t, None, a)
+        dres = 2.0 * np.sum(r * dr, axis=0) if np.size(value_of(res)) else res * 0.0
+        return np.concatenate([np.ravel(dx), np.ravel(dres), ds, np.zeros(1)])
+    return rule
+
+
+lstsq = Primitive(
+    "lstsq", _lstsq_impl, vjps=(_lstsq_vjp(0), _lstsq_vjp(1)),
+    jvps=(_lstsq_jvp(0), _lstsq_jvp(1)), needs=((0, 1, -1), (0, 1, -1)),
+    explain=("lstsq({0}, {1})", ("x = A⁺b", "A⁺ᵀ")))
+
+
+@implements(np.linalg.lstsq)
+def _lstsq(a, b, rcond=None):
+    """np.linalg.lstsq on traced values: NumPy's ``(x, residuals, rank, s)``; x, the
+    residuals and s carry derivatives (x = A⁺b: exact where A has full column rank, or
+    its dropped singular values are 0).
+
+    >>> import numpy as np, optad
+    >>> a, b = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 4.0])
+    >>> np.round(optad.grad(lambda b: np.linalg.lstsq(a, b)[0][1])(b), 12) + 0.0
+    array([-0.5,  0. ,  0.5])
+    """
+    x, res, s = _lstsq_parts(packed := bind(lstsq, (a, b), {"rcond": value_of(rcond)}), a, b)
+    return x, res, int(value_of(packed)[-1]), s
