@@ -1,4 +1,5 @@
-"""Matrix decompositions: ``np.linalg`` cholesky, eigh, eigvalsh, svd, qr, pinv, lstsq.
+"""Matrix decompositions: ``np.linalg`` cholesky, eigh, eigvalsh, svd, qr, pinv, lstsq, and
+eig, eigvals for matrices with real eigenvalues.
 
 All are batched over leading axes as NumPy is, for real (float64) matrices. Values are
 NumPy's own (each primitive's implementation calls NumPy); the rules below are the
@@ -29,6 +30,9 @@ The math (``F`` is the matrix of inverse gaps, 0 on its diagonal; ``∘`` elemen
   A wide A = [X Y] (m < n) is X = Q R₁ (square) and R₂ = Qᵀ Y.
 * pinv, P = A⁺ at constant rank (Golub & Pereyra 1973): dP = -P dA P + P Pᵀ dAᵀ (I - A P)
   + (I - P A) dAᵀ Pᵀ P.
+* eig, A = V diag(w) V⁻¹ with unit columns vᵢ: M = V⁻¹ dA V, dw = diag(M),
+  dV = V (F ∘ M) minus each column's part along itself; Ā = V⁻ᵀ (diag(w̄) + F ∘ Vᵀ V̄')
+  Vᵀ with V̄' = V̄ - V diag(diag(VᵀV̄)).
 * lstsq: x = A⁺ b; the residuals r = ‖b - A x‖² have Ā = -2 (b - A x) xᵀ r̄ and
   b̄ = 2 (b - A x) r̄ (x is optimal, so its own change does not count).
 
@@ -46,11 +50,12 @@ from collections import namedtuple
 import numpy as np
 
 from ..engine import bind, value_of
-from ..errors import NotDifferentiableError
+from ..errors import ComplexValueError, NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements
 
 EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")
+EigResult = namedtuple("EigResult", "eigenvalues eigenvectors")
 SVDResult = namedtuple("SVDResult", "U S Vh")
 QRResult = namedtuple("QRResult", "Q R")
 LstsqResult = tuple          # NumPy returns a plain tuple (x, residuals, rank, s)
@@ -712,3 +717,119 @@ def _lstsq(a, b, rcond=None):
     """
     x, res, s = _lstsq_parts(packed := bind(lstsq, (a, b), {"rcond": value_of(rcond)}), a, b)
     return x, res, int(value_of(packed)[-1]), s
+
+
+# --- eig, eigvals (real eigenvalues only, until optad differentiates complex values) ------------
+def _refuse_complex_eig(function):
+    raise ComplexValueError(
+        f"{function}: this matrix has complex eigenvalues, and optad does not differentiate "
+        f"complex values yet (complex support is being added). For a symmetric matrix use "
+        f"np.linalg.eigh / eigvalsh; a matrix with real eigenvalues works with eig today.")
+
+
+def _eig_impl(a):
+    w, v = np.linalg.eig(a)
+    if w.dtype.kind == "c":
+        _refuse_complex_eig("np.linalg.eig")
+    return _pack(w, v, batch=w.shape[:-1])
+
+
+def _eig_back(v, inner, function):
+    """V⁻ᵀ X Vᵀ (the eigenvectors must be independent: a defective matrix has no rule)."""
+    if np.any(np.linalg.cond(np.asarray(value_of(v))) > 1.0 / REPEATED_RTOL):
+        raise NotDifferentiableError(
+            f"{function}: the eigenvectors are (nearly) dependent, so the matrix is (nearly) "
+            f"defective and its eigenvalues have no derivative. Perturb the matrix.")
+    return np.linalg.solve(_mT(v), np.matmul(inner, _mT(v)))
+
+
+def _eig_vjp(g, ans, a):
+    w, v = _eigh_parts(ans)
+    gw, gv = _eigh_parts(g)
+    inner = _diag(gw)
+    if _any_nonzero(gv):
+        _refuse_repeated(w, "np.linalg.eig", "eigen", _EIG_ADVICE)
+        # NumPy's eigenvectors have unit norm: the part of V̄ along each vᵢ does not count
+        gv = gv - v * np.expand_dims(np.sum(v * gv, axis=-2), -2)
+        inner = inner + _inverse_gaps(w) * np.matmul(_mT(v), gv)
+    return _eig_back(v, inner, "np.linalg.eig")
+
+
+def _eig_jvp(t, ans, a):
+    w, v = _eigh_parts(ans)
+    _refuse_repeated(w, "np.linalg.eig (forward mode)", "eigen", _EIG_ADVICE)
+    m = np.linalg.solve(v, np.matmul(t, v))                   # V⁻¹ dA V
+    dv = np.matmul(v, _inverse_gaps(w) * m)
+    dv = dv - v * np.expand_dims(np.sum(v * dv, axis=-2), -2)   # keep each ‖vᵢ‖ = 1
+    return _pack(_diagonal(m), dv, batch=np.shape(value_of(w))[:-1])
+
+
+_EIG_ADVICE = ("Differentiate a function of the eigenvalues only (np.linalg.eigvals), or "
+               "perturb the matrix so that its eigenvalues are distinct.")
+
+eig = Primitive(
+    "eig", _eig_impl, vjps=(_eig_vjp,), jvps=(_eig_jvp,), needs=((-1,),),
+    explain=("eig({0})", ("V⁻ᵀ (diag(w̄) + F∘VᵀV̄) Vᵀ",)))
+
+
+def _eigvals_impl(a):
+    w = np.linalg.eigvals(a)
+    if w.dtype.kind == "c":
+        _refuse_complex_eig("np.linalg.eigvals")
+    return w
+
+
+def _eig_for(a, w):
+    """eig's eigenvectors in the order of eigvals' eigenvalues ``w`` (the same LAPACK
+    routine orders them alike; matched here rather than assumed)."""
+    we, v = np.linalg.eig(a)
+    wv, wev = np.asarray(value_of(w)), np.asarray(value_of(we))
+    order = np.argmin(np.abs(wv[..., :, None] - wev[..., None, :]), axis=-1)
+    if np.any(np.sort(order, axis=-1) != np.arange(wv.shape[-1])):
+        raise NotDifferentiableError(
+            "np.linalg.eigvals: its eigenvalues could not be matched with np.linalg.eig's "
+            "(repeated eigenvalues?); perturb the matrix.")
+    return np.take_along_axis(v, np.broadcast_to(order[..., None, :], wv.shape + wv.shape[-1:]),
+                              axis=-1)
+
+
+def _eigvals_vjp(g, ans, a):
+    v = _eig_for(a, ans)
+    return _eig_back(v, _diag(g), "np.linalg.eigvals")
+
+
+def _eigvals_jvp(t, ans, a):
+    v = _eig_for(a, ans)
+    _eig_back(v, _diag(ans * 0.0), "np.linalg.eigvals")     # the same refusal as reverse mode
+    return _diagonal(np.linalg.solve(v, np.matmul(t, v)))
+
+
+eigvals = Primitive(
+    "eigvals", _eigvals_impl, vjps=(_eigvals_vjp,), jvps=(_eigvals_jvp,), needs=((0, -1),),
+    explain=("eigvals({0})", ("V⁻ᵀ diag(w̄) Vᵀ",)))
+
+
+@implements(np.linalg.eig)
+def _eig(a):
+    """np.linalg.eig on traced values, for matrices whose eigenvalues are real (NumPy then
+    returns real arrays); complex eigenvalues raise ComplexValueError for now.
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.linalg.eig(a).eigenvalues[1])(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    w, v = _eigh_parts(bind(eig, (a,), {}))
+    return EigResult(w, v)
+
+
+@implements(np.linalg.eigvals)
+def _eigvals(a):
+    """np.linalg.eigvals on traced values (real eigenvalues only, as :func:`_eig`).
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.linalg.eigvals(a)[0])(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    array([[ 1.,  0.],
+           [-1.,  0.]])
+    """
+    return bind(eigvals, (a,), {})
