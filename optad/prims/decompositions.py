@@ -58,7 +58,6 @@ EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")
 EigResult = namedtuple("EigResult", "eigenvalues eigenvectors")
 SVDResult = namedtuple("SVDResult", "U S Vh")
 QRResult = namedtuple("QRResult", "Q R")
-LstsqResult = tuple          # NumPy returns a plain tuple (x, residuals, rank, s)
 
 #: Two eigenvalues (singular values) closer than this times the largest magnitude count
 #: as repeated: the vectors' derivatives (1/gap) would be meaningless there.
@@ -453,8 +452,9 @@ def _qr_parts(packed, a, complete):
     return _unpack(packed, _qr_shapes(m, n, complete))
 
 
-def _refuse_qr(function, q, r, m, n):
-    d = np.abs(np.asarray(value_of(_diagonal(r[..., :min(m, n), :min(m, n)]))))
+def _refuse_qr(function, r, m, n):
+    k = min(m, n)
+    d = np.abs(np.diagonal(np.asarray(value_of(r))[..., :k, :k], axis1=-2, axis2=-1))
     if np.any(d <= REPEATED_RTOL * np.max(d, axis=-1, keepdims=True)) or not np.all(d > 0):
         raise NotDifferentiableError(
             f"{function}: Q and R have no derivative where the first min(m, n) columns of the "
@@ -489,7 +489,7 @@ def _qr_vjp(g, ans, a, complete):
         if _any_nonzero(gq[..., :, n:]):      # (R's extra rows are 0 whatever A is)
             _refuse_complete(m, n)
         q, gq, r, gr = q[..., :, :n], gq[..., :, :n], r[..., :n, :], gr[..., :n, :]
-    _refuse_qr("np.linalg.qr", q, r, m, n)
+    _refuse_qr("np.linalg.qr", r, m, n)
     if m >= n:
         return _qr_square_vjp(gq, gr, q, r)
     # wide: A = [X Y], X = Q R₁, R₂ = Qᵀ Y
@@ -503,7 +503,7 @@ def _qr_jvp(t, ans, a, complete):
     if complete and m > n:
         _refuse_complete(m, n, forward=True)
     q, r = _qr_parts(ans, a, complete)
-    _refuse_qr("np.linalg.qr (forward mode)", q, r, m, n)
+    _refuse_qr("np.linalg.qr (forward mode)", r, m, n)
     batch = np.shape(value_of(q))[:-2]
     if m >= n:
         dq, dr = _qr_square_jvp(t, q, r)
