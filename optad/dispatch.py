@@ -29,7 +29,7 @@ from .engine import Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
-from .prims import complex, indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
+from .prims import complex, decompositions, indexing, linalg, reductions, select, shape  # noqa: F401,E501  (register handlers)
 from .prims.ufunc_methods import ufunc_method
 from .sequences import stack_sequences
 

@@ -1,11 +1,13 @@
 """Linear algebra: matmul and einsum (and dot, outer, inner, tensordot, vdot on them), and
-``np.linalg`` inv, solve, det, slogdet, norm.
+``np.linalg`` inv, solve, det, slogdet, norm, matrix_power, multi_dot (the decompositions
+are in :mod:`optad.prims.decompositions`).
 
 The rules are the textbook matrix-calculus identities, e.g. for C = A @ B:
 Ā = C̄ Bᵀ and B̄ = Aᵀ C̄; for Y = A⁻¹: Ā = -Yᵀ Ȳ Yᵀ; for log|det A|: Ā = A⁻ᵀ.
 Batch dimensions broadcast as in NumPy; the engine sums them back.
 """
 
+import operator
 import string
 
 import numpy as np
@@ -425,6 +427,125 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         red = np.max if ord > 0 else np.min
         res = red(sums, axis=a1, keepdims=True)
         return res if keepdims else np.squeeze(res, axis=(a0, a1))
+    if not vector and (ord == "nuc" or (not isinstance(ord, str) and ord in (2, -2))):
+        return _svd_norm(x, ord, axis, keepdims)
     raise NotDifferentiableError(
         f"np.linalg.norm with ord={ord!r} is not supported on traced values (supported: None, "
-        f"'fro', 1, 2, inf, -inf and p > 0 for vectors; 'fro', 1, inf for matrices).")
+        f"'fro', 1, 2, inf, -inf and p > 0 for vectors; 'fro', 'nuc', 1, -1, 2, -2, inf, "
+        f"-inf for matrices).")
+
+
+def _svd_norm(x, ord, axis, keepdims):
+    """Matrix norms from the singular values, as NumPy computes them: ord=2 the largest,
+    -2 the smallest, 'nuc' their sum (differentiable also where singular values repeat)."""
+    ndim = np.ndim(x)
+    if axis is None:
+        if ndim != 2:
+            raise ValueError("Improper number of dimensions to norm.")
+        axis = (0, 1)
+    y = np.moveaxis(x, axis, (-2, -1))
+    s = np.linalg.svd(y, compute_uv=False)
+    res = (np.sum if ord == "nuc" else np.max if ord == 2 else np.min)(s, axis=-1)
+    if keepdims:
+        shape = list(np.shape(value_of(x)))
+        shape[axis[0]] = shape[axis[1]] = 1
+        res = np.reshape(res, shape)
+    return res
+
+
+@implements(np.linalg.matrix_power)
+def _matrix_power(a, n):
+    """np.linalg.matrix_power on traced values, by NumPy's own sequence of products
+    (negative n through inv; n = 0 gives the identity, whose derivative is 0).
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.linalg.matrix_power(a, 3)[0, 1])(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    array([[6., 3.],
+           [4., 6.]])
+    """
+    shape = np.shape(value_of(a))
+    if len(shape) < 2:
+        raise np.linalg.LinAlgError(
+            f"{len(shape)}-dimensional array given. Array must be at least two-dimensional")
+    if shape[-1] != shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    try:
+        n = operator.index(n)
+    except TypeError as e:
+        raise TypeError("exponent must be an integer") from e
+    if n == 0:
+        return np.zeros_like(a) + np.eye(shape[-1])
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    if n <= 3:
+        return a if n == 1 else np.matmul(a, a) if n == 2 else np.matmul(np.matmul(a, a), a)
+    z = result = None
+    while n > 0:            # binary powering, low bit first, as NumPy does
+        z = a if z is None else np.matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else np.matmul(result, z)
+    return result
+
+
+def _chain_order(shapes):
+    """The split points of the cheapest parenthesization (NumPy's matrix-chain order)."""
+    n = len(shapes)
+    p = [s[0] for s in shapes] + [shapes[-1][1]]
+    cost = np.zeros((n, n))
+    split = np.zeros((n, n), dtype=int)
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i, j] = np.inf
+            for k in range(i, j):
+                q = cost[i, k] + cost[k + 1, j] + p[i] * p[k + 1] * p[j + 1]
+                if q < cost[i, j]:
+                    cost[i, j], split[i, j] = q, k
+    return split
+
+
+def _chain(arrays, split, i, j):
+    if i == j:
+        return arrays[i]
+    k = split[i, j]
+    return np.dot(_chain(arrays, split, i, k), _chain(arrays, split, k + 1, j))
+
+
+@implements(np.linalg.multi_dot)
+def _multi_dot(arrays, *, out=None):
+    """np.linalg.multi_dot on traced values, in NumPy's order of products.
+
+    >>> import numpy as np, optad
+    >>> b, c = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])
+    >>> optad.grad(lambda a: np.linalg.multi_dot([a, b, c]))(np.array([1.0, 1.0]))
+    array([-1., -1.])
+    """
+    no_out("np.linalg.multi_dot", out)
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    if len(arrays) == 2:
+        return np.dot(arrays[0], arrays[1])
+    first, last = np.ndim(arrays[0]), np.ndim(arrays[-1])
+    if first == 1:
+        arrays[0] = np.atleast_2d(arrays[0])
+    if last == 1:
+        arrays[-1] = np.atleast_2d(arrays[-1]).T
+    shapes = [np.shape(value_of(a)) for a in arrays]
+    if any(len(s) != 2 for s in shapes):
+        raise np.linalg.LinAlgError("multi_dot: every array but a 1-D first or last one "
+                                    "must be two-dimensional")
+    if len(arrays) == 3:
+        (a0, a1b0), (b1c0, c1) = shapes[0], shapes[2]
+        if a0 * b1c0 * (a1b0 + c1) < a1b0 * c1 * (a0 + b1c0):
+            result = np.dot(np.dot(arrays[0], arrays[1]), arrays[2])
+        else:
+            result = np.dot(arrays[0], np.dot(arrays[1], arrays[2]))
+    else:
+        result = _chain(arrays, _chain_order(shapes), 0, len(arrays) - 1)
+    if first == 1 and last == 1:
+        return result[0, 0]
+    if first == 1 or last == 1:
+        return np.ravel(result)
+    return result
