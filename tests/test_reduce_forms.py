@@ -14,6 +14,7 @@ from optad.errors import (NotDifferentiableError, TracerConversionError,
                           UnsupportedFunctionError)
 from optad.primitive import FUNCTION_HANDLERS
 from optad.registry import table
+from optad.testing import check_derivatives
 
 RNG = np.random.default_rng(7)
 X = RNG.uniform(0.5, 1.5, (3, 4)) * RNG.choice([-1.0, 1.0], (3, 4))
@@ -310,3 +311,17 @@ def test_reduction_methods_pass_every_keyword_on():
     assert optad.grad(lambda a: a.max(initial=5.0) + a.mean(where=a < 2.5))(x).tolist() == [0.5, 0.5, 0.0]
     with pytest.raises(optad.errors.NotDifferentiableError, match="dtype="):
         optad.grad(lambda a: a.sum(dtype=int))(x)
+
+
+def test_take_along_axis_broadcasts_its_index_as_numpy_does():
+    # a (1, 3) index of a (3, 3) array takes from every row (the value and the gradient
+    # used only the first row before)
+    a = np.arange(9.0).reshape(3, 3) / 7.0
+    idx = np.array([[2, 0, 1]])
+    w = np.arange(1.0, 10.0).reshape(3, 3)
+    f = lambda a: np.sum(np.take_along_axis(a, idx, axis=-1) * w)  # noqa: E731
+    assert f(a) == pytest.approx(np.sum(np.take_along_axis(a, idx, axis=-1) * w))
+    expected = np.zeros((3, 3))
+    np.put_along_axis(expected, np.broadcast_to(idx, (3, 3)), w, axis=-1)
+    np.testing.assert_allclose(optad.grad(f)(a), expected)
+    check_derivatives(lambda a: np.take_along_axis(a, idx, axis=-1), a)
