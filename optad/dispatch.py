@@ -27,6 +27,7 @@ from . import views
 from .engine import Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
+from .registry import load_scipy_families
 from .prims import elementwise as ew
 from .prims import indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
 
@@ -278,6 +279,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         )
     if method == "__call__":
         prim = UFUNC_PRIMITIVES.get(ufunc)
+        if prim is None and load_scipy_families():    # SciPy's ufuncs: rules load late
+            prim = UFUNC_PRIMITIVES.get(ufunc)
         if prim is not None:
             if kwargs and any(v is not None for k, v in kwargs.items() if k != "dtype"):
                 raise UnsupportedFunctionError(
