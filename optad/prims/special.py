@@ -35,7 +35,8 @@ the derivative exists:
   the point stationary, which it is not).
 * ``rel_entr(x, y) = x log(x/y)``: ∂x = log(x/y) + 1, ∂y = −x/y; ``kl_div(x, y) =
   x log(x/y) − x + y``: ∂x = log(x/y), ∂y = 1 − x/y. At x = 0 (value 0, resp. y, for
-  every y ≥ 0) ∂y is exact (0, resp. 1, also at y = 0) and ∂x is the one-sided −inf.
+  every y ≥ 0) ∂y is exact (0, resp. 1, also at y = 0) and ∂x is the one-sided −inf
+  (for y > 0; at x = y = 0 both jump to inf for x > 0: no ∂x, nan).
 * ``loggamma`` of a real x < 0 is complex (SciPy returns nan for real input): refused
   with :class:`~optad.errors.ComplexValueError`; ``gammaln`` gives log|Γ(x)| there.
 

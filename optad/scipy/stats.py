@@ -42,6 +42,12 @@ def _bad_scale(scale, result):
     return np.where(bad, np.nan, result)
 
 
+def _log_scale(scale):
+    """log(scale), without a warning where scale <= 0 (the result is nan there anyway)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.log(scale)
+
+
 def _scalar(v):
     """SciPy returns a NumPy scalar, not a 0-d array, for scalar arguments."""
     return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
@@ -68,7 +74,7 @@ class _Normal:
         -1.612086
         """
         z = (_plain_or_traced(x) - loc) / scale
-        return _scalar(_bad_scale(scale, -z ** 2 / 2.0 - _LOG_SQRT_2PI - np.log(scale)))
+        return _scalar(_bad_scale(scale, -z ** 2 / 2.0 - _LOG_SQRT_2PI - _log_scale(scale)))
 
     def pdf(self, x, loc=0.0, scale=1.0):
         """The density at ``x``.
@@ -195,7 +201,7 @@ class _MultivariateNormal:
     def pdf(self, x, mean=None, cov=1, allow_singular=False):
         """The density at the points ``x``.
 
-        >>> round(float(multivariate_normal.pdf([0.0, 0.0], cov=[1.0, 1.0])), 6)
+        >>> round(float(multivariate_normal.pdf([0.0, 0.0], [0.0, 0.0], [1.0, 1.0])), 6)
         0.159155
         """
         return np.exp(self.logpdf(x, mean, cov, allow_singular))
@@ -210,7 +216,7 @@ def _parameters(mean, cov):
         mean = np.ravel(_plain_or_traced(mean))
         dim = np.shape(mean)[0]
     else:
-        dim = np.shape(cov)[0] if np.ndim(cov) > 0 else 1
+        dim = np.shape(cov)[0] if np.ndim(cov) == 2 else 1    # SciPy's reading
         mean = np.zeros(dim)
     cov = _plain_or_traced(cov)
     if np.ndim(cov) == 0:
