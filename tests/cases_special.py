@@ -109,8 +109,10 @@ case("norm_methods", lambda x, loc, scale: (
     + ostats.norm(loc, scale).logpdf(x)),
     (), fixed(((4,), STD), ((4,), U(-0.5, 0.5)), ((), POS)))
 case("norm_ppf_isf", lambda q, loc, scale: ostats.norm.ppf(q, loc, scale)
-     + ostats.norm.isf(q, loc=loc, scale=scale), (), fixed(((4,), U(0.1, 0.9)), ((), STD), ((4,), POS)))
-case("multivariate_normal_logpdf", lambda x, mean, cov: ostats.multivariate_normal.logpdf(x, mean, cov),
+     + ostats.norm.isf(q, loc=loc, scale=scale), (),
+     fixed(((4,), U(0.1, 0.9)), ((), STD), ((4,), POS)))
+case("multivariate_normal_logpdf",
+     lambda x, mean, cov: ostats.multivariate_normal.logpdf(x, mean, cov),
      (), fixed(((5, 3), STD), ((3,), STD), ((3, 3), _spd(3))))
 case("multivariate_normal_one_point_diag", lambda x, mean, var: (
     ostats.multivariate_normal.logpdf(x, mean, var) + ostats.multivariate_normal(mean, 2.0).pdf(x)),

@@ -182,7 +182,8 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     >>> c, low
     (array([[2., 1.],
            [2., 2.]]), False)
-    >>> float(optad.grad(lambda a: cho_factor(a)[0][1, 1])(np.array([[4.0, 2.0], [2.0, 5.0]]))[1, 1])
+    >>> a = np.array([[4.0, 2.0], [2.0, 5.0]])
+    >>> float(optad.grad(lambda a: cho_factor(a)[0][1, 1])(a)[1, 1])
     0.25
     """
     if not isinstance(a, Traced):

@@ -5,8 +5,8 @@ no drop-in: call SciPy's own; see :mod:`optad.prims.special`.)
 ``logsumexp`` is one primitive whose value is SciPy's own (computed by SciPy on the plain
 values, with its max shift and its ``log1p`` of the small terms). Its rules are the
 softmax weights: with ``r = log|s|``, ``s = Σ b·e^a`` and ``σ = sign(s)``,
-``∂r/∂a = σ·b·exp(a − r)`` and ``∂r/∂b = σ·exp(a − r)``, written with traced NumPy calls
-(second derivatives trace them again). ``softmax`` and ``log_softmax`` are SciPy's own
+``∂r/∂a = σ·b·exp(a − r)`` and ``∂r/∂b = σ·exp(a − r)``, written with traced NumPy
+calls (second derivatives trace them again). ``softmax`` and ``log_softmax`` are SciPy's own
 formulas on traced values, shifted by the maximum as a constant (the results do not
 depend on the shift, so neither do their derivatives).
 
@@ -67,27 +67,27 @@ def _weights(ans, a, b, axis, keepdims, signed, with_b):
 
 
 def _lse_vjp(wrt):
-    def rule(g, ans, a, b, axis, keepdims, signed):
+    def rule(g, ans, a, b=None, *, axis, keepdims, signed):
         return _expanded(g, a, b, axis, keepdims) * _weights(ans, a, b, axis, keepdims, signed,
                                                              wrt == 0)
     return rule
 
 
 def _lse_jvp(wrt):
-    def rule(t, ans, a, b, axis, keepdims, signed):
+    def rule(t, ans, a, b=None, *, axis, keepdims, signed):
         w = _weights(ans, a, b, axis, keepdims, signed, wrt == 0)
         return np.sum(t * w, axis=_axes(axis, len(_shape(a, b))), keepdims=keepdims)
     return rule
 
 
-def _lse_impl(a, b, axis, keepdims, signed):
+def _lse_impl(a, b=None, *, axis, keepdims, signed):
     out = _sp.logsumexp(a, axis=axis, b=b, keepdims=keepdims, return_sign=signed)
     return out[0] if signed else out
 
 
 _logsumexp = Primitive(
     "logsumexp", _lse_impl, vjps=(_lse_vjp(0), _lse_vjp(1)), jvps=(_lse_jvp(0), _lse_jvp(1)),
-    explain=("logsumexp({0}, b={1})", ("b·exp({0} - ans)", "exp({0} - ans)")),
+    explain=("logsumexp({0})", ("b·exp({0} - ans)", "exp({0} - ans)")),
     needs=((0, 1, -1), (0, 1, -1)))
 
 
@@ -112,7 +112,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
         b = np.asarray(b, dtype=float)
     kwargs = {"axis": axis if axis is None or isinstance(axis, (int, np.integer)) else tuple(axis),
               "keepdims": bool(keepdims), "signed": bool(return_sign)}
-    out = bind(_logsumexp, (a, b), kwargs)
+    out = bind(_logsumexp, (a,) if b is None else (a, b), kwargs)
     if not return_sign:
         return out
     sign = _sp.logsumexp(value_of(a), axis=axis, b=value_of(b), keepdims=keepdims,

@@ -10,7 +10,8 @@ through a Cholesky factor L of ``cov`` (:func:`optad.scipy.linalg.cholesky`):
 >>> import numpy as np, optad
 >>> bool(norm.logpdf(0.0) == -0.5 * np.log(2 * np.pi))
 True
->>> float(optad.grad(lambda m: multivariate_normal.logpdf(np.zeros(2), m, np.eye(2)))(np.ones(2))[0])
+>>> logpdf = lambda m: multivariate_normal.logpdf(np.zeros(2), m, np.eye(2))
+>>> float(optad.grad(logpdf)(np.ones(2))[0])
 -1.0
 """
 
@@ -164,7 +165,8 @@ class _MultivariateNormal:
     ``multivariate_normal(mean, cov)`` freezes them.
 
     >>> import numpy as np
-    >>> round(float(multivariate_normal.logpdf([1.0, 0.0], [0.0, 0.0], [[2.0, 0.0], [0.0, 1.0]])), 6)
+    >>> cov = [[2.0, 0.0], [0.0, 1.0]]
+    >>> round(float(multivariate_normal.logpdf([1.0, 0.0], [0.0, 0.0], cov)), 6)
     -2.434451
     """
 
