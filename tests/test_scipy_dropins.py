@@ -400,3 +400,10 @@ def test_a_users_rule_replaces_optads_as_for_numpy():
 def test_supported_lists_scipy_functions():
     names = set(optad.supported())
     assert {"scipy.special.erf", "scipy.special.xlogy", "scipy.special.psi"} <= names
+
+
+def test_lists_holding_traced_values_are_stacked():
+    def f(x):
+        return (ospecial.logsumexp([x[0], x[1]]) + ostats.norm.logpdf([x[0], 1.0]).sum()
+                + ospecial.softmax([x[1], x[0]])[0])
+    assert optad.check_grad(f, np.array([0.3, -0.4])) < 1e-6

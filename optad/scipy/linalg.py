@@ -194,9 +194,9 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     if check_finite and not np.all(np.isfinite(value_of(a))):
         raise ValueError("array must not contain infs or NaNs")
     if lower:
-        return bind(cholesky, (a,), {}) + np.triu(a, 1), True
+        return bind(cholesky, (a,), {}) + np.triu(a, 1), lower
     # the upper triangle of a is the lower triangle of aᵀ: U = cholesky(aᵀ)ᵀ
-    return _mT(bind(cholesky, (_mT(a),), {})) + np.tril(a, -1), False
+    return _mT(bind(cholesky, (_mT(a),), {})) + np.tril(a, -1), lower
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):

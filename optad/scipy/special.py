@@ -106,10 +106,8 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     >>> [float(v) for v in logsumexp([1.0, 2.0], b=[1.0, -1.0], return_sign=True)]
     [1.541325, -1.0]
     """
-    if isinstance(a, (list, tuple)) and not any(isinstance(v, Traced) for v in a):
-        a = np.asarray(a, dtype=float)
-    if isinstance(b, (list, tuple)) and not any(isinstance(v, Traced) for v in b):
-        b = np.asarray(b, dtype=float)
+    a = _array(a)
+    b = None if b is None else _array(b)
     kwargs = {"axis": axis if axis is None or isinstance(axis, (int, np.integer)) else tuple(axis),
               "keepdims": bool(keepdims), "signed": bool(return_sign)}
     out = bind(_logsumexp, (a,) if b is None else (a, b), kwargs)
@@ -158,6 +156,7 @@ def log_softmax(x, axis=None):
 
 
 def _array(x):
+    """``x`` as a float array: traced as it is, a list holding traced values stacked."""
     if isinstance(x, Traced):
         return x
     if isinstance(x, (list, tuple)) and any(isinstance(v, Traced) for v in x):

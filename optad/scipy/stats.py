@@ -32,7 +32,12 @@ _SQRT_2PI = np.sqrt(2 * np.pi)                 # SciPy's _norm_pdf_C
 
 
 def _plain_or_traced(v):
-    return v if isinstance(v, Traced) else np.asarray(v, dtype=float)
+    """``v`` as a float array: traced as it is, a list holding traced values stacked."""
+    if isinstance(v, Traced):
+        return v
+    if isinstance(v, (list, tuple)) and any(isinstance(e, Traced) for e in v):
+        return np.stack(v)
+    return np.asarray(v, dtype=float)
 
 
 def _bad_scale(scale, result):
