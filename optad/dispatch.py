@@ -28,6 +28,7 @@ from . import views
 from .engine import Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
+from .registry import load_scipy_families
 from .prims import elementwise as ew
 from .prims import complex, decompositions, indexing, linalg, reductions, select, shape  # noqa: F401,E501  (register handlers)
 from .prims.ufunc_methods import ufunc_method
@@ -80,25 +81,105 @@ def _is_supported(qualified):
     return func is not None and (func in FUNCTION_HANDLERS or func in UFUNC_PRIMITIVES)
 
 
+def _public_module(module):
+    """``scipy.stats`` for ``scipy.stats._distn_infrastructure``: up to the first private part."""
+    parts = module.split(".")
+    for k, p in enumerate(parts):
+        if p.startswith("_"):
+            return ".".join(parts[:k])
+    return module
+
+
+def _owner_name(frame, module):
+    """For a method of a public SciPy object (``scipy.stats.norm``, or a frozen
+    distribution of it), that object's public name; else None."""
+    code = frame.f_code
+    if not code.co_argcount or code.co_varnames[0] != "self":
+        return None
+    owner = frame.f_locals.get("self")
+    public = sys.modules.get(_public_module(module))
+    if owner is None or public is None:
+        return None
+    for candidate in (owner, getattr(owner, "dist", None), getattr(owner, "_dist", None)):
+        if candidate is None:
+            continue
+        # a frozen distribution holds a copy of its generator (norm_gen): match its class
+        kind = type(candidate)
+        same_kind = kind.__name__.endswith("_gen")
+        for name, value in vars(public).items():
+            if not name.startswith("_") and (
+                    value is candidate or (same_kind and type(value) is kind)):
+                return f"{public.__name__}.{name}"
+    return None
+
+
+def _frame_name(frame):
+    """The public name of the NumPy/SciPy function a frame runs (a method as
+    ``scipy.stats.norm.logpdf``), and whether that name is a public attribute."""
+    module = frame.f_globals.get("__name__", "")
+    name = frame.f_code.co_name
+    owner = _owner_name(frame, module)
+    if owner is not None:
+        return f"{owner}.{name}", True
+    qualified = _public_name(module, name)
+    mod, _, attr = qualified.rpartition(".")
+    if getattr(sys.modules.get(mod), attr, None) is not None:
+        return qualified, True
+    # a decorator's wrapper (SciPy's batching wrapper converts before calling the
+    # function): the public function it wraps, found among its free variables
+    for var in frame.f_code.co_freevars:
+        wrapped = frame.f_locals.get(var)
+        if callable(wrapped) and hasattr(wrapped, "__module__") and hasattr(wrapped, "__name__"):
+            inner = _public_name(wrapped.__module__ or "", wrapped.__name__)
+            mod, _, attr = inner.rpartition(".")
+            if inner.split(".")[0] in ("numpy", "scipy") and getattr(
+                    sys.modules.get(mod), attr, None) is not None:
+                return inner, True
+    return qualified, False
+
+
 def _library_caller():
-    """The outermost NumPy/SciPy function on the stack between the user's code and here."""
+    """What NumPy/SciPy was running between the user's code and here: ``(library, where,
+    drop_in)``, the outermost library function on the stack (preferring one with a public
+    name over internal wrappers), the user's line that called it, and the optad.scipy
+    drop-in of the outermost one that has one. Walks the stack only at error time."""
     frame = sys._getframe(2)
-    found = None
+    found = fallback = drop_in = None
+    drop_ins = None
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
         top = module.split(".")[0]
         if top in ("numpy", "scipy"):
-            found = _public_name(module, frame.f_code.co_name)
+            name, public = _frame_name(frame)
+            fallback = name
+            if public:
+                found = name
+            if top == "scipy":
+                if drop_ins is None:
+                    from .scipy import DROP_INS as drop_ins
+                if name in drop_ins:
+                    drop_in = (name, drop_ins[name])
         elif top != "optad":
-            return found, f"{frame.f_code.co_filename}:{frame.f_lineno}"
+            return found or fallback, f"{frame.f_code.co_filename}:{frame.f_lineno}", drop_in
         frame = frame.f_back
-    return found, None
+    return found or fallback, None, drop_in
 
 
 def conversion_error(what):
     """The error for forcing a traced value into a plain ``what`` (float, ndarray, ...)."""
-    library, where = _library_caller()
+    library, where, drop_in = _library_caller()
     at = f" (at {where})" if where else ""
+    if drop_in is not None:
+        scipy_name, optad_name = drop_in
+        module, _, short = optad_name.rpartition(".")
+        if short in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"):
+            module, _, short = module.rpartition(".")      # a method: import its object
+        return TracerConversionError(
+            f"{scipy_name} converts its input to a plain {what}{at}, which would drop its "
+            f"gradient; use {optad_name}, a drop-in that optad can differentiate (same "
+            f"arguments, same values):\n"
+            f"    from {module} import {short}"
+        )
     if library and _is_supported(library):
         return TracerConversionError(
             f"{library} received traced values inside a list or tuple{at}, which NumPy "
@@ -297,6 +378,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     inputs = stack_sequences(ufunc, inputs, _EMPTY)[0]   # np.add(x, [x[1], x[0]])
     if method == "__call__":
         prim = UFUNC_PRIMITIVES.get(ufunc)
+        if prim is None and load_scipy_families():    # SciPy's ufuncs: rules load late
+            prim = UFUNC_PRIMITIVES.get(ufunc)
         if prim is not None:
             if kwargs and any(v is not None for k, v in kwargs.items() if k != "dtype"):
                 raise UnsupportedFunctionError(

@@ -285,6 +285,9 @@ def _register(target, change):
     if isinstance(target, Primitive):
         return change(target)       # a bare declaration has no registry slot: the new one
     if isinstance(target, np.ufunc):
+        if target not in UFUNC_PRIMITIVES:     # optad's own rule first (SciPy's load late)
+            from .registry import load_scipy_families
+            load_scipy_families()
         old = UFUNC_PRIMITIVES.get(target) or Primitive(target.__name__, target, singular=True)
         new = UFUNC_PRIMITIVES[target] = change(old)
         return new

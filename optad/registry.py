@@ -5,6 +5,7 @@
 True
 """
 
+import importlib
 import sys
 
 import numpy as np
@@ -13,7 +14,7 @@ from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims.elementwise import PIECEWISE_CONSTANT
 from .prims.ufunc_methods import method_names
 
-__all__ = ["supported", "builtin"]
+__all__ = ["supported", "builtin", "load_scipy_families"]
 
 
 def _name(f):
@@ -56,6 +57,7 @@ def supported():
     >>> "numpy.einsum" in names and "numpy.maximum.accumulate" in names
     True
     """
+    load_scipy_families()
     return sorted(table())
 
 
@@ -77,3 +79,40 @@ def freeze_builtin():
     """Remember the registrations made while optad was imported."""
     global _BUILTIN
     _BUILTIN = (frozenset(UFUNC_PRIMITIVES), frozenset(FUNCTION_HANDLERS))
+
+
+#: Families of rules for SciPy functions: (the SciPy module whose import makes them
+#: reachable, optad's module that declares them). Importing optad must not import SciPy,
+#: so these load late, the first time they can be needed.
+SCIPY_FAMILIES = (("scipy.special", "optad.prims.special"),)
+
+
+def load_scipy_families():
+    """Load optad's rules for SciPy's ufuncs once SciPy itself is loaded (never importing
+    SciPy): called when a ufunc without a rule meets a traced value, before a user
+    registers a rule for a ufunc (so a user's rule replaces optad's, as for NumPy's), and
+    by :func:`supported`. Returns whether any family was loaded now.
+
+    >>> import scipy.special, optad
+    >>> _ = load_scipy_families()
+    >>> "scipy.special.erf" in optad.supported()
+    True
+    """
+    loaded = False
+    for trigger, family in SCIPY_FAMILIES:
+        if trigger in sys.modules and family not in sys.modules:
+            importlib.import_module(family)
+            loaded = True
+    return loaded
+
+
+def extend_builtin(ufuncs=(), functions=()):
+    """Count these registrations as optad's own (a family loaded after optad's import).
+
+    >>> import numpy as np
+    >>> extend_builtin(ufuncs=(np.sin,)); np.sin in builtin()[0]
+    True
+    """
+    global _BUILTIN
+    if _BUILTIN is not None:
+        _BUILTIN = (_BUILTIN[0] | frozenset(ufuncs), _BUILTIN[1] | frozenset(functions))
