@@ -28,7 +28,7 @@ from .engine import Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
-from .prims import indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
+from .prims import fft, indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
 
 _EMPTY = {}
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
