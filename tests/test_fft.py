@@ -146,3 +146,107 @@ def test_invalid_norm_axis_and_n_are_numpys_errors():
         optad.grad(lambda x: np.sum(np.fft.irfft(x, n=0)))(x)
     with pytest.raises(ValueError, match="Invalid number of FFT data points"):
         optad.grad(lambda x: np.sum(np.fft.irfft(x[:1])))(x)
+
+
+# --- values on traced inputs equal NumPy's --------------------------------------------------
+def _traced_value(fun, x):
+    """fun(x) computed on a traced x (the value a reverse pass records), on both engines."""
+    values = [optad.vjp(fun, x)[0]]
+    with optad.reference():
+        values.append(optad.vjp(fun, x)[0])
+    return values
+
+
+ONE_D_CALLS = [
+    (name, dict(n=n, axis=axis, norm=norm))
+    for name in ("fft", "ifft", "rfft", "irfft", "hfft", "ihfft")
+    for n in (None, 1, 3, 4, 9)
+    for axis in (0, -1)
+    for norm in NORMS
+]
+
+
+@pytest.mark.parametrize("name,kw", ONE_D_CALLS,
+                         ids=[f"{n}-{k['n']}-{k['axis']}-{k['norm']}" for n, k in ONE_D_CALLS])
+def test_one_d_values_equal_numpys(name, kw):
+    fun = getattr(np.fft, name)
+    x = RNG.standard_normal((4, 5))
+    if name in ("fft", "ifft", "irfft", "hfft"):
+        x = x + 1j * RNG.standard_normal((4, 5))
+    expected = fun(x, **kw)
+    for got in _traced_value(lambda x: fun(x, **kw), x):
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+
+
+ND_CALLS = [
+    (name, kw)
+    for name in ("fft2", "ifft2", "rfft2", "irfft2", "fftn", "ifftn", "rfftn", "irfftn")
+    for kw in (
+        {}, {"norm": "ortho"}, {"norm": "forward"}, {"norm": "backward"},
+        {"s": (3, 6), "axes": (0, 2)}, {"s": (2, 5)} if name.endswith("2") else {"axes": (2,)},
+        {"s": (-1, 7), "axes": (2, 1)}, {"axes": (0, 1)}, {"axes": (1, 0), "norm": "ortho"},
+        {"s": (3, 4, 5), "axes": (0, 1, 2)}, {"s": (4, 4), "axes": (1, 1)},
+    )
+]
+
+
+@pytest.mark.parametrize("name,kw", ND_CALLS, ids=[f"{n}-{k}" for n, k in ND_CALLS])
+def test_nd_values_equal_numpys(name, kw):
+    fun = getattr(np.fft, name)
+    x = RNG.standard_normal((2, 3, 4))
+    if name.startswith("i") or name.startswith("f"):
+        x = x + 1j * RNG.standard_normal((2, 3, 4))
+    expected = fun(x, **kw)
+    for got in _traced_value(lambda x: fun(x, **kw), x):
+        assert got.shape == expected.shape and got.dtype == expected.dtype
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["fftn", "rfftn", "irfftn", "fft2"])
+def test_deprecated_s_forms_warn_and_agree_with_numpy(name):
+    fun = getattr(np.fft, name)
+    x = RNG.standard_normal((3, 4))
+    for kw in ({"s": (3, 5), "axes": None}, {"s": (None, 6), "axes": (0, 1)}):
+        with pytest.warns(DeprecationWarning):
+            expected = fun(x, **kw)
+        with pytest.warns(DeprecationWarning):
+            got = optad.vjp(lambda x: fun(x, **kw), x)[0]
+        np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", ["fftshift", "ifftshift"])
+@pytest.mark.parametrize("axes", [None, 0, -1, (1,), (0, 1), (1, 1), ()])
+def test_shift_values_equal_numpys(name, axes):
+    fun = getattr(np.fft, name)
+    x = RNG.standard_normal((3, 4))
+    for got in _traced_value(lambda x: fun(x, axes=axes), x):
+        np.testing.assert_array_equal(got, fun(x, axes=axes))
+
+
+def test_complex_input_to_rfft_drops_the_imaginary_part_as_numpy_does():
+    x = _complex(5)
+    with pytest.warns(np.exceptions.ComplexWarning):
+        expected = np.fft.rfft(x)
+    with pytest.warns(np.exceptions.ComplexWarning):
+        got = optad.vjp(np.fft.rfft, x)[0]
+    np.testing.assert_allclose(got, expected)
+
+
+# --- a spectral penalty against finite differences ------------------------------------------
+def test_spectral_penalty_gradient():
+    """grad of Σ w_k |rfft(x)_k|², the roughness penalty of smoothing splines, against
+    central differences and its closed form: Σ w_k |X_k|² is the quadratic form xᵀ A x
+    with A = Re(Fᴴ diag(w) F) restricted to the half spectrum, so the gradient is 2 A x."""
+    n = 16
+    x = RNG.standard_normal(n)
+    w = np.linspace(0.0, 1.0, n // 2 + 1) ** 2
+
+    def penalty(x):
+        return np.sum(w * np.abs(np.fft.rfft(x, norm="ortho")) ** 2)
+
+    g = optad.grad(penalty)(x)
+    np.testing.assert_allclose(g, optad.numerical_grad(penalty, x), rtol=1e-6, atol=1e-8)
+    f_mat = np.fft.rfft(np.eye(n), norm="ortho", axis=0)          # (n//2 + 1, n)
+    a = np.real(f_mat.conj().T @ (w[:, None] * f_mat))
+    np.testing.assert_allclose(g, 2 * a @ x, rtol=1e-12, atol=1e-12)
