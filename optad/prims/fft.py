@@ -82,8 +82,13 @@ def _length(x, axis):
 # Each takes (x, n=..., axis=..., norm=...) with n and axis resolved by the handler (an
 # int, and a non-negative int). The reverse rules read only x's shape (needs=((),)).
 def _declare(name, function, vjp):
+    def impl(x, n, axis, norm):
+        return function(x, n, axis, norm)
+    impl.__name__ = name
+    impl.__doc__ = (f"np.fft.{name}(x, n, axis, norm) with n and axis resolved; its rules "
+                    f"are in the docstring of optad.prims.fft.")
     return Primitive(
-        name, lambda x, n, axis, norm: function(x, n, axis, norm),
+        name, impl,
         vjps=(vjp,),
         jvps=(lambda t, ans, x, n, axis, norm: function(t, n, axis, norm),),
         needs=((),),
