@@ -41,7 +41,9 @@ T.itemsize = property(lambda self: np.result_type(value_of(self)).itemsize)
 T.nbytes = property(lambda self: np.size(value_of(self)) * np.result_type(value_of(self)).itemsize)
 T.T = property(lambda self: np.transpose(self))
 T.mT = property(lambda self: np.swapaxes(self, -1, -2))
-T.real = property(lambda self: self)
+T.real = property(lambda self: np.real(self))
+T.imag = property(lambda self: np.imag(self))
+T.conj = T.conjugate = lambda self: np.conjugate(self)
 T.device = property(lambda self: "cpu")
 
 
@@ -73,13 +75,18 @@ T.dumps = _refuse("pickle (.dumps())")
 # --- methods that forward to their NumPy function ------------------------------------------
 def _astype(self, dtype, *args, **kwargs):
     dtype = np.dtype(dtype)
+    complex_self = np.iscomplexobj(value_of(self))
     if dtype == np.float64:
+        if complex_self:   # NumPy drops the imaginary part (with a ComplexWarning)
+            return np.real(self)
         return bind(_shape.copy, (self,), _EMPTY)   # astype copies, as in NumPy
+    if dtype == np.complex128:
+        return bind(_shape.copy, (self,), _EMPTY) if complex_self else self + 0j
     if dtype.kind in "iub":
         return value_of(self).astype(dtype)  # piecewise constant: no derivative to keep
     raise TypeError(
-        f"optad differentiates in float64; astype({dtype}) on a traced value is not supported. "
-        f"Keep the value in float64."
+        f"optad differentiates in float64 and complex128; astype({dtype}) on a traced value "
+        f"is not supported. Keep the value in float64 (or complex128)."
     )
 
 
@@ -227,9 +234,6 @@ _HINTS = {
     "partition": "np.sort(x) (or y.sort() on a copy) is a valid partition: write that.",
     "argpartition": "np.argsort(x) is a valid argpartition: write that.",
     "compress": "select with x[np.flatnonzero(condition)] (or np.take along an axis).",
-    "conj": "traced values are real, so x is its own conjugate: drop .conj().",
-    "conjugate": "traced values are real, so x is its own conjugate: drop .conjugate().",
-    "imag": "traced values are real: their imaginary part is np.zeros_like(x).",
     "flat": "read with x.ravel()[i]; write with x.put(i, v) or x[np.unravel_index(i, x.shape)] = v.",
     "itemset": "write x[index] = value instead.",
     "ptp": "write x.max() - x.min() instead.",

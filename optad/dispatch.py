@@ -28,7 +28,7 @@ from .engine import Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
-from .prims import fft, indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
+from .prims import complex, fft, indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
 
 _EMPTY = {}
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
@@ -316,7 +316,8 @@ def _ufunc_at(ufunc, target, indices, values=None):
     if isinstance(values, Traced):
         spread = bind(indexing.untake, (values, key, shape), _EMPTY)
     else:
-        spread = indexing.untake.impl(np.asarray(values, dtype=float), key, shape)
+        spread = indexing.untake.impl(np.asarray(values, dtype=np.result_type(values, 1.0)),
+                                       key, shape)
     views.write(target, target + spread if ufunc is np.add else target - spread)
 
 

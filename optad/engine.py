@@ -23,8 +23,8 @@ from .errors import ComplexValueError, LeakedTracerError, NotDifferentiableError
 from .gcpause import gc_pause
 from .traced import Traced, TracedArray, traced, value_of
 
-__all__ = ["Trace", "Traced", "TracedArray", "traced", "bind", "value_of", "check_real",
-           "missing_rule"]
+__all__ = ["Trace", "Traced", "TracedArray", "traced", "bind", "value_of", "check_complex",
+           "missing_rule", "NeedsReference"]
 
 _levels = itertools.count(1)
 
@@ -103,21 +103,46 @@ def is_complex(v):
     return kind is complex or isinstance(v, np.complexfloating)
 
 
-def check_real(prim, value):
-    """Refuse a complex result (``x * 1j``) until optad supports complex numbers: letting
-    one through gives wrong gradients (NumPy drops the imaginary part of an adjoint with
-    only a ComplexWarning)."""
-    if not isinstance(value, Traced) and is_complex(value):
+def has_complex(v):
+    """Whether ``v`` (a raw argument or result, or a traced value) holds complex numbers.
+
+    >>> has_complex(np.ones(2) * 1j), has_complex([1j]), has_complex(2.0)
+    (True, False, False)
+    """
+    return is_complex(value_of(v))
+
+
+def check_complex(prim, args, value):
+    """Refuse complex values in a primitive whose rules are written for real ones only
+    (``Primitive.complex_safe`` False: ``maximum``, ``sort``, a user's primitive): their
+    rules would give wrong derivatives for complex inputs, silently."""
+    if prim.complex_safe:
+        return
+    if is_complex(value_of(value)) or any(is_complex(value_of(a)) for a in args):
         raise refuse_complex(prim)
 
 
 def refuse_complex(prim):
     return ComplexValueError(
-        f"{prim.name} gave a complex result inside a traced computation; optad "
-        f"differentiates real (float64) code only.\nKeep the computation real: write "
-        f"complex arithmetic with pairs of real arrays (re, im), e.g. |a + ib| as "
-        f"np.hypot(a, b)."
+        f"{prim.name} got a complex value inside a traced computation, and optad has no "
+        f"complex derivative rule for it (its rules hold for real values only).\nKeep "
+        f"that step real (np.real, np.imag, np.abs of the complex value first), or "
+        f"register a primitive with complex-aware rules (Primitive(..., complex_safe=True): "
+        f"the convention is in optad.prims.complex)."
     )
+
+
+def hand_over(trace):
+    """The fast engine met a complex value: mark ``trace`` (so a caught exception cannot
+    hide it) and return the exception that sends the call to the reference engine."""
+    trace.handed_over = True
+    return NeedsReference()
+
+
+class NeedsReference(Exception):
+    """Raised by the fast engine when a complex value appears: complex computations run
+    on the reference engine, so the transform records the call again there (see
+    :mod:`optad.transforms`). Internal: it never reaches the user."""
 
 
 def missing_rule(prim, argnum, register):

@@ -133,14 +133,16 @@ class ViewWriteError(OptadError, TypeError):
 
 
 class ComplexValueError(OptadError, TypeError):
-    """A complex value entered a traced computation (complex numbers are not supported yet).
+    """A complex value where optad cannot differentiate it: a function with no complex
+    rule (``np.maximum`` of complex values), ``grad`` of a complex output, a Jacobian
+    with respect to a complex input.
 
     >>> import optad, numpy as np
     >>> try:
-    ...     optad.grad(lambda x: np.abs(x * 1j))(2.0)
+    ...     optad.grad(lambda x: np.abs(np.maximum(x * 1j, 0.0)))(2.0)
     ... except ComplexValueError as e:
     ...     print(str(e).splitlines()[0])
-    multiply gave a complex result inside a traced computation; optad differentiates real (float64) code only.
+    maximum got a complex value inside a traced computation, and optad has no complex derivative rule for it (its rules hold for real values only).
     """
 
 

@@ -14,7 +14,8 @@ output structure, as in JAX.
 import numpy as np
 
 from . import tree
-from .engine import value_of
+from .engine import is_complex, value_of
+from .errors import ComplexValueError
 from .settings import config
 from .transforms import _grad, _jvp, _Recording, as_input, jvp, normalize_argnums
 
@@ -49,6 +50,20 @@ def _blocks(matrix_rows, out_leaves, out_def, in_leaves_per_arg, single):
     return tuple(result_args)
 
 
+def _refuse_complex_inputs(args, nums, fname):
+    """Jacobians and Hessians are taken with respect to real inputs (as JAX's jacfwd,
+    jacrev and hessian without ``holomorphic=True``): for a complex input the matrix of
+    a non-holomorphic function is not one complex matrix."""
+    for i in nums:
+        for leaf in tree.flatten(args[i])[0]:
+            if is_complex(value_of(leaf)):
+                raise ComplexValueError(
+                    f"{fname} takes derivatives with respect to real inputs; argument {i} is "
+                    f"complex.\nPass its real and imaginary parts as separate real arguments "
+                    f"(f(re, im) = g(re + 1j*im)), or use optad.jvp / optad.vjp / optad.hvp, "
+                    f"which take complex inputs.")
+
+
 def _stack_rows(rows, total_cols):
     return np.stack(rows) if rows else np.zeros((0, total_cols))
 
@@ -67,7 +82,14 @@ def _rows_of(rec, single):
             seed[e] = 1.0
             seeds[k] = seed.reshape(np.shape(ov)) if np.shape(ov) else np.float64(1.0)
             cot = rec.pull(seeds, free=False)
-            rows.append(np.concatenate([tree.ravel(c)[0] for c in cot]))
+            row = np.concatenate([tree.ravel(c)[0] for c in cot])
+            if is_complex(ov):
+                # A complex output of real inputs: a cotangent u gives Re(u·J) (JAX's
+                # pairing), so the row J = pull(1) - i·pull(i).
+                seeds[k] = seeds[k] * 1j
+                row = row - 1j * np.concatenate(
+                    [tree.ravel(c)[0] for c in rec.pull(seeds, free=False)])
+            rows.append(row)
     matrix = _stack_rows(rows, n_total)
     return _blocks(matrix, rec.out_leaves, rec.out_def, in_leaves, single)
 
@@ -82,6 +104,7 @@ def jacrev(f, argnums=0):
     """
     def jacrev_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "jacrev")
+        _refuse_complex_inputs(args, nums, "jacrev")
         return _rows_of(_Recording(f, args, {}, nums, "jacrev"), single)
 
     return jacrev_f
@@ -97,6 +120,7 @@ def jacfwd(f, argnums=0):
     """
     def jacfwd_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "jacfwd")
+        _refuse_complex_inputs(args, nums, "jacfwd")
         args = list(args)
 
         def restricted(*diff_args):
@@ -151,6 +175,7 @@ def jacobian(f, argnums=0):
     """
     def jacobian_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "jacobian")
+        _refuse_complex_inputs(args, nums, "jacobian")
         # Record once: the sizes decide the mode, and reverse mode reuses this tape.
         rec = _Recording(f, args, {}, nums, "jacobian")
         n_in = sum(int(np.size(v)) for _, _, values in rec.inputs for v in values)
@@ -180,6 +205,7 @@ def hessian(f, argnums=0):
 
     def hessian_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "hessian")
+        _refuse_complex_inputs(args, nums, "hessian")
         return _rows_of(_Recording(gradient, args, {}, nums, "hessian"), single)
 
     return hessian_f

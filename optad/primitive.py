@@ -125,7 +125,10 @@ class Primitive:
     (:mod:`optad.ref.zeros`); True, False, or a test of the raw arguments.
     ``structural_zeros[i]`` (elementwise): the zeros of partial i are zero near the point
     too (a comparison mask, a constant coefficient) when the arguments it names are
-    constants; None where its zeros may be isolated.
+    constants; None where its zeros may be isolated. ``complex_safe``: its rules hold for
+    complex values too, under the convention of :mod:`optad.complex_rules` (holomorphic
+    functions: ``g·f'(z)``; others, e.g. ``abs``, ``conj``, with rules written for it);
+    other primitives refuse complex values with ``ComplexValueError``.
 
     >>> twice = Primitive("twice", lambda x: 2.0 * x,
     ...                   vjps=(lambda g, ans, x: 2.0 * g,),
@@ -144,6 +147,7 @@ class Primitive:
     explain: tuple = None
     singular: object = False
     structural_zeros: tuple = None
+    complex_safe: bool = False
     speed: Speed = field(default_factory=Speed)
 
     def __post_init__(self):

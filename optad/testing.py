@@ -15,6 +15,7 @@ import numpy as np
 
 from . import tree
 from .checks import numerical_grad
+from .engine import value_of as optad_value
 from .jacobians import hvp
 from .transforms import grad, jvp, vjp
 
@@ -31,15 +32,25 @@ def random_like(x, rng):
     out = []
     for leaf in leaves:
         shape = np.shape(leaf)
-        out.append(rng.standard_normal(shape) if shape else float(rng.standard_normal()))
+        v = rng.standard_normal(shape) if shape else float(rng.standard_normal())
+        if np.iscomplexobj(optad_value(leaf)):     # complex leaves get complex entries
+            v = v + 1j * (rng.standard_normal(shape) if shape else float(rng.standard_normal()))
+        out.append(v)
     return tree.unflatten(td, out)
 
 
 def _inner(a, b):
+    """Re Σ a·b: how a cotangent pairs with a tangent (bilinear, JAX's convention;
+    :mod:`optad.prims.complex`)."""
     la, _ = tree.flatten(a)
     lb, _ = tree.flatten(b)
-    return float(sum(np.sum(np.asarray(x, dtype=float) * np.asarray(y, dtype=float))
-                     for x, y in zip(la, lb)))
+    return float(sum(np.real(np.sum(np.asarray(x) * np.asarray(y))) for x, y in zip(la, lb)))
+
+
+def _inner_grad(g, v):
+    """Re Σ conj(g)·v: how a gradient from ``grad`` (∂f/∂Re z + i·∂f/∂Im z for complex z)
+    gives the directional derivative along ``v``."""
+    return _inner(tree.tree_map(np.conjugate, g), v)
 
 
 def _axpy(alpha, v, x):
@@ -83,9 +94,9 @@ def check_derivatives(f, *args, seed=0, step=1e-6, fd_rtol=1e-5, dot_rtol=1e-10,
     if "fd" in modes:
         # The uniform cotangent (the gradient of sum(f)): the engine passes such adjoints
         # to elementwise rules as scalars, a path of its own worth checking.
-        summed = lambda *a: sum(np.sum(leaf) for leaf in tree.flatten(f(*a))[0])  # noqa: E731
+        summed = lambda *a: sum(np.real(np.sum(leaf)) for leaf in tree.flatten(f(*a))[0])  # noqa: E731
         g_sum = grad(summed, argnums=tuple(range(len(args))))(*args)
-        _compare_fd(summed, args, v, sum(_inner(gi, vi) for gi, vi in zip(g_sum, v)), step,
+        _compare_fd(summed, args, v, sum(_inner_grad(gi, vi) for gi, vi in zip(g_sum, v)), step,
                     fd_rtol, "the gradient of sum(f)")
         numeric = _along(lambda *a: _inner(u, f(*a)), args, v, step)
         if abs(numeric - reverse) > fd_rtol * max(scale, abs(numeric)):
@@ -109,19 +120,19 @@ def check_second_derivatives(f, *args, seed=0, step=1e-5, fd_rtol=1e-5, dot_rtol
     u = random_like(f(*args), rng)
     w = random_like(args, rng)
     v = random_like(args, rng)
-    scalar = lambda a: sum(np.sum(ui * fi) for ui, fi in zip(  # noqa: E731
+    scalar = lambda a: sum(np.real(np.sum(ui * fi)) for ui, fi in zip(  # noqa: E731
         tree.flatten(u)[0], tree.flatten(f(*a))[0]))
     hv = hvp(scalar, tuple(args), v)
-    reverse = _inner(w, hv)
+    reverse = _inner_grad(w, hv)
     gradient = grad(scalar)
     _, forward_over_reverse = jvp(gradient, (tuple(args),), (v,))
-    forward = _inner(w, forward_over_reverse)
+    forward = _inner_grad(w, forward_over_reverse)
     scale = max(1.0, abs(reverse))
     if abs(forward - reverse) > dot_rtol * max(scale, abs(forward)):
         raise AssertionError(f"second derivatives: hvp gives {reverse!r}, forward over "
                              f"reverse {forward!r}")
-    numeric = (_inner(w, gradient(_axpy(step, v, tuple(args))))
-               - _inner(w, gradient(_axpy(-step, v, tuple(args))))) / (2 * step)
+    numeric = (_inner_grad(w, gradient(_axpy(step, v, tuple(args))))
+               - _inner_grad(w, gradient(_axpy(-step, v, tuple(args))))) / (2 * step)
     if abs(numeric - reverse) > fd_rtol * max(scale, abs(numeric)):
         raise AssertionError(f"second derivatives: central differences of the gradient give "
                              f"{numeric!r} (h={step}), hvp {reverse!r}")

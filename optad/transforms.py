@@ -14,9 +14,10 @@ tape (as many times as asked); ``value_and_grad`` is ``vjp`` seeded with 1;
 import numpy as np
 
 from . import tree
-from .engine import Traced, value_of
+from .engine import NeedsReference, Traced, hand_over, is_complex, value_of
 from .engines import forward_trace, reference, reverse_trace
-from .errors import ArgnumsError, InputTypeError, NonScalarOutputError, ShapeError
+from .errors import (ArgnumsError, ComplexValueError, InputTypeError, NonScalarOutputError,
+                     ShapeError)
 
 __all__ = ["grad", "value_and_grad", "vjp", "jvp", "stop_gradient"]
 
@@ -50,16 +51,21 @@ def normalize_argnums(argnums, nargs, fname):
 
 
 def as_input(x, fname):
-    """A differentiable leaf as float64 (a traced value from an outer transform passes)."""
+    """A differentiable leaf as float64 or complex128 (a traced value from an outer
+    transform passes)."""
     if isinstance(x, Traced):
         kind = np.result_type(value_of(x)).kind
-        if kind == "f":
+        if kind in "fc":
             return x
     elif isinstance(x, np.ndarray):
         if x.dtype.kind == "f":
             return x if x.dtype == np.float64 else x.astype(np.float64)
+        if x.dtype.kind == "c":
+            return x if x.dtype == np.complex128 else x.astype(np.complex128)
     elif isinstance(x, (float, np.floating)):
         return np.float64(x)
+    elif isinstance(x, (complex, np.complexfloating)):
+        return np.complex128(x)
     what = _describe(x)
     hint = ""
     if isinstance(x, (bool, np.bool_)) or isinstance(x, (int, np.integer)):
@@ -69,7 +75,7 @@ def as_input(x, fname):
     elif isinstance(x, (list, tuple)):
         hint = " Pass np.asarray(x, dtype=float), or a pytree of float arrays."
     raise InputTypeError(
-        f"{fname} can only differentiate with respect to floats and float arrays; it got "
+        f"{fname} can only differentiate with respect to float and complex numbers and arrays; it got "
         f"{what}.{hint}"
     )
 
@@ -104,6 +110,8 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
         if not leaves:
             raise InputTypeError(f"{fname}: argument {i} has no leaves to differentiate.")
         leaves = [as_input(leaf, fname) for leaf in leaves]
+        if hasattr(trace, "handed_over") and any(is_complex(value_of(v)) for v in leaves):
+            raise hand_over(trace)      # complex inputs: the reference engine's job
         if tangents is None:
             boxes = [trace.new_input(leaf) for leaf in leaves]
         else:
@@ -123,9 +131,13 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
 
 
 def _match(seed, like, what):
-    """``seed`` as float64 with the shape of ``like``, or a ShapeError saying what differs."""
+    """``seed`` as float64 (complex128 for a complex ``like``) with the shape of ``like``,
+    or a ShapeError saying what differs."""
+    complex_like = is_complex(value_of(like))
     if not isinstance(seed, Traced):
-        seed = np.asarray(seed, dtype=np.float64)
+        if not complex_like and np.iscomplexobj(seed):
+            raise ComplexValueError(f"{what} is complex, but the value is real: give a real one.")
+        seed = np.asarray(seed, dtype=np.complex128 if complex_like else np.float64)
     if np.shape(seed) != np.shape(like):
         raise ShapeError(f"{what} has shape {np.shape(seed)}, but the value has shape "
                          f"{np.shape(like)}.")
@@ -135,24 +147,26 @@ def _match(seed, like, what):
 
 
 def _as_output(g, like, fresh=True):
-    """A gradient leaf as float64 with ``like``'s shape; zeros where nothing flowed."""
+    """A gradient leaf as float64 (complex128 for a complex ``like`` or ``g``) with
+    ``like``'s shape; zeros where nothing flowed."""
     if g is None:
         g = np.zeros(np.shape(value_of(like)))
     if isinstance(g, Traced):
         return g
+    dtype = np.complex128 if is_complex(value_of(like)) or np.iscomplexobj(g) else np.float64
     if type(g) is np.ndarray:
         if g.ndim == 0:
-            return np.float64(g)
-        if not fresh or g.base is not None or not g.flags.writeable or g.dtype != np.float64:
-            return np.array(g, dtype=np.float64)  # never hand out a view of a tape value
+            return dtype(g)
+        if not fresh or g.base is not None or not g.flags.writeable or g.dtype != dtype:
+            return np.array(g, dtype=dtype)  # never hand out a view of a tape value
         return g
-    return np.float64(g)
+    return dtype(g)
 
 
 def _leaf_value(x):
-    """A traced output's value as seen by the caller: float64, 0-d arrays as scalars."""
+    """A traced output's value as seen by the caller: 0-d arrays as scalars."""
     if type(x) is np.ndarray and x.ndim == 0:
-        return np.float64(x)
+        return x[()] if x.dtype.kind == "c" else np.float64(x)
     return x
 
 
@@ -167,11 +181,25 @@ class _Recording:
         self.output_is_derivative = output_is_derivative
         self.fallback = None
         self.trace = reverse_trace()
-        with self.trace:
-            traced_args, self.inputs = _trace_args(self.trace, args, argnums, fname)
-            out = f(*traced_args, **kwargs)
+        try:
+            with self.trace:
+                traced_args, self.inputs = _trace_args(self.trace, args, argnums, fname)
+                out = f(*traced_args, **kwargs)
+        except NeedsReference:
+            out = None
+        if getattr(self.trace, "handed_over", False):
+            # A complex value appeared: the fast engine hands the call to the reference
+            # engine (optad.prims.complex), which records it again from the start.
+            del out
+            with reference():
+                self.__init__(f, args, kwargs, argnums, fname, output_is_derivative)
+            return
         self.out = out
         self.out_leaves, self.out_def = tree.flatten(out)
+
+    def trace_is_complex(self):
+        """Whether any differentiated input is complex."""
+        return any(is_complex(value_of(v)) for _, _, values in self.inputs for v in values)
 
     def is_mine(self, leaf):
         return isinstance(leaf, Traced) and leaf._trace is self.trace
@@ -206,6 +234,10 @@ class _Recording:
                 self.fallback = _Recording(*self.call)
             return self.fallback.pull(seeds, free)
         return results
+
+
+def _conj_if_complex(g):
+    return np.conjugate(g) if is_complex(value_of(g)) else g
 
 
 def vjp(f, *args, argnums=None):
@@ -272,7 +304,16 @@ def _value_and_grad(f, argnums, caller, output_is_derivative=False):
                 f"Reduce it to one number (np.sum, np.mean, a norm), or use optad.jacobian, "
                 f"optad.vjp or optad.elementwise_grad for vector outputs."
             )
+        if is_complex(value_of(out)):
+            raise ComplexValueError(
+                f"{caller} needs a real-valued function; this one returned a complex value "
+                f"({value_of(out)!r}).\nDifferentiate a real number made from it "
+                f"(np.real(y), np.abs(y) ** 2), or use optad.vjp with a complex cotangent.")
         grads = rec.pull([_ONE], free=True)  # a NumPy 1: x/0 gives inf, not ZeroDivisionError
+        if rec.trace_is_complex():
+            # The engines' cotangent of complex z is ∂f/∂Re z - i·∂f/∂Im z (JAX's); users
+            # get its conjugate, ∂f/∂Re z + i·∂f/∂Im z, so that z - lr·g descends.
+            grads = [tree.tree_map(_conj_if_complex, g) for g in grads]
         value = rec.output()
         trace = rec.trace
         del rec, out
@@ -332,10 +373,17 @@ def _jvp(f, primals, tangents, tangents_only=False):
     if len(primals) != len(tangents):
         raise ShapeError(f"jvp got {len(primals)} primals and {len(tangents)} tangents.")
     trace = forward_trace(lazy=tangents_only)
-    with trace:
-        nums = tuple(range(len(primals)))
-        args, _ = _trace_args(trace, primals, nums, "jvp", tangents=tangents)
-        out = f(*args)
+    try:
+        with trace:
+            nums = tuple(range(len(primals)))
+            args, _ = _trace_args(trace, primals, nums, "jvp", tangents=tangents)
+            out = f(*args)
+    except NeedsReference:
+        out = None
+    if getattr(trace, "handed_over", False):
+        del out
+        with reference():   # complex values: the reference engine's job (see _Recording)
+            return _jvp(f, primals, tangents, tangents_only)
     leaves, td = tree.flatten(out)
     values, dots = [], []
     leaf = dot = None

@@ -124,18 +124,18 @@ def tree_map(fn, tree, *rest):
 
 
 def _as_vector(leaf):
-    if isinstance(leaf, (int, float, np.number)):
-        return np.array([leaf], dtype=float)
+    # float64, or complex128 for complex leaves (never a silent cast that drops Im)
+    if isinstance(leaf, (int, float, complex, np.number)):
+        return np.array([leaf], dtype=np.result_type(leaf, float))
     if isinstance(leaf, np.ndarray):
-        return leaf.astype(float, copy=False).ravel()
+        return leaf.astype(np.result_type(leaf, float), copy=False).ravel()
     # Traced values (inside a transform) ravel through NumPy's dispatch, staying traced.
     return np.reshape(leaf, (-1,))
 
 
 def ravel(tree):
-    """Flatten a pytree of floats/arrays into one float64 vector, with the function undoing it.
-
-    This is the bridge to SciPy, which optimizes over one vector.
+    """Flatten a pytree of floats/arrays into one float64 vector (complex128 if a leaf is
+    complex), with the function undoing it.
 
     >>> vec, unravel = ravel({"w": np.ones((2, 2)), "b": 0.5})
     >>> vec
@@ -154,7 +154,8 @@ def ravel(tree):
 
     def unravel(v):
         if isinstance(v, (list, tuple, np.ndarray)):
-            v = np.asarray(v, dtype=float)
+            v = np.asarray(v)
+            v = v if v.dtype.kind in "fc" else v.astype(float)
         if np.shape(v) != (offsets[-1],):
             raise ValueError(f"unravel expects a vector of shape ({offsets[-1]},); got {v.shape}.")
         parts = []
@@ -174,6 +175,10 @@ def raveler(tree):
     """``(vector, unravel, ravel_like)``: :func:`ravel` of ``tree`` plus a function that
     flattens any pytree of the same structure (a gradient) the same way.
 
+    The vector is always real (SciPy optimizes over real vectors): complex leaves enter
+    as their real parts followed, at the end, by their imaginary parts; a gradient
+    ``∂f/∂Re z + i·∂f/∂Im z`` (optad's convention) flattens to the real gradient.
+
     The optimizers call these at every step, so the common cases take shortcuts: for a
     1-D array ``unravel`` and ``ravel_like`` return their argument as it is (give them
     vectors of the right length), for other arrays they reshape, and a number comes back
@@ -186,6 +191,9 @@ def raveler(tree):
     array([[0., 1.],
            [2., 3.]])
     """
+    leaves = flatten(tree)[0]
+    if any(np.iscomplexobj(leaf) for leaf in leaves):
+        return _complex_raveler(tree)
     if isinstance(tree, np.ndarray) and tree.dtype.kind in "iuf":
         vec = np.array(tree, dtype=np.float64).ravel()
         if tree.ndim == 1:
@@ -197,3 +205,35 @@ def raveler(tree):
                 lambda g: np.reshape(np.asarray(g, dtype=float), (1,)))
     vec, unravel = ravel(tree)
     return np.array(vec, dtype=np.float64), unravel, lambda g: ravel(g)[0]
+
+
+def _complex_raveler(tree):
+    """:func:`raveler` for a pytree with complex leaves: ``[Re of all, Im of the complex]``.
+
+    >>> vec, unravel, ravel_like = raveler({"z": np.array([1 + 2j]), "x": 3.0})
+    >>> vec, unravel(vec)
+    (array([3., 1., 2.]), {'x': np.float64(3.0), 'z': array([1.+2.j])})
+    """
+    vec, unravel_flat = ravel(tree)
+    leaves = flatten(tree)[0]
+    is_complex = np.concatenate([np.full(int(np.size(leaf)), np.iscomplexobj(leaf))
+                                 for leaf in leaves])
+    n = vec.size
+
+    def unravel(v):
+        z = np.array(v[:n], dtype=complex)
+        z[is_complex] += 1j * np.asarray(v[n:])
+        parts = unflatten_leaves(unravel_flat(z))
+        return unflatten(flatten(tree)[1], [p if np.iscomplexobj(leaf) else np.real(p)
+                                            for p, leaf in zip(parts, leaves)])
+
+    def ravel_like(g):
+        flat = ravel(g)[0]
+        return np.concatenate([np.real(flat), np.imag(flat)[is_complex]]).astype(np.float64)
+
+    return ravel_like(tree), unravel, ravel_like
+
+
+def unflatten_leaves(tree):
+    """The leaves of ``tree`` (:func:`flatten` without the structure)."""
+    return flatten(tree)[0]

@@ -53,8 +53,9 @@ def flattener(x0):
     array([3., 4.])
     """
     if isinstance(x0, (list, tuple)) and all(
-            isinstance(v, (int, float, np.number)) and not isinstance(v, bool) for v in x0):
-        x0 = np.asarray(x0, dtype=float)
+            isinstance(v, (int, float, complex, np.number)) and not isinstance(v, bool) for v in x0):
+        x0 = np.asarray(x0)
+        x0 = x0 if x0.dtype.kind in "fc" else x0.astype(float)
     return optad.tree.raveler(x0)
 
 

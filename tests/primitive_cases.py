@@ -43,6 +43,17 @@ def U(lo, hi, signed=False):
 STD = U(-2, 2)
 
 
+def C(lo, hi):
+    """A complex domain: real and imaginary parts uniform in [lo, hi]."""
+    def sample(rng, shape):
+        v = rng.uniform(lo, hi, size=shape) + 1j * rng.uniform(lo, hi, size=shape)
+        return v if shape else complex(v)
+    return sample
+
+
+CSTD = C(-2, 2)
+
+
 def DISTINCT(rng, shape):
     """Values at least 0.1 apart: sort, max and min have no ties that FD steps could swap."""
     size = int(np.prod(shape)) if shape else 1

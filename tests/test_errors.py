@@ -82,18 +82,20 @@ def test_unsupported_ufunc_method():
         optad.grad(lambda x: np.sum(np.add.outer(x, x)))(X)
 
 
-def test_complex_values_are_refused_until_supported():
-    # Each gave a wrong gradient with only NumPy's ComplexWarning (or crashed inside NumPy).
+def test_complex_values_that_were_refused_now_differentiate():
+    # Each gave a wrong gradient with only NumPy's ComplexWarning before complex support;
+    # now grad, jvp and hvp agree with central differences.
     cases = [lambda x: np.abs(x * 1j), lambda x: np.abs(x * (3 + 4j)),
              lambda x: np.abs(np.exp(1j * x) + 1) ** 2,
              lambda x: np.sum(np.abs(x * np.array([1j, 2.0]))),
              lambda x: np.sum(np.abs(np.ones(5000) * 1j * x))]
+    h = 1e-6
     for f in cases:
-        for transform in (optad.grad(f), lambda x: optad.jvp(f, (x,), (1.0,)),
-                          lambda x: optad.hvp(f, x, 1.0)):
-            with pytest.raises(optad.errors.ComplexValueError, match="real") as info:
-                transform(0.5)
-            assert isinstance(info.value, TypeError)
+        slope = (f(0.5 + h) - f(0.5 - h)) / (2 * h)
+        curvature = (f(0.5 + 1e-4) - 2 * f(0.5) + f(0.5 - 1e-4)) / 1e-8
+        assert optad.grad(f)(0.5) == pytest.approx(slope, rel=1e-7)
+        assert optad.jvp(f, (0.5,), (1.0,))[1] == pytest.approx(slope, rel=1e-7)
+        assert optad.hvp(f, 0.5, 1.0) == pytest.approx(curvature, rel=1e-5, abs=1e-5)
 
 
 def test_registering_a_rule_makes_the_function_work():
@@ -117,7 +119,7 @@ def test_non_float_inputs(bad):
 
 
 @pytest.mark.parametrize("name", ["jacobian", "jacrev", "jacfwd", "hessian"])
-@pytest.mark.parametrize("bad", [np.arange(3), np.array([1 + 1j, 2.0]), {"a": np.arange(2)}])
+@pytest.mark.parametrize("bad", [np.arange(3), {"a": np.arange(2)}])
 def test_jacobians_refuse_non_float_inputs_by_their_own_name(name, bad):
     import warnings
 

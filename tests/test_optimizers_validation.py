@@ -56,8 +56,7 @@ class LinearNaNAfter(NaNAfter):
 # --- what fun returns ---------------------------------------------------------------------
 @pytest.mark.parametrize("method", ["L-BFGS-B", "BFGS", "Newton-CG", "gd", "adam"])
 @pytest.mark.parametrize("returned, named", [
-    ("1.0", "str"), (np.str_("1.0"), "str_"), (None, "None"), (True, "bool"),
-    (1.0 + 2.0j, "complex"), (b"1", "bytes"),
+    ("1.0", "str"), (np.str_("1.0"), "str_"), (None, "None"), (True, "bool"), (b"1", "bytes"),
 ])
 def test_an_objective_that_returns_no_real_number_is_refused_with_the_type_named(
         method, returned, named):
@@ -70,11 +69,13 @@ def test_an_objective_that_returns_no_real_number_is_refused_with_the_type_named
 def test_hints_for_none_and_complex_returns():
     with pytest.raises(TypeError, match="return"):
         optimizers.minimize(lambda x: None, X0)
-    with pytest.raises(TypeError, match=r"abs\(z\) \*\* 2"):
-        optimizers.minimize(lambda x: 1j + 0.0 * float(optad.stop_gradient(x[0])), X0)
-    # complex arithmetic on the variables is refused by optad itself, inside the trace
-    with pytest.raises(optad.errors.ComplexValueError, match="real"):
-        optimizers.minimize(lambda x: 1j * np.sum(x), X0)
+    # a complex value is refused by optad's grad, with the fix (complex variables are
+    # welcome: tests/test_complex.py)
+    for fun in (lambda x: 1j + 0.0 * float(optad.stop_gradient(x[0])), lambda x: 1j * np.sum(x)):
+        for method in ("L-BFGS-B", "gd"):
+            with pytest.raises(optad.errors.ComplexValueError,
+                               match=r"real-valued function(.|\n)*np.abs\(y\) \*\* 2"):
+                optimizers.minimize(fun, X0, method)
 
 
 @pytest.mark.parametrize("value", [3, np.int64(3), np.float32(3.0), np.array(3.0)])
@@ -122,9 +123,9 @@ def test_fun_and_callback_must_be_callable():
 
 @pytest.mark.parametrize("x0, named", [
     (None, "None"), ("abc", "str"), (["1", "2"], "str"), ({"a": None, "b": 1.0}, "None"),
-    ({"a": np.array(["x"])}, "<U1"), (np.array([1.0 + 1j, 2.0]), "complex128"),
+    ({"a": np.array(["x"])}, "<U1"),
     (np.array([True, False]), "bool"), (True, "bool"), ([1.0, "2"], "str"),
-    ({"a": 1 + 2j}, "complex"), (object(), "object"),
+    (object(), "object"),
 ])
 def test_x0_must_be_floats_or_a_pytree_of_them(x0, named):
     fun = Counted(lambda x: 0.0)

@@ -25,7 +25,7 @@ import sys
 
 import numpy as np
 
-from ..engine import bind, check_real, missing_rule, refuse_complex, plain_shape
+from ..engine import bind, hand_over, is_complex, missing_rule, plain_shape
 from ..ref import forward as reference
 from ..settings import config
 from ..traced import Traced, TracedArray, broadcast, is_array
@@ -52,12 +52,13 @@ def _takes_form(fast, i, raw):
 class ForwardTrace(reference.ForwardTrace):
     """The reference forward trace with the tricks listed above."""
 
-    __slots__ = ("lazy", "allocated", "singular")
+    __slots__ = ("lazy", "allocated", "singular", "handed_over")
 
     def __init__(self, lazy=False):
         super().__init__()
         self.allocated = CallArrays()   # large arrays this trace's operations created
         self.singular = False           # whether a singular rule ran (see Primitive)
+        self.handed_over = False        # a complex value appeared (engine.hand_over)
         # Defer primal values nobody may read (fast.lazy): only for callers that never
         # read the primal outputs and whose inputs belong to an outer transform (hvp).
         self.lazy = lazy
@@ -115,9 +116,9 @@ class ForwardTrace(reference.ForwardTrace):
         ka = type(ans)
         if ka is np.ndarray:
             if ans.dtype.kind == "c":
-                raise refuse_complex(prim)
-        elif ka is not float and ka is not np.float64:
-            check_real(prim, ans)
+                raise hand_over(self)   # complex values: the reference engine's job
+        elif ka is not float and ka is not np.float64 and is_complex(ans):
+            raise hand_over(self)
         shape = getattr(ans, "shape", ())
         if tx is None and ty is None:
             t = None
@@ -258,9 +259,9 @@ class ForwardTrace(reference.ForwardTrace):
         if not nested:
             if type(ans) is np.ndarray:
                 if ans.dtype.kind == "c":
-                    raise refuse_complex(prim)
-            else:
-                check_real(prim, ans)
+                    raise hand_over(self)
+            elif is_complex(ans):
+                raise hand_over(self)
         t = None
         scale = None
         if has_scaled:

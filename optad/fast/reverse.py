@@ -34,7 +34,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import _levels, bind, check_real, missing_rule, refuse_complex
+from ..engine import _levels, bind, hand_over, is_complex, missing_rule
 from ..pool import POOL
 from ..ref import reverse as reference
 from ..ref.broadcasting import sum_to_shape
@@ -100,7 +100,7 @@ def _droppable(v, min_size):
 class ReverseTrace(reference.ReverseTrace):
     """The reference reverse trace, recorded and run back with the tricks listed above."""
 
-    __slots__ = ("allocated", "singular")
+    __slots__ = ("allocated", "singular", "handed_over")
 
     def __init__(self):
         # (the fields of Trace and the reference trace set here directly: one call, not
@@ -111,6 +111,7 @@ class ReverseTrace(reference.ReverseTrace):
         self.tape = []
         self.allocated = CallArrays()   # large arrays this trace's operations created
         self.singular = False           # whether a singular rule ran (see Primitive)
+        self.handed_over = False        # a complex value appeared (engine.hand_over)
 
     def new_input(self, value):
         """A leaf of the tape: an input (or constant) that adjoints flow into."""
@@ -159,9 +160,9 @@ class ReverseTrace(reference.ReverseTrace):
             kind = type(ans)
             if kind is np.ndarray:
                 if ans.dtype.kind == "c":
-                    raise refuse_complex(prim)
-            elif kind is not np.float64 and kind is not float:    # (np.sum's result)
-                check_real(prim, ans)
+                    raise hand_over(self)   # complex values: the reference engine's job
+            elif kind is not np.float64 and kind is not float and is_complex(ans):
+                raise hand_over(self)
         tape = self.tape
         shape = getattr(ans, "shape", ())
         stored = ans
@@ -202,9 +203,9 @@ class ReverseTrace(reference.ReverseTrace):
         ka = type(ans)
         if ka is np.ndarray:
             if ans.dtype.kind == "c":
-                raise refuse_complex(prim)
-        elif ka is not float and ka is not np.float64:
-            check_real(prim, ans)
+                raise hand_over(self)
+        elif ka is not float and ka is not np.float64 and is_complex(ans):
+            raise hand_over(self)
         shape = getattr(ans, "shape", ())
         if shape and ans.size >= drop_min:     # broadcasting made it large
             return self.process(prim, (x, y), _EMPTY)

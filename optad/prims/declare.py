@@ -18,7 +18,7 @@ __all__ = ["elementwise", "register", "implements", "handler_for", "no_out"]
 
 
 def elementwise(function, *partials, impl=None, name=None, expr=None, texts=None, reads=None,
-                singular=False, structural=None):
+                singular=False, structural=None, complex_safe=False):
     """Declare an elementwise primitive from ``partial_i(ans, *args)`` = ∂ans/∂arg_i and
     register it for ``function`` (a ufunc or any NumPy function), so that
     ``function(traced)`` dispatches to it.
@@ -26,7 +26,8 @@ def elementwise(function, *partials, impl=None, name=None, expr=None, texts=None
     ``reads`` names what the partials read, as in ``Primitive.needs`` but shared by all
     arguments: a tuple of argument positions, -1 for the output (None: everything).
     ``singular``: a partial can be infinite or NaN at finite inputs (see ``Primitive``);
-    ``structural``: ``Primitive.structural_zeros``.
+    ``structural``: ``Primitive.structural_zeros``; ``complex_safe``: the partials hold for
+    complex values too (``Primitive.complex_safe``).
 
     >>> import numpy as np, optad
     >>> p = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", reads=(0,))
@@ -39,6 +40,7 @@ def elementwise(function, *partials, impl=None, name=None, expr=None, texts=None
     prim = Primitive(
         name or function.__name__, impl or function, partials=tuple(partials), needs=needs,
         explain=(expr, texts), singular=singular, structural_zeros=structural,
+        complex_safe=complex_safe,
         speed=Speed(ufunc=function if computes_into else None,
                     vjps=tuple(inplace.vjp_of(p) for p in partials),
                     vjps_inplace=tuple(inplace.vjp_inplace_of(p) for p in partials),

@@ -15,6 +15,7 @@ from ..engine import value_of
 from ..fast import arithmetic as fast
 from ..primitive import Primitive
 from .declare import elementwise, register
+from .complex import abs_partial
 from .powers import pow_dbase, pow_dexp, singular_power
 
 _LN2 = np.log(2.0)
@@ -23,37 +24,37 @@ _LN10 = np.log(10.0)
 # --- arithmetic --------------------------------------------------------------------------
 add = register(np.add, Primitive(
     "add", operator.add, partials=(lambda ans, x, y: 1.0, lambda ans, x, y: 1.0),
-    explain=("{0} + {1}", ("1", "1")), needs=((), ()), speed=fast.ADD))
+    explain=("{0} + {1}", ("1", "1")), needs=((), ()), complex_safe=True, speed=fast.ADD))
 subtract = register(np.subtract, Primitive(
     "subtract", operator.sub, partials=(lambda ans, x, y: 1.0, lambda ans, x, y: -1.0),
-    explain=("{0} - {1}", ("1", "-1")), needs=((), ()), speed=fast.SUBTRACT))
+    explain=("{0} - {1}", ("1", "-1")), needs=((), ()), complex_safe=True, speed=fast.SUBTRACT))
 multiply = register(np.multiply, Primitive(
     "multiply", operator.mul, partials=(lambda ans, x, y: y, lambda ans, x, y: x),
     # a constant factor's zeros are structural: x * [1, 0, 1] does not depend on x[1]
     structural_zeros=((1,), (0,)),
-    explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)), speed=fast.MULTIPLY))
+    explain=("{0}*{1}", ("{1}", "{0}")), needs=((1,), (0,)), complex_safe=True, speed=fast.MULTIPLY))
 divide = register(np.divide, Primitive(
     # (np.divide, not /: a constant divisor may be a Python 0, and NumPy's x/0 is inf)
     "divide", operator.truediv,
     partials=(lambda ans, x, y: np.divide(1.0, y), lambda ans, x, y: np.divide(-ans, y)),
     structural_zeros=(None, (0,)),      # 0 / y does not depend on y
     explain=("{0}/{1}", ("1/{1}", "-{0}/{1}²")), needs=((1,), (1, -1)), singular=True,
-    speed=fast.DIVIDE))
+    complex_safe=True, speed=fast.DIVIDE))
 negative = register(np.negative, Primitive(
     "negative", operator.neg, partials=(lambda ans, x: -1.0,),
-    explain=("-{0}", ("-1",)), needs=((),), speed=fast.NEGATIVE))
+    explain=("-{0}", ("-1",)), needs=((),), complex_safe=True, speed=fast.NEGATIVE))
 power = register(np.power, Primitive(
     "power", operator.pow, partials=(pow_dbase, pow_dexp),
     explain=("{0}**{1}", ("{1}·{0}^({1}-1)", "{0}^{1}·log({0})")), needs=((0, 1), (0, -1)),
-    singular=singular_power, speed=fast.POWER))
-positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",), reads=())
+    singular=singular_power, complex_safe=True, speed=fast.POWER))
+positive = elementwise(np.positive, lambda ans, x: 1.0, expr="+{0}", texts=("1",), reads=(), complex_safe=True)
 UFUNC_ALIASES = {np.float_power: power, np.true_divide: divide}
 for _uf, _p in UFUNC_ALIASES.items():
     register(_uf, _p)
 
-square = elementwise(np.square, lambda ans, x: 2 * x, expr="{0}²", texts=("2·{0}",), reads=(0,))
+square = elementwise(np.square, lambda ans, x: 2 * x, expr="{0}²", texts=("2·{0}",), reads=(0,), complex_safe=True)
 reciprocal = elementwise(np.reciprocal, lambda ans, x: -ans * ans, expr="1/{0}",
-                         texts=("-1/{0}²",), reads=(-1,), singular=True)
+                         texts=("-1/{0}²",), reads=(-1,), singular=True, complex_safe=True)
 remainder = elementwise(np.remainder, lambda ans, x, y: 1.0,
                         lambda ans, x, y: -np.floor_divide(x, y), expr="{0} mod {1}",
                         texts=("1", "-floor({0}/{1})"), reads=(0, 1), singular=True)
@@ -62,36 +63,36 @@ fmod = elementwise(np.fmod, lambda ans, x, y: 1.0, lambda ans, x, y: -np.trunc(x
                    expr="fmod({0}, {1})", texts=("1", "-trunc({0}/{1})"), reads=(0, 1), singular=True)
 
 # --- exponentials and logarithms ----------------------------------------------------
-exp = elementwise(np.exp, lambda ans, x: ans, expr="exp({0})", texts=("exp({0})",), reads=(-1,))
-exp2 = elementwise(np.exp2, lambda ans, x: ans * _LN2, expr="2^{0}", texts=("2^{0}·ln2",), reads=(-1,))
-expm1 = elementwise(np.expm1, lambda ans, x: ans + 1.0, expr="expm1({0})", texts=("exp({0})",), reads=(-1,))
-log = elementwise(np.log, lambda ans, x: 1.0 / x, expr="log({0})", texts=("1/{0}",), reads=(0,), singular=True)
+exp = elementwise(np.exp, lambda ans, x: ans, expr="exp({0})", texts=("exp({0})",), reads=(-1,), complex_safe=True)
+exp2 = elementwise(np.exp2, lambda ans, x: ans * _LN2, expr="2^{0}", texts=("2^{0}·ln2",), reads=(-1,), complex_safe=True)
+expm1 = elementwise(np.expm1, lambda ans, x: ans + 1.0, expr="expm1({0})", texts=("exp({0})",), reads=(-1,), complex_safe=True)
+log = elementwise(np.log, lambda ans, x: 1.0 / x, expr="log({0})", texts=("1/{0}",), reads=(0,), singular=True, complex_safe=True)
 log2 = elementwise(np.log2, lambda ans, x: 1.0 / (x * _LN2), expr="log2({0})",
-                   texts=("1/({0}·ln2)",), reads=(0,), singular=True)
+                   texts=("1/({0}·ln2)",), reads=(0,), singular=True, complex_safe=True)
 log10 = elementwise(np.log10, lambda ans, x: 1.0 / (x * _LN10), expr="log10({0})",
-                    texts=("1/({0}·ln10)",), reads=(0,), singular=True)
+                    texts=("1/({0}·ln10)",), reads=(0,), singular=True, complex_safe=True)
 log1p = elementwise(np.log1p, lambda ans, x: 1.0 / (1.0 + x), expr="log1p({0})",
-                    texts=("1/(1+{0})",), reads=(0,), singular=True)
+                    texts=("1/(1+{0})",), reads=(0,), singular=True, complex_safe=True)
 logaddexp = elementwise(np.logaddexp, lambda ans, x, y: np.exp(x - ans),
                         lambda ans, x, y: np.exp(y - ans), expr="logaddexp({0}, {1})",
                         texts=("exp({0}-ans)", "exp({1}-ans)"), reads=(0, 1, -1))
 logaddexp2 = elementwise(np.logaddexp2, lambda ans, x, y: np.exp2(x - ans),
                          lambda ans, x, y: np.exp2(y - ans), expr="logaddexp2({0}, {1})",
                          texts=("2^({0}-ans)", "2^({1}-ans)"), reads=(0, 1, -1))
-sqrt = elementwise(np.sqrt, lambda ans, x: 0.5 / ans, expr="sqrt({0})", texts=("1/(2·sqrt({0}))",), reads=(-1,), singular=True)
+sqrt = elementwise(np.sqrt, lambda ans, x: 0.5 / ans, expr="sqrt({0})", texts=("1/(2·sqrt({0}))",), reads=(-1,), singular=True, complex_safe=True)
 cbrt = elementwise(np.cbrt, lambda ans, x: 1.0 / (3.0 * ans * ans), expr="cbrt({0})",
                    texts=("1/(3·cbrt({0})²)",), reads=(-1,), singular=True)
 
 # --- trigonometric and hyperbolic ----------------------------------------------------
-sin = elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", texts=("cos({0})",), reads=(0,))
-cos = elementwise(np.cos, lambda ans, x: -np.sin(x), expr="cos({0})", texts=("-sin({0})",), reads=(0,))
-tan = elementwise(np.tan, lambda ans, x: 1.0 + ans * ans, expr="tan({0})", texts=("1+tan²({0})",), reads=(-1,))
+sin = elementwise(np.sin, lambda ans, x: np.cos(x), expr="sin({0})", texts=("cos({0})",), reads=(0,), complex_safe=True)
+cos = elementwise(np.cos, lambda ans, x: -np.sin(x), expr="cos({0})", texts=("-sin({0})",), reads=(0,), complex_safe=True)
+tan = elementwise(np.tan, lambda ans, x: 1.0 + ans * ans, expr="tan({0})", texts=("1+tan²({0})",), reads=(-1,), complex_safe=True)
 arcsin = elementwise(np.arcsin, lambda ans, x: 1.0 / np.sqrt(1.0 - x * x), expr="arcsin({0})",
-                     texts=("1/sqrt(1-{0}²)",), reads=(0,), singular=True)
+                     texts=("1/sqrt(1-{0}²)",), reads=(0,), singular=True, complex_safe=True)
 arccos = elementwise(np.arccos, lambda ans, x: -1.0 / np.sqrt(1.0 - x * x), expr="arccos({0})",
-                     texts=("-1/sqrt(1-{0}²)",), reads=(0,), singular=True)
+                     texts=("-1/sqrt(1-{0}²)",), reads=(0,), singular=True, complex_safe=True)
 arctan = elementwise(np.arctan, lambda ans, x: 1.0 / (1.0 + x * x), expr="arctan({0})",
-                     texts=("1/(1+{0}²)",), reads=(0,))
+                     texts=("1/(1+{0}²)",), reads=(0,), complex_safe=True)
 arctan2 = elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y),
                       lambda ans, y, x: -y / (x * x + y * y), expr="arctan2({0}, {1})",
                       texts=("{1}/({0}²+{1}²)", "-{0}/({0}²+{1}²)"), reads=(0, 1), singular=True)
@@ -103,16 +104,16 @@ def _over_hypot(v, ans):
 hypot = elementwise(np.hypot, lambda ans, x, y: _over_hypot(x, ans),
                     lambda ans, x, y: _over_hypot(y, ans),
                     expr="hypot({0}, {1})", texts=("{0}/hypot", "{1}/hypot"), reads=(0, 1, -1))
-sinh = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", texts=("cosh({0})",), reads=(0,))
-cosh = elementwise(np.cosh, lambda ans, x: np.sinh(x), expr="cosh({0})", texts=("sinh({0})",), reads=(0,))
+sinh = elementwise(np.sinh, lambda ans, x: np.cosh(x), expr="sinh({0})", texts=("cosh({0})",), reads=(0,), complex_safe=True)
+cosh = elementwise(np.cosh, lambda ans, x: np.sinh(x), expr="cosh({0})", texts=("sinh({0})",), reads=(0,), complex_safe=True)
 tanh = elementwise(np.tanh, lambda ans, x: 1.0 - ans * ans, expr="tanh({0})",
-                   texts=("1-tanh²({0})",), reads=(-1,))
+                   texts=("1-tanh²({0})",), reads=(-1,), complex_safe=True)
 arcsinh = elementwise(np.arcsinh, lambda ans, x: 1.0 / np.sqrt(x * x + 1.0), expr="arcsinh({0})",
-                      texts=("1/sqrt({0}²+1)",), reads=(0,))
-arccosh = elementwise(np.arccosh, lambda ans, x: 1.0 / np.sqrt(x * x - 1.0), expr="arccosh({0})",
-                      texts=("1/sqrt({0}²-1)",), reads=(0,), singular=True)
+                      texts=("1/sqrt({0}²+1)",), reads=(0,), complex_safe=True)
+arccosh = elementwise(np.arccosh, lambda ans, x: 1.0 / (np.sqrt(x - 1.0) * np.sqrt(x + 1.0)), expr="arccosh({0})",
+                      texts=("1/sqrt({0}²-1)",), reads=(0,), singular=True, complex_safe=True)
 arctanh = elementwise(np.arctanh, lambda ans, x: 1.0 / (1.0 - x * x), expr="arctanh({0})",
-                      texts=("1/(1-{0}²)",), reads=(0,), singular=True)
+                      texts=("1/(1-{0}²)",), reads=(0,), singular=True, complex_safe=True)
 deg2rad = elementwise(np.deg2rad, lambda ans, x: np.pi / 180.0, expr="deg2rad({0})",
                       texts=("π/180",), reads=())
 rad2deg = elementwise(np.rad2deg, lambda ans, x: 180.0 / np.pi, expr="rad2deg({0})",
@@ -138,7 +139,8 @@ sinc = elementwise(np.sinc, _sinc_slope, expr="sinc({0})", texts=("sinc'({0})",)
 
 # --- piecewise: subgradients chosen as in JAX/autograd --------------------------------
 # |x|' = sign(x) (0 at 0); sign' = 0; max/min split the adjoint evenly between ties.
-absolute = elementwise(np.absolute, lambda ans, x: np.sign(x), expr="|{0}|", texts=("sign({0})",), reads=(0,))
+absolute = elementwise(np.absolute, abs_partial, expr="|{0}|", texts=("sign({0})",),
+                       reads=(0,), complex_safe=True)
 register(np.fabs, absolute)
 sign = register(np.sign, Primitive(
     "sign", np.sign,

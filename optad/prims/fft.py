@@ -91,7 +91,7 @@ def _declare(name, function, vjp):
         name, impl,
         vjps=(vjp,),
         jvps=(lambda t, ans, x, n, axis, norm: function(t, n, axis, norm),),
-        needs=((),),
+        needs=((),), complex_safe=True,
         explain=(f"{name}({{0}})", (f"{name}ᵀ",)))
 
 

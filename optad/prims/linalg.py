@@ -58,7 +58,7 @@ matmul = Primitive(
     "matmul", lambda a, b: a @ b,
     vjps=(_matmul_vjp_a, _matmul_vjp_b),
     jvps=(lambda t, ans, a, b: np.matmul(t, _array(b)), lambda t, ans, a, b: np.matmul(_array(a), t)),
-    explain=("{0} @ {1}", ("·{1}ᵀ", "{0}ᵀ·")), needs=((1,), (0,)))
+    complex_safe=True, explain=("{0} @ {1}", ("·{1}ᵀ", "{0}ᵀ·")), needs=((1,), (0,)))
 
 
 if isinstance(np.matmul, np.ufunc):   # NumPy 2: matmul is a (generalized) ufunc
@@ -142,7 +142,7 @@ def _einsum_jvp(k):
 einsum = Primitive(
     "einsum", lambda *ops, spec: np.einsum(",".join(spec[0]) + "->" + spec[1], *ops),
     vjps=Variadic(_einsum_vjp), jvps=Variadic(_einsum_jvp),
-    explain=("einsum", None))
+    complex_safe=True, explain=("einsum", None))
 
 
 @implements(np.einsum)
@@ -213,7 +213,7 @@ inv = Primitive(
     "inv", lambda a: np.linalg.inv(a),
     vjps=(lambda g, ans, a: -np.matmul(_mT(ans), np.matmul(g, _mT(ans))),),
     jvps=(lambda t, ans, a: -np.matmul(ans, np.matmul(t, ans)),),
-    explain=("inv({0})", ("-inv ⊗ inv",)), needs=((-1,),))
+    complex_safe=True, explain=("inv({0})", ("-inv ⊗ inv",)), needs=((-1,),))
 
 
 def _solve_vjp_a(g, ans, a, b):
@@ -232,7 +232,7 @@ solve = Primitive(
     vjps=(_solve_vjp_a, _solve_vjp_b),
     jvps=(lambda t, ans, a, b: -np.linalg.solve(a, np.matmul(t, ans)),
           lambda t, ans, a, b: np.linalg.solve(a, t)),
-    explain=("solve({0}, {1})", ("-A⁻ᵀḡ xᵀ", "A⁻ᵀ")), needs=((0, -1), (0,)))
+    complex_safe=True, explain=("solve({0}, {1})", ("-A⁻ᵀḡ xᵀ", "A⁻ᵀ")), needs=((0, -1), (0,)))
 
 
 def _cofactors(a, ans):
@@ -255,20 +255,22 @@ def _cofactors(a, ans):
     n = s.shape[-1]
     others = np.prod(np.where(np.eye(n, dtype=bool), 1.0, s[..., None, :]), axis=-1)
     sign = np.linalg.det(u) * np.linalg.det(vh)
-    return np.expand_dims(np.expand_dims(sign, -1), -1) * np.matmul(u * others[..., None, :], vh)
+    # (conj: for complex A, A⁻ᵀ = conj(U)·S⁻¹·conj(Vh); a no-op for real A)
+    return np.expand_dims(np.expand_dims(sign, -1), -1) * np.matmul(
+        np.conjugate(u) * others[..., None, :], np.conjugate(vh))
 
 
 det = Primitive(
     "det", lambda a: np.linalg.det(a),
     vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _cofactors(a, ans),),
     jvps=(lambda t, ans, a: np.sum(_cofactors(a, ans) * t, axis=(-2, -1)),),
-    explain=("det({0})", ("det·{0}⁻ᵀ",)), needs=((0, -1),))
+    complex_safe=True, explain=("det({0})", ("det·{0}⁻ᵀ",)), needs=((0, -1),))
 
 logabsdet = Primitive(
     "logabsdet", lambda a: np.linalg.slogdet(a)[1],
     vjps=(lambda g, ans, a: np.expand_dims(np.expand_dims(g, -1), -1) * _mT(np.linalg.inv(a)),),
     jvps=(lambda t, ans, a: np.trace(np.linalg.solve(a, t), axis1=-2, axis2=-1),),
-    explain=("log|det({0})|", ("{0}⁻ᵀ",)), needs=((0,),))
+    complex_safe=True, explain=("log|det({0})|", ("{0}⁻ᵀ",)), needs=((0,),))
 
 implements(np.linalg.inv)(lambda a: bind(inv, (a,), {}))
 implements(np.linalg.solve)(lambda a, b: bind(solve, (a, b), {}))
@@ -321,6 +323,10 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     elif axis is not None:
         axis = tuple(int(a) % ndim for a in axis)
     vector = (axis is not None and len(axis) == 1) or (axis is None and ndim == 1)
+    if np.iscomplexobj(value_of(x)) and (vector or ord in (None, "fro", 1, -1, np.inf, -np.inf)):
+        # These norms depend on |x| alone; d|z| = Re(conj(z)/|z|·dz) carries the complex
+        # part (optad.prims.complex). (Spectral norms of complex matrices do not.)
+        x = np.abs(x)
     if ord is None or (ord == "fro" and not vector) or (ord == 2 and vector):
         return bind(norm2, (x,), {"axis": axis, "keepdims": keepdims})
     if vector:

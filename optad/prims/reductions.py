@@ -68,7 +68,7 @@ sum_ = Primitive(
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, keepdims=False: _sum_vjp(g, x, axis, keepdims),),
     jvps=(_sum_jvp,),
-    explain=("sum({0})", ("1",)), needs=((),),
+    complex_safe=True, explain=("sum({0})", ("1",)), needs=((),),
     # its forward rule reads no value: under hvp the summed value is never computed
     speed=Speed(jvps=(_sum_jvp_forms,), takes_forms=(True,), jvp_reads=((),)))
 
@@ -96,7 +96,7 @@ mean = Primitive(
     "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
     vjps=(_mean_vjp,),
     jvps=(_mean_jvp,),
-    explain=("mean({0})", ("1/n",)), needs=((),),
+    complex_safe=True, explain=("mean({0})", ("1/n",)), needs=((),),
     speed=Speed(jvps=(_mean_jvp_forms,), takes_forms=(True,)))
 
 
@@ -130,7 +130,7 @@ prod = Primitive(
           _expand(g, np.shape(x), axis, keepdims) * _prod_partial(ans, x, axis, keepdims),),
     jvps=(lambda t, ans, x, axis=None, keepdims=False:
           np.sum(t * _prod_partial(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-    explain=("prod({0})", ("prod/{0}",)), needs=((0, -1),))
+    complex_safe=True, explain=("prod({0})", ("prod/{0}",)), needs=((0, -1),))
 
 
 def _extreme_mask(ans, x, axis, keepdims):
@@ -166,7 +166,7 @@ def _cumsum_vjp(g, ans, x, axis=None):
 cumsum = Primitive(
     "cumsum", lambda x, axis=None: np.cumsum(x, axis=axis),
     vjps=(_cumsum_vjp,), jvps=(lambda t, ans, x, axis=None: np.cumsum(t, axis=axis),),
-    explain=("cumsum({0})", ("1",)), needs=((),))
+    complex_safe=True, explain=("cumsum({0})", ("1",)), needs=((),))
 
 
 def _reduction(prim, name):
@@ -206,7 +206,10 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
     no_out("np.var", out)
     centered = a - np.mean(a, axis=axis, keepdims=True)
     n = _count(np.shape(a), _norm_axis(axis, np.ndim(a)))
-    return np.sum(centered * centered, axis=axis, keepdims=keepdims) / (n - ddof)
+    # |x - mean|² as NumPy computes it (for complex values: times the conjugate)
+    square = (np.real(centered * np.conjugate(centered)) if np.iscomplexobj(value_of(a))
+              else centered * centered)
+    return np.sum(square, axis=axis, keepdims=keepdims) / (n - ddof)
 
 
 def _std_slope(ans, x, axis, ddof, keepdims):

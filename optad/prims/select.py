@@ -18,7 +18,7 @@ where = Primitive(
     "where", lambda cond, x, y: np.where(cond, x, y),
     partials=(None, lambda ans, cond, x, y: cond, lambda ans, cond, x, y: ~cond),
     structural_zeros=(None, (), ()),
-    explain=("where({0}, {1}, {2})", (None, "[{0}]", "[not {0}]")), needs=((), (0,), (0,)),
+    complex_safe=True, explain=("where({0}, {1}, {2})", (None, "[{0}]", "[not {0}]")), needs=((), (0,), (0,)),
     speed=Speed(vjps=(None,
                       lambda g, ans, cond, x, y: np.where(cond, g, 0.0),
                       lambda g, ans, cond, x, y: np.where(cond, 0.0, g)),

@@ -17,7 +17,7 @@ reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     vjps=(lambda g, ans, x, shape: np.reshape(g, np.shape(x)),),
     jvps=(lambda t, ans, x, shape: np.reshape(t, shape),),
-    explain=("reshape({0})", ("1",)), needs=((),))
+    complex_safe=True, explain=("reshape({0})", ("1",)), needs=((),))
 
 
 def _inverse_permutation(axes):
@@ -28,13 +28,13 @@ transpose = Primitive(
     "transpose", lambda x, axes: np.transpose(x, axes),
     vjps=(lambda g, ans, x, axes: np.transpose(g, _inverse_permutation(axes)),),
     jvps=(lambda t, ans, x, axes: np.transpose(t, axes),),
-    explain=("{0}ᵀ", ("1",)), needs=((),))
+    complex_safe=True, explain=("{0}ᵀ", ("1",)), needs=((),))
 
 broadcast_to = Primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     vjps=(lambda g, ans, x, shape: g,),
     jvps=(lambda t, ans, x, shape: np.broadcast_to(t, shape),),
-    explain=("broadcast({0})", ("1",)), needs=((),))
+    complex_safe=True, explain=("broadcast({0})", ("1",)), needs=((),))
 
 
 # copy: the identity on values (optad never mutates a recorded value), but a new node, so
@@ -42,7 +42,7 @@ broadcast_to = Primitive(
 copy = Primitive(
     "copy", lambda x: x,
     vjps=(lambda g, ans, x: g,), jvps=(lambda t, ans, x: t,),
-    explain=("copy({0})", ("1",)), needs=((),))
+    complex_safe=True, explain=("copy({0})", ("1",)), needs=((),))
 
 
 def _concat_impl(*arrays, axis=0):
@@ -74,7 +74,7 @@ def _concat_placement(k, *arrays, axis=0):
 
 
 concatenate = Primitive("concatenate", _concat_impl, vjps=Variadic(_concat_vjp),
-                        jvp_joint=_concat_jvp, explain=("concat", _concat_placement),
+                        jvp_joint=_concat_jvp, complex_safe=True, explain=("concat", _concat_placement),
                         needs=Variadic(lambda k: ()))
 
 
@@ -331,10 +331,16 @@ def _repeat(a, repeats, axis=None):
 
 
 # --- functions whose result does not depend on the values ---------------------------------
+def _float_like(a):
+    # The dtype of a *_like constant: complex for a complex value (writes of complex values
+    # into it must keep their imaginary parts), else float64 (writable with derivatives).
+    return np.complex128 if np.iscomplexobj(a) else np.float64
+
+
 def _constant_like(maker):
     def handler(a, *args, **kwargs):
         value = maker(a._value if isinstance(a, Traced) else a, *args, **kwargs)
-        if isinstance(a, Traced) and np.result_type(value).kind == "f":
+        if isinstance(a, Traced) and np.result_type(value).kind in "fc":
             # A traced constant, so that `y = np.zeros_like(x); y[1:] = ...` is recorded.
             return a._trace.constant(value)
         return value
@@ -343,16 +349,16 @@ def _constant_like(maker):
 
 implements(np.zeros_like)(_constant_like(lambda a, dtype=None, order="K", subok=True, shape=None:
                                          np.zeros(np.shape(a) if shape is None else shape,
-                                                  dtype=dtype or float)))
+                                                  dtype=dtype or _float_like(a))))
 implements(np.ones_like)(_constant_like(lambda a, dtype=None, order="K", subok=True, shape=None:
                                         np.ones(np.shape(a) if shape is None else shape,
-                                                dtype=dtype or float)))
+                                                dtype=dtype or _float_like(a))))
 implements(np.empty_like)(_constant_like(lambda a, dtype=None, order="K", subok=True, shape=None:
                                          np.zeros(np.shape(a) if shape is None else shape,
-                                                  dtype=dtype or float)))
+                                                  dtype=dtype or _float_like(a))))
 implements(np.full_like)(_constant_like(
     lambda a, fill_value, dtype=None, order="K", subok=True, shape=None:
-    np.full(np.shape(a) if shape is None else shape, value_of(fill_value), dtype=dtype or float)))
+    np.full(np.shape(a) if shape is None else shape, value_of(fill_value), dtype=dtype or _float_like(a))))
 
 
 def _on_values(func):

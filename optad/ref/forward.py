@@ -19,7 +19,7 @@ nobody computed) and the tangent's structural zeros (:mod:`optad.ref.zeros`).
 
 import numpy as np
 
-from ..engine import Trace, bind, check_real, missing_rule, traced
+from ..engine import Trace, bind, check_complex, is_complex, missing_rule, traced
 from ..traced import Traced, broadcast, value_of
 from .zeros import both, elementwise_contribution, seed_mask
 
@@ -65,7 +65,7 @@ class ForwardTrace(Trace):
                 raw[i] = a._value
                 tangents[i], masks[i] = a._aux
         value = bind(prim, raw, kwargs)     # recorded by an outer transform too, if any
-        check_real(prim, value)
+        check_complex(prim, raw, value)
         contributions = []
         zeros = True                        # no contribution yet: zero everywhere
         if prim.jvp_joint is not None:      # one rule for all arguments (concatenate)
@@ -93,6 +93,8 @@ class ForwardTrace(Trace):
         if tangent is not None and np.shape(value_of(tangent)) != shape:
             tangent = broadcast(tangent, shape)     # x + y, y a row
             zeros = None
+        if tangent is not None and is_complex(value_of(tangent)) and not is_complex(value_of(value)):
+            tangent = np.real(tangent)  # a real value's tangent is real (optad.complex_rules)
         out = traced(value, self, (tangent, None if zeros is True else zeros))
         if self.watch is not None:
             self.watch(prim, args, kwargs, out, contributions)

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine import Trace, bind, check_real, missing_rule, traced
+from ..engine import Trace, bind, check_complex, is_complex, missing_rule, traced
 from ..traced import Traced, value_of
 from .broadcasting import unbroadcast
 from .zeros import both, elementwise_contribution, seed_mask
@@ -72,7 +72,7 @@ class ReverseTrace(Trace):
                 raw[i] = a._value
                 parents.append((i, a._aux))
         value = bind(prim, raw, kwargs)     # records it in an outer transform too, if any
-        check_real(prim, value)
+        check_complex(prim, raw, value)
         self.tape.append(Entry(prim, tuple(raw), kwargs, value, tuple(parents)))
         return traced(value, self, len(self.tape) - 1)
 
@@ -109,6 +109,8 @@ class ReverseTrace(Trace):
                 parent = self.tape[j].value
                 if np.shape(value_of(c)) != np.shape(value_of(parent)):
                     c, mask = unbroadcast(c, parent), None     # a mask does not survive a sum
+                if is_complex(value_of(c)) and not is_complex(value_of(parent)):
+                    c = np.real(c)      # a real argument's adjoint is real (optad.complex_rules)
                 if watch is not None:
                     watch(i, argnum, j, c)
                 zeros[j] = mask if adjoints[j] is None else both(zeros[j], mask)
