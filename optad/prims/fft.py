@@ -39,9 +39,9 @@ from ..primitive import Primitive
 from .declare import implements, no_out
 
 try:
-    from numpy.exceptions import AxisError, ComplexWarning
+    from numpy.exceptions import AxisError
 except ImportError:  # pragma: no cover - NumPy < 1.25
-    from numpy import AxisError, ComplexWarning
+    from numpy import AxisError
 
 _NORMS = (None, "backward", "ortho", "forward")
 
@@ -131,13 +131,13 @@ def _axis(axis, ndim):
 
 
 def _real_input(name, a):
-    """rfft and ihfft read a real input; NumPy drops the imaginary part of a complex one
-    with a ComplexWarning, and so does optad (through np.real, which is differentiable)."""
+    """rfft and ihfft take a real input: NumPy 2.4 raises TypeError for a complex one
+    (older versions dropped its imaginary part with a ComplexWarning). optad refuses it
+    on every version, so that a derivative with respect to that imaginary part is never
+    silently lost."""
     if np.iscomplexobj(a):
-        warnings.warn(f"np.fft.{name}: casting complex values to real discards the "
-                      f"imaginary part", ComplexWarning, stacklevel=4)
-        return np.real(a)
-    return a
+        raise TypeError(f"np.fft.{name} takes a real input, got a complex one: take np.real "
+                        f"of it first (or use np.fft.fft for a complex signal).")
 
 
 def _one_d(prim, default_n, real_input=False):
@@ -148,7 +148,7 @@ def _one_d(prim, default_n, real_input=False):
         _check_norm(norm)
         axis = _axis(axis, np.ndim(a))
         if real_input:
-            a = _real_input(name, a)
+            _real_input(name, a)
         n = default_n(np.shape(a)[axis]) if n is None else operator.index(n)
         if n < 1:
             raise ValueError(f"Invalid number of FFT data points ({n}) specified.")
