@@ -23,10 +23,12 @@ axis, with ``m`` the input length, ``n`` the transform length, ``h = n//2 + 1`` 
 
 Each rule calls the transforms again, so it can be traced again (second derivatives).
 
->>> import numpy as np
->>> y = fft.jvp(0)(np.array([1.0, 0.0, 0.0]), None, np.zeros(3), n=3, axis=0, norm=None)
->>> y.real                                  # the tangent transformed as the input is
-array([1., 1., 1.])
+>>> import numpy as np, optad
+>>> w = np.array([0.0, 1.0, 4.0])            # penalize the high frequencies
+>>> def roughness(x):
+...     return np.sum(w * np.abs(np.fft.rfft(x)) ** 2)
+>>> optad.grad(roughness)(np.array([1.0, 2.0, 0.0, 1.0]))
+array([-14.,  18., -18.,  14.])
 """
 
 import operator
