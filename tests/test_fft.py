@@ -143,6 +143,8 @@ def test_invalid_norm_axis_and_n_are_numpys_errors():
         optad.grad(lambda x: np.sum(np.fft.irfft(x, n=0)))(x)
     with pytest.raises(ValueError, match="Invalid number of FFT data points"):
         optad.grad(lambda x: np.sum(np.fft.irfft(x[:1])))(x)
+    with pytest.raises(TypeError, match="cannot be interpreted as an integer"):
+        optad.grad(lambda x: np.sum(np.fft.irfft(x, n=4.0)))(x)
 
 
 # --- values on traced inputs equal NumPy's --------------------------------------------------
@@ -239,3 +241,14 @@ def test_spectral_penalty_gradient():
     f_mat = np.fft.rfft(np.eye(n), norm="ortho", axis=0)          # (n//2 + 1, n)
     a = np.real(f_mat.conj().T @ (w[:, None] * f_mat))
     np.testing.assert_allclose(g, 2 * a @ x, rtol=1e-12, atol=1e-12)
+    # the rules are traced again: the Hessian of the quadratic form is 2 A, exactly
+    np.testing.assert_allclose(optad.hessian(penalty)(x), 2 * a, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", ["fft", "ifft", "irfft", "hfft", "fftn", "irfftn"])
+def test_forward_mode_is_the_transform_of_the_tangent(name):
+    fun = getattr(np.fft, name)
+    z, t = _complex((3, 4)), _complex((3, 4))
+    y, ydot = optad.jvp(fun, (z,), (t,))
+    np.testing.assert_allclose(y, fun(z), rtol=1e-13, atol=1e-13)
+    np.testing.assert_allclose(ydot, fun(t), rtol=1e-13, atol=1e-13)
