@@ -16,10 +16,15 @@ axis, with ``m`` the input length, ``n`` the transform length, ``h = n//2 + 1`` 
 * fft, ifft: the DFT matrix is symmetric, so ``v = Pᵀ fft(g)`` (``ifft(g)``), same norm;
 * rfft = (first h entries) ∘ fft ∘ P, so ``v = Pᵀ fft(g padded to n)``; ihfft likewise
   with ifft (ihfft's scale is ifft's);
-* irfft: ``y_t = s Σ_{k<h} c_k Re(X_k e^{2πikt/n})`` with ``c_0 = 1``, ``c_{n/2} = 1`` for
-  even n, else ``c_k = 2`` (the imaginary parts of X_0 and X_{n/2} drop out of Re), so
-  ``v_k = c_k · s Σ_t g_t e^{2πikt/n} = c_k · ihfft(g)_k``, then ``Pᵀ``;
+* irfft: ``y_t = s Σ_{k<h} c_k Re(X_k e^{2πikt/n})`` with ``s`` ifft's scale for the norm
+  (1/n for "backward"), ``c_0 = 1``, ``c_{n/2} = 1`` for even n, else ``c_k = 2`` (the
+  imaginary parts of X_0 and X_{n/2} drop out of Re, as NumPy ignores them), so for the
+  real cotangent g, ``v_k = c_k · s Σ_t g_t e^{2πikt/n} = c_k · ihfft(g)_k``, then ``Pᵀ``;
 * hfft(X) = irfft(conj X) with the swapped norm, so ``v_k = c_k · rfft(g)_k``, then ``Pᵀ``.
+
+For a real input (rfft, ihfft, or fft of a real array) the rule's complex value is
+returned as it is; the engine keeps its real part. rfft and ihfft refuse a complex input
+(TypeError, as NumPy 2.4 does).
 
 Each rule calls the transforms again, so it can be traced again (second derivatives).
 
