@@ -132,21 +132,16 @@ def _dot(self, b, out=None):
 
 T.astype = _astype
 T.copy = lambda self, *a, **k: bind(_shape.copy, (self,), _EMPTY)
-T.sum = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.sum(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.mean = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.mean(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.prod = lambda self, axis=None, dtype=None, out=None, keepdims=False: np.prod(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.max = lambda self, axis=None, out=None, keepdims=False: np.max(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.min = lambda self, axis=None, out=None, keepdims=False: np.min(
-    self, axis=axis, out=out, keepdims=keepdims)
-T.var = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.var(
-    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
-T.std = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.std(
-    self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
-T.cumsum = lambda self, axis=None, dtype=None, out=None: np.cumsum(self, axis=axis, out=out)
+# (every keyword goes on to the NumPy function, whose handler checks it: a dtype= or
+# where= must never be dropped here)
+T.sum = lambda self, *args, **kwargs: np.sum(self, *args, **kwargs)
+T.mean = lambda self, *args, **kwargs: np.mean(self, *args, **kwargs)
+T.prod = lambda self, *args, **kwargs: np.prod(self, *args, **kwargs)
+T.max = lambda self, *args, **kwargs: np.max(self, *args, **kwargs)
+T.min = lambda self, *args, **kwargs: np.min(self, *args, **kwargs)
+T.var = lambda self, *args, **kwargs: np.var(self, *args, **kwargs)
+T.std = lambda self, *args, **kwargs: np.std(self, *args, **kwargs)
+T.cumsum = lambda self, *args, **kwargs: np.cumsum(self, *args, **kwargs)
 T.dot = _dot
 T.clip = lambda self, min=None, max=None: np.clip(self, min, max)
 T.ravel = lambda self, order="C": np.ravel(self)

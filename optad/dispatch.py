@@ -18,6 +18,7 @@ values, so ordinary control flow keeps working.
 array([2., 4., 2.])
 """
 
+import operator
 import sys
 import weakref
 
@@ -28,11 +29,11 @@ from .engine import Traced, TracedArray, bind, value_of
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
-from .prims import complex, fft, indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
+from .prims import complex, decompositions, fft, indexing, linalg, reductions, select, shape  # noqa: F401,E501  (register handlers)
+from .prims.ufunc_methods import ufunc_method
+from .sequences import stack_sequences
 
 _EMPTY = {}
-_REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
-_ACCUMULATE = {np.add: np.cumsum}
 
 
 # --- errors --------------------------------------------------------------------------
@@ -188,10 +189,27 @@ T.__rfloordiv__ = _compare(lambda a, b: b // a)
 T.__hash__ = None
 T.__bool__ = lambda self: bool(value_of(self))
 TracedArray.__len__ = lambda self: len(value_of(self))
+# float(x) is refused: the float would carry on without x's derivative, silently dropped.
+# int(x) is allowed: it truncates, a piecewise constant function whose derivative really
+# is 0 (as np.floor's), so dropping the trace loses nothing.
 T.__float__ = _refuse("float")
-T.__int__ = _refuse("int")
+T.__int__ = lambda self: int(value_of(self))
 T.__complex__ = _refuse("complex")
-T.__index__ = _refuse("int (index)")
+
+
+def _index(self):
+    # operator.index (range(x), a[x]): NumPy refuses a float there (np.float64(2.0) is no
+    # index), and traced values hold floats; an integer value (rare) indexes as NumPy's.
+    value = value_of(self)
+    if np.result_type(value).kind in "iub":
+        return operator.index(value)
+    raise TracerConversionError(
+        f"A traced value holds a float ({value!r}), which cannot be used as an index (NumPy "
+        f"refuses np.float64 as an index too). Write int(x) to truncate it (its derivative "
+        f"is 0), e.g. a[int(x)] or range(int(x)).")
+
+
+T.__index__ = _index
 T.__array__ = _refuse("ndarray")
 # Only arrays index (see TracedArray for why scalars must not look like sequences).
 def _getitem(self, key):
@@ -276,6 +294,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
             f"array would write a traced value into it and drop its gradient. Write "
             f"y = np.{ufunc.__name__}(...) or y = y + ... instead."
         )
+    inputs = stack_sequences(ufunc, inputs, _EMPTY)[0]   # np.add(x, [x[1], x[0]])
     if method == "__call__":
         prim = UFUNC_PRIMITIVES.get(ufunc)
         if prim is not None:
@@ -290,12 +309,8 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
         raise unsupported(ufunc)
     if method == "at":
         return _ufunc_at(ufunc, *inputs)
-    if method == "reduce" and ufunc in _REDUCE:
-        return _REDUCE[ufunc](inputs[0], **kwargs)
-    if method == "accumulate" and ufunc in _ACCUMULATE:
-        return _ACCUMULATE[ufunc](inputs[0], **kwargs)
-    raise unsupported(f"numpy.{ufunc.__name__}.{method}",
-                      " Use the equivalent function (np.sum, np.cumsum, indexing) instead.")
+    # reduce, accumulate, outer, reduceat (optad/prims/ufunc_methods.py)
+    return ufunc_method(ufunc, method, inputs, kwargs)
 
 
 def _ufunc_at(ufunc, target, indices, values=None):
@@ -325,6 +340,7 @@ def _array_function(self, func, types, args, kwargs):
     handler = FUNCTION_HANDLERS.get(func)
     if handler is None:
         raise unsupported(func)
+    args, kwargs = stack_sequences(func, args, kwargs)   # np.dot([x[0], x[1]], y)
     return handler(*args, **kwargs)
 
 

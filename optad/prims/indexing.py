@@ -187,6 +187,15 @@ def _take_along_axis(arr, indices, axis):
     if axis is None:
         arr, axis = np.ravel(arr), 0
     indices = np.asarray(indices)
+    if indices.ndim == np.ndim(arr):
+        # NumPy broadcasts the index against arr on every axis but `axis`: so must the
+        # grid, or a (1, k) index of a (n, k) array would take only the first row.
+        axis = axis % indices.ndim
+        arr_shape, idx_shape = list(np.shape(arr)), list(indices.shape)
+        arr_shape[axis] = idx_shape[axis] = 1
+        shape = list(np.broadcast_shapes(tuple(arr_shape), tuple(idx_shape)))
+        shape[axis] = indices.shape[axis]
+        indices = np.broadcast_to(indices, tuple(shape))
     grid = list(np.indices(indices.shape, sparse=True))
     grid[axis] = indices
     return getitem(arr, tuple(grid))

@@ -1,11 +1,13 @@
 """Linear algebra: matmul and einsum (and dot, outer, inner, tensordot, vdot on them), and
-``np.linalg`` inv, solve, det, slogdet, norm.
+``np.linalg`` inv, solve, det, slogdet, norm, matrix_power, multi_dot (the decompositions
+are in :mod:`optad.prims.decompositions`).
 
 The rules are the textbook matrix-calculus identities, e.g. for C = A @ B:
 Ā = C̄ Bᵀ and B̄ = Aᵀ C̄; for Y = A⁻¹: Ā = -Yᵀ Ȳ Yᵀ; for log|det A|: Ā = A⁻ᵀ.
 Batch dimensions broadcast as in NumPy; the engine sums them back.
 """
 
+import operator
 import string
 
 import numpy as np
@@ -108,22 +110,70 @@ def _parse_einsum(subscripts, shapes):
     return resolved, out
 
 
+# NumPy's letters for the integer labels: 0-25 are A-Z, 26-51 a-z (so the implicit
+# output, sorted by letter, is sorted by label as in NumPy)
+_LABELS = string.ascii_uppercase + string.ascii_lowercase
+
+
+def _interleaved(args):
+    """``np.einsum(a, [0, 1], b, [1, 2], [0, 2])`` as ``('ab,bc->ac', [a, b])``: NumPy's
+    operand-list form (integer labels, ``...`` as Ellipsis), in the subscripts form."""
+    def letters(sublist):
+        out = []
+        for label in sublist:
+            if label is Ellipsis:
+                out.append("...")
+            elif isinstance(label, (int, np.integer)) and 0 <= label < len(_LABELS):
+                out.append(_LABELS[int(label)])
+            else:
+                raise ValueError(f"einsum: subscript labels must be integers in [0, 52) or "
+                                 f"Ellipsis, got {label!r}")
+        return "".join(out)
+
+    operands, terms = list(args[0::2]), [letters(s) for s in args[1::2]]
+    if len(args) % 2:   # an output sublist at the end
+        output = letters(operands.pop())
+        return ",".join(terms) + "->" + output, operands
+    return ",".join(terms), operands
+
+
+def _untie(target, shape, spec):
+    """Repeated letters of one operand ('ii', a diagonal) as fresh letters tied to the
+    first by Kronecker deltas: 'iij' -> ('iaj', ['ia'], [eye(n)]). The adjoint of a
+    diagonal then lies on the diagonal: the einsum with eye(n) puts it there, and stays
+    linear in the adjoint (so second derivatives are exact)."""
+    used = set("".join(spec[0]) + spec[1])
+    spare = (c for c in string.ascii_letters if c not in used)
+    fresh, deltas, eyes, seen = [], [], [], set()
+    for c, n in zip(target, shape):
+        if c in seen:
+            f = next(spare)
+            fresh.append(f)
+            deltas.append(c + f)
+            eyes.append(np.eye(n))
+        else:
+            seen.add(c)
+            fresh.append(c)
+    return "".join(fresh), deltas, eyes
+
+
+def _rule_optimize(optimize):
+    # a path given for the forward equation does not fit the rules' equations
+    return "greedy" if optimize is not False and optimize is not None else False
+
+
 def _einsum_vjp(k):
-    def rule(g, ans, *operands, spec):
+    def rule(g, ans, *operands, spec, optimize=False):
         inputs, out = spec
-        target = inputs[k]
-        if len(set(target)) != len(target):
-            raise NotDifferentiableError(
-                f"einsum's derivative for an operand with a repeated index ('{target}', a "
-                f"diagonal) is not implemented; take the diagonal with np.diagonal first.")
+        shape = np.shape(operands[k])
+        target, deltas, eyes = _untie(inputs[k], shape, spec)
         others = [inputs[j] for j in range(len(inputs)) if j != k]
-        present = set(out).union(*others) if others else set(out)
+        present = set(out).union(*others, *deltas)
         kept = "".join(c for c in target if c in present)
-        args = [g] + [operands[j] for j in range(len(inputs)) if j != k]
-        sub = ",".join([out] + others) + "->" + kept
-        res = np.einsum(sub, *args)
+        args = [g] + [operands[j] for j in range(len(inputs)) if j != k] + eyes
+        sub = ",".join([out] + others + deltas) + "->" + kept
+        res = np.einsum(sub, *args, optimize=_rule_optimize(optimize))
         if kept != target:   # letters only in this operand were summed: broadcast back
-            shape = np.shape(operands[k])
             res = np.reshape(res, [shape[i] if c in present else 1 for i, c in enumerate(target)])
             res = np.broadcast_to(res, shape)
         return res
@@ -131,27 +181,47 @@ def _einsum_vjp(k):
 
 
 def _einsum_jvp(k):
-    def rule(t, ans, *operands, spec):
+    def rule(t, ans, *operands, spec, optimize=False):
         inputs, out = spec
         args = list(operands)
         args[k] = t
-        return np.einsum(",".join(inputs) + "->" + out, *args)
+        return np.einsum(",".join(inputs) + "->" + out, *args, optimize=_rule_optimize(optimize))
     return rule
 
 
 einsum = Primitive(
-    "einsum", lambda *ops, spec: np.einsum(",".join(spec[0]) + "->" + spec[1], *ops),
+    "einsum", lambda *ops, spec, optimize=False: np.einsum(",".join(spec[0]) + "->" + spec[1],
+                                                           *ops, optimize=optimize),
     vjps=Variadic(_einsum_vjp), jvps=Variadic(_einsum_jvp),
     complex_safe=True, explain=("einsum", None))
 
 
 @implements(np.einsum)
-def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
+def _einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting="safe"):
+    """``np.einsum`` in both forms (subscripts string or operand lists), ellipses, repeated
+    letters (traces, diagonals), ``optimize=`` (passed to NumPy; rules use 'greedy' when it
+    is on). ``order=`` only lays out memory, so it is accepted; ``dtype=`` must be float64.
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.einsum("ii->", a))(np.ones((2, 2)))
+    array([[1., 0.],
+           [0., 1.]])
+    >>> optad.grad(lambda a: np.einsum(a, [0, 1], a, [1, 0], []))(np.eye(2))
+    array([[2., 0.],
+           [0., 2.]])
+    """
     no_out("np.einsum", out)
-    if not isinstance(subscripts, str):
-        raise NotDifferentiableError("einsum on traced values needs the subscripts-string form.")
+    if dtype is not None and np.dtype(dtype) != np.float64:
+        raise NotDifferentiableError(f"np.einsum(..., dtype={np.dtype(dtype)}): optad "
+                                     f"differentiates in float64 only; drop dtype=.")
+    if isinstance(operands[0], str):
+        subscripts, operands = operands[0], operands[1:]
+    else:
+        subscripts, operands = _interleaved(operands)
     spec = _parse_einsum(subscripts, [np.shape(o) for o in operands])
     kwargs = {"spec": (tuple(spec[0]), spec[1])}
+    if optimize is not False:
+        kwargs["optimize"] = tuple(optimize) if isinstance(optimize, list) else optimize
     result = bind(einsum, operands, kwargs)
     if (len(operands) == 1 and isinstance(operands[0], TracedArray)
             and isinstance(result, TracedArray)
@@ -160,6 +230,17 @@ def _einsum(subscripts, *operands, out=None, optimize=False, **kwargs):
         return views.make_view(operands[0], result, views.NO_WRITE_BACK,
                                (lambda base: bind(einsum, (base,), kwargs), "np.einsum"))
     return result
+
+
+@implements(np.einsum_path)
+def _einsum_path(*operands, optimize="greedy", einsum_call=False):
+    """The contraction order NumPy would use: it depends on shapes only, so it is computed
+    from the plain values (nothing to differentiate)."""
+    return np.einsum_path(*[value_of(o) for o in operands], optimize=optimize,
+                          einsum_call=einsum_call)
+
+
+_einsum_path.value_only = True
 
 
 @implements(np.tensordot)
@@ -346,6 +427,125 @@ def _norm(x, ord=None, axis=None, keepdims=False):
         red = np.max if ord > 0 else np.min
         res = red(sums, axis=a1, keepdims=True)
         return res if keepdims else np.squeeze(res, axis=(a0, a1))
+    if not vector and (ord == "nuc" or (not isinstance(ord, str) and ord in (2, -2))):
+        return _svd_norm(x, ord, axis, keepdims)
     raise NotDifferentiableError(
         f"np.linalg.norm with ord={ord!r} is not supported on traced values (supported: None, "
-        f"'fro', 1, 2, inf, -inf and p > 0 for vectors; 'fro', 1, inf for matrices).")
+        f"'fro', 1, 2, inf, -inf and p > 0 for vectors; 'fro', 'nuc', 1, -1, 2, -2, inf, "
+        f"-inf for matrices).")
+
+
+def _svd_norm(x, ord, axis, keepdims):
+    """Matrix norms from the singular values, as NumPy computes them: ord=2 the largest,
+    -2 the smallest, 'nuc' their sum (differentiable also where singular values repeat)."""
+    ndim = np.ndim(x)
+    if axis is None:
+        if ndim != 2:
+            raise ValueError("Improper number of dimensions to norm.")
+        axis = (0, 1)
+    y = np.moveaxis(x, axis, (-2, -1))
+    s = np.linalg.svd(y, compute_uv=False)
+    res = (np.sum if ord == "nuc" else np.max if ord == 2 else np.min)(s, axis=-1)
+    if keepdims:
+        shape = list(np.shape(value_of(x)))
+        shape[axis[0]] = shape[axis[1]] = 1
+        res = np.reshape(res, shape)
+    return res
+
+
+@implements(np.linalg.matrix_power)
+def _matrix_power(a, n):
+    """np.linalg.matrix_power on traced values, by NumPy's own sequence of products
+    (negative n through inv; n = 0 gives the identity, whose derivative is 0).
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.linalg.matrix_power(a, 3)[0, 1])(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    array([[6., 3.],
+           [4., 6.]])
+    """
+    shape = np.shape(value_of(a))
+    if len(shape) < 2:
+        raise np.linalg.LinAlgError(
+            f"{len(shape)}-dimensional array given. Array must be at least two-dimensional")
+    if shape[-1] != shape[-2]:
+        raise np.linalg.LinAlgError("Last 2 dimensions of the array must be square")
+    try:
+        n = operator.index(n)
+    except TypeError as e:
+        raise TypeError("exponent must be an integer") from e
+    if n == 0:
+        return np.zeros_like(a) + np.eye(shape[-1])
+    if n < 0:
+        a, n = np.linalg.inv(a), -n
+    if n <= 3:
+        return a if n == 1 else np.matmul(a, a) if n == 2 else np.matmul(np.matmul(a, a), a)
+    z = result = None
+    while n > 0:            # binary powering, low bit first, as NumPy does
+        z = a if z is None else np.matmul(z, z)
+        n, bit = divmod(n, 2)
+        if bit:
+            result = z if result is None else np.matmul(result, z)
+    return result
+
+
+def _chain_order(shapes):
+    """The split points of the cheapest parenthesization (NumPy's matrix-chain order)."""
+    n = len(shapes)
+    p = [s[0] for s in shapes] + [shapes[-1][1]]
+    cost = np.zeros((n, n))
+    split = np.zeros((n, n), dtype=int)
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i, j] = np.inf
+            for k in range(i, j):
+                q = cost[i, k] + cost[k + 1, j] + p[i] * p[k + 1] * p[j + 1]
+                if q < cost[i, j]:
+                    cost[i, j], split[i, j] = q, k
+    return split
+
+
+def _chain(arrays, split, i, j):
+    if i == j:
+        return arrays[i]
+    k = split[i, j]
+    return np.dot(_chain(arrays, split, i, k), _chain(arrays, split, k + 1, j))
+
+
+@implements(np.linalg.multi_dot)
+def _multi_dot(arrays, *, out=None):
+    """np.linalg.multi_dot on traced values, in NumPy's order of products.
+
+    >>> import numpy as np, optad
+    >>> b, c = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([1.0, -1.0])
+    >>> optad.grad(lambda a: np.linalg.multi_dot([a, b, c]))(np.array([1.0, 1.0]))
+    array([-1., -1.])
+    """
+    no_out("np.linalg.multi_dot", out)
+    arrays = list(arrays)
+    if len(arrays) < 2:
+        raise ValueError("Expecting at least two arrays.")
+    if len(arrays) == 2:
+        return np.dot(arrays[0], arrays[1])
+    first, last = np.ndim(arrays[0]), np.ndim(arrays[-1])
+    if first == 1:
+        arrays[0] = np.atleast_2d(arrays[0])
+    if last == 1:
+        arrays[-1] = np.atleast_2d(arrays[-1]).T
+    shapes = [np.shape(value_of(a)) for a in arrays]
+    if any(len(s) != 2 for s in shapes):
+        raise np.linalg.LinAlgError("multi_dot: every array but a 1-D first or last one "
+                                    "must be two-dimensional")
+    if len(arrays) == 3:
+        (a0, a1b0), (b1c0, c1) = shapes[0], shapes[2]
+        if a0 * b1c0 * (a1b0 + c1) < a1b0 * c1 * (a0 + b1c0):
+            result = np.dot(np.dot(arrays[0], arrays[1]), arrays[2])
+        else:
+            result = np.dot(arrays[0], np.dot(arrays[1], arrays[2]))
+    else:
+        result = _chain(arrays, _chain_order(shapes), 0, len(arrays) - 1)
+    if first == 1 and last == 1:
+        return result[0, 0]
+    if first == 1 or last == 1:
+        return np.ravel(result)
+    return result

@@ -1,9 +1,20 @@
-"""Reductions: sum, mean, prod, max, min (with ``axis`` and ``keepdims``), cumsum, var, std.
+"""Reductions: sum, mean, prod, max, min, cumsum, var, std, average, with NumPy's keywords.
 
 A reduction's adjoint is the output adjoint spread back over the reduced axes; the
 helper ``_expand`` restores the reduced axes so that broadcasting does the spreading.
-"""
 
+Every keyword is honoured or refused, never dropped: ``axis``, ``keepdims``; ``where=``
+(a plain boolean mask: ``sum(x, where=m) = sum(where(m, x, 0))``, ``mean`` divides by the
+mask's count, ``var``/``std`` take the deviations where the mask holds); ``initial=``
+(``sum``: ``+ c``, ``prod``: ``* c``, ``max``: ``maximum(max(where(m, x, c)), c)``);
+``dtype=`` float64 only (an integer dtype truncates first: refused, with the fix);
+``mean=``/``correction=`` of ``var``/``std``. ``out=`` is refused.
+
+>>> import numpy as np, optad
+>>> x = np.array([1.0, 2.0, 3.0])
+>>> optad.grad(lambda x: np.sum(x * x, where=[True, False, True], initial=1.0))(x)
+array([2., 0., 6.])
+"""
 import numpy as np
 
 from ..engine import Traced, bind, value_of
@@ -12,6 +23,7 @@ from ..traced import broadcast
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Speed
 from .declare import implements, no_out
+from .linalg import norm2
 
 
 def _norm_axis(axis, ndim):
@@ -169,47 +181,176 @@ cumsum = Primitive(
     complex_safe=True, explain=("cumsum({0})", ("1",)), needs=((),))
 
 
-def _reduction(prim, name):
-    def handler(a, axis=None, dtype=None, out=None, keepdims=False, **unused):
-        if out is not None:
-            no_out(f"np.{name}", out)
-        if unused and (unused.get("where", True) is not True
-                       or unused.get("initial", None) is not None):
-            raise NotDifferentiableError(f"np.{name}(..., where=/initial=) is not supported on "
-                                         f"traced values; select with indexing first.")
-        if axis is None and not keepdims:
-            return bind(prim, (a,), _ALL_AXES)   # the common case, without normalizing
-        return bind(prim, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
-    return handler
+# --- the handlers: NumPy's signatures, every keyword either honoured or refused -----------
+_NO = np._NoValue   # NumPy's "not given" for initial=, keepdims=, mean=, correction=
+
+
+def float_dtype(name, dtype):
+    """Check ``dtype=``: None or float64 (what optad computes in) pass; anything else is
+    refused, never dropped. An integer dtype casts every element first (a piecewise
+    constant function); float32 would compute in lower precision than optad's float64.
+
+    >>> float_dtype("np.sum", "f8") is None
+    True
+    """
+    if dtype is None or np.dtype(dtype) == np.float64:
+        return None
+    dt = np.dtype(dtype)
+    if dt.kind in "iub":
+        raise NotDifferentiableError(
+            f"{name}(..., dtype={dt}) casts every element to {dt} first, a piecewise constant "
+            f"function (derivative 0) that optad does not record. Drop dtype= to differentiate, "
+            f"or cast on purpose: {name}(np.trunc(x)) or {name}(optad.stop_gradient(x)).")
+    raise NotDifferentiableError(
+        f"{name}(..., dtype={dt}): optad differentiates in float64 only. Drop dtype= (or "
+        f"pass dtype=np.float64).")
+
+
+def _mask(where):
+    """``where=`` as a plain boolean array: a mask selects, it is never differentiated."""
+    return np.asarray(value_of(where))
+
+
+def _is_default(where, initial):
+    return initial is _NO and where is True
+
+
+def _keep(keepdims):
+    return False if keepdims is _NO else bool(keepdims)
+
+
+def _bind_reduction(prim, a, axis, keepdims):
+    if axis is None and not keepdims:
+        return bind(prim, (a,), _ALL_AXES)   # the common case, without normalizing
+    return bind(prim, (a,), {"axis": _norm_axis(axis, np.ndim(a)), "keepdims": bool(keepdims)})
 
 
 _ALL_AXES = {"axis": None, "keepdims": False}
 
 
-implements(np.sum)(_reduction(sum_, "sum"))
-implements(np.mean)(_reduction(mean, "mean"))
-implements(np.prod)(_reduction(prod, "prod"))
-implements(np.max, np.amax)(_reduction(max_, "max"))
-implements(np.min, np.amin)(_reduction(min_, "min"))
+def _sum_or_prod(prim, name, neutral, combine):
+    func = getattr(np, name)
+
+    def handler(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, where=True):
+        no_out(f"np.{name}", out)
+        float_dtype(f"np.{name}", dtype)
+        keepdims = _keep(keepdims)
+        if _is_default(where, initial):
+            return _bind_reduction(prim, a, axis, keepdims)
+        # NumPy's own checks first (mask dtype and shape, a scalar initial, the axis), on the
+        # plain values; then the same computation written with traced operations:
+        # sum(x, where=m, initial=c) = sum(where(m, x, 0)) + c, and prod with 1 and *.
+        func(value_of(a), axis=axis, keepdims=keepdims, initial=value_of(initial),
+             where=_mask(where))
+        x = a if where is True else np.where(_mask(where), a, neutral)
+        res = _bind_reduction(prim, x, axis, keepdims)
+        return res if initial is _NO else combine(res, initial)
+    return handler
+
+
+def _extreme_handler(prim, name, ufunc):
+    func = getattr(np, name)
+
+    def handler(a, axis=None, out=None, keepdims=False, initial=_NO, where=True):
+        no_out(f"np.{name}", out)
+        keepdims = _keep(keepdims)
+        if _is_default(where, initial):
+            return _bind_reduction(prim, a, axis, keepdims)
+        # max(x, where=m, initial=c) = maximum(max(where(m, x, c)), c): the masked entries
+        # and an empty reduction both give c; NumPy demands initial= with where=.
+        expected = func(value_of(a), axis=axis, keepdims=keepdims, initial=value_of(initial),
+                        where=_mask(where))
+        if np.size(a) == 0 or _count(np.shape(a), _norm_axis(axis, np.ndim(a))) == 0:
+            # nothing to reduce: every entry is the initial value (a does not enter)
+            return np.broadcast_to(initial, np.shape(expected)) + np.zeros(np.shape(expected))
+        x = a if where is True else np.where(_mask(where), a, initial)
+        return ufunc(_bind_reduction(prim, x, axis, keepdims), initial)
+    return handler
+
+
+def _count_where(shape, axis, mask, keepdims):
+    """How many entries each output reduces (plain: the mask carries no derivative)."""
+    return np.sum(np.broadcast_to(mask, shape), axis=axis, keepdims=keepdims)
+
+
+@implements(np.mean)
+def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
+    no_out("np.mean", out)
+    float_dtype("np.mean", dtype)
+    keepdims = _keep(keepdims)
+    if where is True:
+        return _bind_reduction(mean, a, axis, keepdims)
+    # mean(x, where=m) = sum(where(m, x, 0)) / count(m)
+    mask = _mask(where)
+    np.mean(value_of(a), axis=axis, keepdims=keepdims, where=mask)   # NumPy's checks
+    axis = _norm_axis(axis, np.ndim(a))
+    total = np.sum(np.where(mask, a, 0.0), axis=axis, keepdims=keepdims)
+    return total / _count_where(np.shape(a), axis, mask, keepdims)
+
+
+implements(np.sum)(_sum_or_prod(sum_, "sum", 0.0, lambda r, c: r + c))
+implements(np.prod)(_sum_or_prod(prod, "prod", 1.0, lambda r, c: r * c))
+implements(np.max, np.amax)(_extreme_handler(max_, "max", np.maximum))
+implements(np.min, np.amin)(_extreme_handler(min_, "min", np.minimum))
 
 
 @implements(np.cumsum)
 def _cumsum(a, axis=None, dtype=None, out=None):
     no_out("np.cumsum", out)
+    float_dtype("np.cumsum", dtype)
     if axis is not None:
         axis = int(axis) % np.ndim(a)
     return bind(cumsum, (a,), {"axis": axis})
 
 
+def _spread(name, a, axis, dtype, out, ddof, keepdims, where, mean_, correction):
+    """The shared checks of np.var and np.std; returns (axis, ddof, keepdims, composed?)."""
+    no_out(f"np.{name}", out)
+    float_dtype(f"np.{name}", dtype)
+    keepdims = _keep(keepdims)
+    if where is True and mean_ is _NO and correction is _NO:
+        return _norm_axis(axis, np.ndim(a)), ddof, keepdims, False
+    # NumPy's own checks (ddof with correction, the shape of mean=, the mask)
+    getattr(np, name)(value_of(a), axis=axis, ddof=ddof, keepdims=keepdims, where=_mask(where),
+                      mean=value_of(mean_), correction=correction)
+    if correction is not _NO:
+        ddof = correction
+    return _norm_axis(axis, np.ndim(a)), ddof, keepdims, True
+
+
+def _deviations(a, axis, where, mean_):
+    """(x - mean) where the mask holds, 0 elsewhere, and the count of each output."""
+    shape = np.shape(a)
+    if where is True:
+        count = _count(shape, axis)
+        mask = True
+    else:
+        mask = _mask(where)
+        count = _count_where(shape, axis, mask, True)
+    if mean_ is _NO:
+        mean_ = np.sum(a if mask is True else np.where(mask, a, 0.0), axis=axis,
+                       keepdims=True) / count
+    dev = a - mean_
+    return (dev if mask is True else np.where(mask, dev, 0.0)), count
+
+
+def _out_count(count, axis, keepdims):
+    """The count of each output in the output's shape (counts come with keepdims)."""
+    if isinstance(count, int) or keepdims:
+        return count
+    return np.squeeze(count, axis=axis)
+
+
 @implements(np.var)
-def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
-    no_out("np.var", out)
-    centered = a - np.mean(a, axis=axis, keepdims=True)
-    n = _count(np.shape(a), _norm_axis(axis, np.ndim(a)))
+def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+         mean=_NO, correction=_NO):
+    axis, ddof, keepdims, _ = _spread("var", a, axis, dtype, out, ddof, keepdims, where, mean,
+                                      correction)
+    dev, count = _deviations(a, axis, where, mean)
     # |x - mean|² as NumPy computes it (for complex values: times the conjugate)
-    square = (np.real(centered * np.conjugate(centered)) if np.iscomplexobj(value_of(a))
-              else centered * centered)
-    return np.sum(square, axis=axis, keepdims=keepdims) / (n - ddof)
+    square = (np.real(dev * np.conjugate(dev)) if np.iscomplexobj(value_of(dev)) else dev * dev)
+    return np.sum(square, axis=axis, keepdims=keepdims) / (_out_count(count, axis, keepdims)
+                                                             - ddof)
 
 
 def _std_slope(ans, x, axis, ddof, keepdims):
@@ -233,10 +374,17 @@ std = Primitive(
 
 
 @implements(np.std)
-def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, **unused):
-    no_out("np.std", out)
-    axis = _norm_axis(axis, np.ndim(a))
-    return bind(std, (a,), {"axis": axis, "ddof": ddof, "keepdims": bool(keepdims)})
+def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=True,
+         mean=_NO, correction=_NO):
+    axis, ddof, keepdims, composed = _spread("std", a, axis, dtype, out, ddof, keepdims, where,
+                                             mean, correction)
+    if not composed:
+        return bind(std, (a,), {"axis": axis, "ddof": ddof, "keepdims": keepdims})
+    # With where= or mean=: std = ‖deviations‖ / sqrt(n - ddof); the norm's subgradient 0
+    # at zero spread keeps std's (sqrt of the variance would be 1/0 there).
+    dev, count = _deviations(a, axis, where, mean)
+    norm = bind(norm2, (dev,), {"axis": axis, "keepdims": keepdims})
+    return norm / np.sqrt(_out_count(count, axis, keepdims) - ddof)
 
 
 @implements(np.average)

@@ -356,9 +356,20 @@ implements(np.ones_like)(_constant_like(lambda a, dtype=None, order="K", subok=T
 implements(np.empty_like)(_constant_like(lambda a, dtype=None, order="K", subok=True, shape=None:
                                          np.zeros(np.shape(a) if shape is None else shape,
                                                   dtype=dtype or _float_like(a))))
-implements(np.full_like)(_constant_like(
+_full_like_constant = _constant_like(
     lambda a, fill_value, dtype=None, order="K", subok=True, shape=None:
-    np.full(np.shape(a) if shape is None else shape, value_of(fill_value), dtype=dtype or _float_like(a))))
+    np.full(np.shape(a) if shape is None else shape, value_of(fill_value),
+            dtype=dtype or _float_like(a)))
+
+
+@implements(np.full_like)
+def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
+    if isinstance(fill_value, Traced):
+        # A traced fill value carries its derivative: zeros of the shape plus the value
+        # (broadcast), never its plain value.
+        zeros = np.zeros_like(a, dtype=dtype, shape=shape)
+        return zeros + fill_value
+    return _full_like_constant(a, fill_value, dtype=dtype, order=order, subok=subok, shape=shape)
 
 
 def _on_values(func):

@@ -1,0 +1,835 @@
+"""Matrix decompositions: ``np.linalg`` cholesky, eigh, eigvalsh, svd, qr, pinv, lstsq, and
+eig, eigvals for matrices with real eigenvalues.
+
+All are batched over leading axes as NumPy is, for real (float64) matrices. Values are
+NumPy's own (each primitive's implementation calls NumPy); the rules below are the
+standard matrix-calculus identities, written with differentiable NumPy calls
+(``matmul``, ``solve``, ``tril``, ``where``) so that they can be traced again.
+
+A primitive has one output, so a decomposition with several outputs (``eigh``: w and
+V) is one primitive whose output packs them along the last axis (each flattened); the
+handler unpacks it with slices and reshapes, which are differentiable themselves.
+
+The math (``F`` is the matrix of inverse gaps, 0 on its diagonal; ``∘`` elementwise;
+``Φ(X)`` the lower triangle of X with its diagonal halved; cotangents carry bars):
+
+* Triangles. NumPy's ``cholesky`` and ``eigh(UPLO='L')`` read only the lower triangle:
+  they decompose S = tril(A) + tril(A, -1)ᵀ. A rule first finds S̄ for a general
+  (unsymmetric) perturbation of S, then Ā = tril(S̄ + S̄ᵀ, -1) + diag(S̄): the other
+  triangle's gradient is exactly 0, as for what NumPy computes.
+* cholesky, S = L Lᵀ (Murray 2016): dL = L Φ(L⁻¹ dS L⁻ᵀ); S̄ = L⁻ᵀ Φ(Lᵀ L̄) L⁻¹.
+* eigh, S = V diag(w) Vᵀ, F_ij = 1/(w_j - w_i): dw = diag(Vᵀ dS V),
+  dV = V (F ∘ Vᵀ dS V); S̄ = V (diag(w̄) + F ∘ Vᵀ V̄) Vᵀ.
+* svd, A = U diag(s) Vᵀ thin (k = min(m, n)), F_ij = 1/(s_j² - s_i²), P = Uᵀ dA V:
+  ds = diag(P), dU = U (F ∘ (P S + S Pᵀ)) + (I - UUᵀ) dA V S⁻¹, and dV likewise with
+  Aᵀ; the reverse rule (Townsend 2016) Ā = U [(F ∘ (UᵀŪ - ŪᵀU)) S + diag(s̄) +
+  S (F ∘ (VᵀV̄ - V̄ᵀV))] Vᵀ + (I - UUᵀ) Ū S⁻¹ Vᵀ + U S⁻¹ V̄ᵀ (I - VVᵀ).
+* qr, A = Q R with m ≥ n (Walter & Lehmann 2018): with X = Qᵀ dA R⁻¹ and
+  Ω = tril(X, -1) - tril(X, -1)ᵀ, dQ = Q (Ω - X) + dA R⁻¹ and dR = (X - Ω) R; reverse:
+  M = R R̄ᵀ - Q̄ᵀ Q, Ā = (Q̄ + Q copyltu(M)) R⁻ᵀ with copyltu(M) = tril(M) + tril(M, -1)ᵀ.
+  A wide A = [X Y] (m < n) is X = Q R₁ (square) and R₂ = Qᵀ Y.
+* pinv, P = A⁺ at constant rank (Golub & Pereyra 1973): dP = -P dA P + P Pᵀ dAᵀ (I - A P)
+  + (I - P A) dAᵀ Pᵀ P.
+* eig, A = V diag(w) V⁻¹ with unit columns vᵢ: M = V⁻¹ dA V, dw = diag(M),
+  dV = V (F ∘ M) minus each column's part along itself; Ā = V⁻ᵀ (diag(w̄) + F ∘ Vᵀ V̄')
+  Vᵀ with V̄' = V̄ - V diag(diag(VᵀV̄)).
+* lstsq: x = A⁺ b; the residuals r = ‖b - A x‖² have Ā = -2 (b - A x) xᵀ r̄ and
+  b̄ = 2 (b - A x) r̄ (x is optimal, so its own change does not count).
+
+Eigenvalues and singular values alone use the first formula even where values repeat
+(the usual subgradient-like choice). Eigenvectors and singular vectors do not exist as
+functions there: their rules raise :class:`~optad.errors.NotDifferentiableError`
+naming the repeated values (JAX and PyTorch return inf or NaN). The sign of each
+eigenvector or singular vector is NumPy's (LAPACK's); the rules differentiate exactly
+those vectors, and functions that do not depend on the sign (``V * V``,
+``U @ diag(s) @ Vh``) are the ones worth differentiating.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..engine import bind, value_of
+from ..errors import ComplexValueError, NotDifferentiableError
+from ..primitive import Primitive
+from .declare import implements
+
+EighResult = namedtuple("EighResult", "eigenvalues eigenvectors")
+EigResult = namedtuple("EigResult", "eigenvalues eigenvectors")
+SVDResult = namedtuple("SVDResult", "U S Vh")
+QRResult = namedtuple("QRResult", "Q R")
+
+#: Two eigenvalues (singular values) closer than this times the largest magnitude count
+#: as repeated: the vectors' derivatives (1/gap) would be meaningless there.
+REPEATED_RTOL = 1e-10
+
+
+# --- helpers ----------------------------------------------------------------------------
+def _mT(a):
+    return np.swapaxes(a, -1, -2)
+
+
+def _diag(v):
+    """Batched diagonal matrices from vectors (…, n) -> (…, n, n)."""
+    n = np.shape(value_of(v))[-1]
+    return np.expand_dims(v, -1) * np.eye(n)
+
+
+def _diagonal(m):
+    """Batched diagonals (…, n, n) -> (…, n)."""
+    n = np.shape(value_of(m))[-1]
+    return np.sum(m * np.eye(n), axis=-1)
+
+
+def _pack(*parts, batch):
+    """Flatten each part's core dims and join them along one last axis."""
+    return np.concatenate([np.reshape(p, batch + (-1,)) for p in parts], axis=-1)
+
+
+def _unpack(packed, shapes):
+    """The parts of ``_pack``'s output, given each part's core shape."""
+    batch = np.shape(value_of(packed))[:-1]
+    parts, start = [], 0
+    for shape in shapes:
+        size = int(np.prod(shape))
+        parts.append(np.reshape(packed[..., start:start + size], batch + tuple(shape)))
+        start += size
+    return parts
+
+
+def _symmetric_from(t, uplo):
+    """The matrix NumPy decomposes when it reads only the ``uplo`` triangle of ``t``."""
+    if uplo == "L":
+        return np.tril(t) + _mT(np.tril(t, -1))
+    return np.triu(t) + _mT(np.triu(t, 1))
+
+
+def _triangle_adjoint(s_bar, uplo):
+    """Adjoint of ``_symmetric_from``: S̄ folded onto the triangle read (0 elsewhere)."""
+    n = np.shape(value_of(s_bar))[-1]
+    both = s_bar + _mT(s_bar)
+    off = np.tril(both, -1) if uplo == "L" else np.triu(both, 1)
+    return off + s_bar * np.eye(n)
+
+
+def _inverse_gaps(w):
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it (batched)."""
+    n = np.shape(value_of(w))[-1]
+    eye = np.eye(n, dtype=bool)
+    diff = np.expand_dims(w, -2) - np.expand_dims(w, -1)
+    return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
+
+
+def _repeated(values):
+    """The first pair (batch index, i, j) of values closer than REPEATED_RTOL·scale, or None."""
+    w = np.asarray(value_of(values), dtype=float)
+    n = w.shape[-1]
+    if n < 2:
+        return None
+    scale = np.max(np.abs(w), axis=-1)[..., None, None]
+    close = (np.abs(w[..., :, None] - w[..., None, :]) <= REPEATED_RTOL * scale) & ~np.eye(
+        n, dtype=bool)
+    if not close.any():
+        return None
+    where = np.argwhere(close)[0]
+    return tuple(int(k) for k in where[:-2]), int(where[-2]), int(where[-1])
+
+
+def _refuse_repeated(values, function, kind, advice):
+    """Raise NotDifferentiableError if ``values`` repeat; ``kind`` is "eigen" or "singular "."""
+    found = _repeated(values)
+    if found is None:
+        return
+    batch, i, j = found
+    w = np.asarray(value_of(values))[batch]
+    at = f" (matrix {batch} of the stack)" if batch else ""
+    raise NotDifferentiableError(
+        f"{function}: the {kind}vectors have no derivative at repeated {kind}values: "
+        f"{kind}values {i} and {j} are equal to a relative {REPEATED_RTOL:g} "
+        f"({float(w[i])!r} and {float(w[j])!r}){at}, so any rotation of their "
+        f"{kind}vectors is as good.\n{advice}")
+
+
+def _any_nonzero(x):
+    return bool(np.any(np.asarray(value_of(x)) != 0))
+
+
+# --- cholesky ----------------------------------------------------------------------------
+def _phi(x):
+    """Lower triangle with the diagonal halved (Murray's Φ)."""
+    n = np.shape(value_of(x))[-1]
+    return x * (np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
+
+
+def _cholesky_vjp(g, ans, a, upper):
+    L, gL = (_mT(ans), _mT(g)) if upper else (ans, g)
+    p = _phi(np.matmul(_mT(L), gL))
+    x = np.linalg.solve(_mT(L), p)                    # L⁻ᵀ Φ(Lᵀ L̄)
+    s_bar = _mT(np.linalg.solve(_mT(L), _mT(x)))      # … L⁻¹
+    return _triangle_adjoint(s_bar, "U" if upper else "L")
+
+
+def _cholesky_jvp(t, ans, a, upper):
+    L = _mT(ans) if upper else ans
+    ds = _symmetric_from(t, "U" if upper else "L")
+    y = np.linalg.solve(L, ds)                        # L⁻¹ dS
+    x = _mT(np.linalg.solve(L, _mT(y)))               # L⁻¹ dS L⁻ᵀ
+    dL = np.matmul(L, _phi(x))
+    return _mT(dL) if upper else dL
+
+
+cholesky = Primitive(
+    "cholesky", lambda a, upper: np.linalg.cholesky(a, upper=upper),
+    vjps=(_cholesky_vjp,), jvps=(_cholesky_jvp,), needs=((-1,),),
+    explain=("cholesky({0})", ("L⁻ᵀ Φ(Lᵀ L̄) L⁻¹",)))
+
+
+@implements(np.linalg.cholesky)
+def _cholesky(a, /, *, upper=False):
+    """np.linalg.cholesky on traced values (only the triangle NumPy reads gets a gradient).
+
+    >>> import numpy as np, optad
+    >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
+    >>> optad.grad(lambda a: np.linalg.cholesky(a)[1, 1])(a)
+    array([[ 0.08838835,  0.        ],
+           [-0.35355339,  0.35355339]])
+    """
+    return bind(cholesky, (a,), {"upper": bool(upper)})
+
+
+# --- eigh, eigvalsh ---------------------------------------------------------------------------
+_EIGH_ADVICE = ("Differentiate a function of the eigenvalues only (np.linalg.eigvalsh), or "
+                "perturb the matrix so that its eigenvalues are distinct.")
+
+
+def _eigh_impl(a, UPLO):
+    w, v = np.linalg.eigh(a, UPLO)
+    return _pack(w, v, batch=w.shape[:-1])
+
+
+def _eigh_parts(packed):
+    n = int(round((np.sqrt(1 + 4 * np.shape(value_of(packed))[-1]) - 1) / 2))
+    return _unpack(packed, [(n,), (n, n)])
+
+
+def _eigh_vjp(g, ans, a, UPLO):
+    w, v = _eigh_parts(ans)
+    gw, gv = _eigh_parts(g)
+    inner = _diag(gw)
+    if _any_nonzero(gv):
+        _refuse_repeated(w, "np.linalg.eigh", "eigen", _EIGH_ADVICE)
+        inner = inner + _inverse_gaps(w) * np.matmul(_mT(v), gv)
+    s_bar = np.matmul(v, np.matmul(inner, _mT(v)))
+    return _triangle_adjoint(s_bar, UPLO.upper())
+
+
+def _eigh_jvp(t, ans, a, UPLO):
+    w, v = _eigh_parts(ans)
+    _refuse_repeated(w, "np.linalg.eigh (forward mode)", "eigen",
+                     _EIGH_ADVICE + " Forward mode computes the eigenvectors' tangent "
+                     "even when only the eigenvalues are used; reverse mode does not.")
+    m = np.matmul(_mT(v), np.matmul(_symmetric_from(t, UPLO.upper()), v))
+    dv = np.matmul(v, _inverse_gaps(w) * m)
+    return _pack(_diagonal(m), dv, batch=np.shape(value_of(w))[:-1])
+
+
+eigh = Primitive(
+    "eigh", _eigh_impl, vjps=(_eigh_vjp,), jvps=(_eigh_jvp,), needs=((-1,),),
+    explain=("eigh({0})", ("V (diag(w̄) + F∘VᵀV̄) Vᵀ",)))
+
+
+def _eigvalsh_vjp(g, ans, a, UPLO):
+    v = np.linalg.eigh(a, UPLO)[1]        # traced again under a second derivative
+    return _triangle_adjoint(np.matmul(v * np.expand_dims(g, -2), _mT(v)), UPLO.upper())
+
+
+def _eigvalsh_jvp(t, ans, a, UPLO):
+    v = np.linalg.eigh(a, UPLO)[1]
+    return np.sum(v * np.matmul(_symmetric_from(t, UPLO.upper()), v), axis=-2)
+
+
+eigvalsh = Primitive(
+    "eigvalsh", lambda a, UPLO: np.linalg.eigvalsh(a, UPLO),
+    vjps=(_eigvalsh_vjp,), jvps=(_eigvalsh_jvp,), needs=((0,),),
+    explain=("eigvalsh({0})", ("V diag(w̄) Vᵀ",)))
+
+
+def _uplo(UPLO):
+    if not isinstance(UPLO, str) or UPLO.upper() not in ("L", "U"):
+        raise ValueError("UPLO argument must be 'L' or 'U'")
+    return UPLO.upper()
+
+
+@implements(np.linalg.eigh)
+def _eigh(a, UPLO="L"):
+    """np.linalg.eigh on traced values: ``(eigenvalues, eigenvectors)``.
+
+    >>> import numpy as np, optad
+    >>> a = np.array([[2.0, 1.0], [1.0, 3.0]])
+    >>> optad.grad(lambda a: np.sum(np.linalg.eigh(a).eigenvectors[:, 0] ** 2 * [1.0, 0.0]))(a)
+    array([[-0.17888544,  0.        ],
+           [-0.17888544,  0.17888544]])
+    """
+    w, v = _eigh_parts(bind(eigh, (a,), {"UPLO": _uplo(UPLO)}))
+    return EighResult(w, v)
+
+
+@implements(np.linalg.eigvalsh)
+def _eigvalsh(a, UPLO="L"):
+    """np.linalg.eigvalsh on traced values (finite also at repeated eigenvalues).
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.linalg.eigvalsh(a)[1])(np.eye(2))
+    array([[0., 0.],
+           [0., 1.]])
+    """
+    return bind(eigvalsh, (a,), {"UPLO": _uplo(UPLO)})
+
+
+# --- svd -----------------------------------------------------------------------------------
+_SVD_ADVICE = ("Differentiate a function of the singular values only "
+               "(np.linalg.svd(a, compute_uv=False), np.linalg.norm(a, 2 / -2 / 'nuc')), or "
+               "perturb the matrix so that its singular values are distinct.")
+
+
+def _svd_shapes(m, n, full_matrices):
+    k = min(m, n)
+    mu, nv = (m, n) if full_matrices else (k, k)
+    return [(m, mu), (k,), (nv, n)]
+
+
+def _svd_impl(a, full_matrices):
+    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    return _pack(u, s, vh, batch=s.shape[:-1])
+
+
+def _svd_parts(packed, a, full_matrices):
+    m, n = np.shape(value_of(a))[-2:]
+    return _unpack(packed, _svd_shapes(m, n, full_matrices))
+
+
+def _refuse_full(function, m, n, forward=False):
+    use = ("Forward mode computes the tangent of every column: use full_matrices=False."
+           if forward else "Use full_matrices=False (the thin factors), or use only the "
+           "first min(m, n) columns of U and rows of Vh.")
+    raise NotDifferentiableError(
+        f"{function} with full_matrices=True of a {m}×{n} matrix: the {max(m, n) - min(m, n)} "
+        f"extra {'columns of U' if m > n else 'rows of Vh'} are any orthonormal basis of the "
+        f"complement, so they have no derivative. {use}")
+
+
+def _check_svd_vectors(s, m, n, function):
+    _refuse_repeated(s, function, "singular ", _SVD_ADVICE)
+    if m != n and np.any(np.asarray(value_of(s)) <= REPEATED_RTOL * np.max(
+            np.asarray(value_of(s)), axis=-1, keepdims=True)):
+        raise NotDifferentiableError(
+            f"{function}: the singular vectors of a {m}×{n} matrix have no derivative where "
+            f"a singular value is 0 (the matrix is rank-deficient). {_SVD_ADVICE}")
+
+
+def _svd_vjp(g, ans, a, full_matrices):
+    m, n = np.shape(value_of(a))[-2:]
+    k = min(m, n)
+    u, s, vh = _svd_parts(ans, a, full_matrices)
+    gu, gs, gvh = _svd_parts(g, a, full_matrices)
+    if full_matrices and m != n:
+        if _any_nonzero(gu[..., :, k:]) or _any_nonzero(gvh[..., k:, :]):
+            _refuse_full("np.linalg.svd", m, n)
+        u, gu, vh, gvh = u[..., :, :k], gu[..., :, :k], vh[..., :k, :], gvh[..., :k, :]
+    core = _diag(gs)
+    if _any_nonzero(gu) or _any_nonzero(gvh):
+        _check_svd_vectors(s, m, n, "np.linalg.svd")
+        v, gv = _mT(vh), _mT(gvh)
+        f = _inverse_gaps(s * s)
+        ut_gu, vt_gv = np.matmul(_mT(u), gu), np.matmul(_mT(v), gv)
+        j = f * (ut_gu - _mT(ut_gu))
+        kk = f * (vt_gv - _mT(vt_gv))
+        core = core + j * np.expand_dims(s, -2) + np.expand_dims(s, -1) * kk
+        out = np.matmul(u, np.matmul(core, vh))
+        if m > k:       # (I - UUᵀ) Ū S⁻¹ Vᵀ
+            out = out + np.matmul((gu - np.matmul(u, ut_gu)) / np.expand_dims(s, -2), vh)
+        if n > k:       # U S⁻¹ V̄ᵀ (I - VVᵀ)
+            out = out + np.matmul(u, _mT((gv - np.matmul(v, vt_gv)) / np.expand_dims(s, -2)))
+        return out
+    return np.matmul(u * np.expand_dims(gs, -2), vh)
+
+
+def _svd_jvp(t, ans, a, full_matrices):
+    m, n = np.shape(value_of(a))[-2:]
+    k = min(m, n)
+    if full_matrices and m != n:
+        _refuse_full("np.linalg.svd (forward mode)", m, n, forward=True)
+    u, s, vh = _svd_parts(ans, a, full_matrices)
+    _check_svd_vectors(s, m, n, "np.linalg.svd (forward mode)")
+    v = _mT(vh)
+    p = np.matmul(_mT(u), np.matmul(t, v))
+    f = _inverse_gaps(s * s)
+    ps, sp = p * np.expand_dims(s, -2), np.expand_dims(s, -1) * p      # P S, S P
+    du = np.matmul(u, f * (ps + _mT(ps)))
+    dv = np.matmul(v, f * (sp + _mT(sp)))
+    if m > k:
+        tv = np.matmul(t, v)
+        du = du + (tv - np.matmul(u, np.matmul(_mT(u), tv))) / np.expand_dims(s, -2)
+    if n > k:
+        ttu = np.matmul(_mT(t), u)
+        dv = dv + (ttu - np.matmul(v, np.matmul(_mT(v), ttu))) / np.expand_dims(s, -2)
+    return _pack(du, _diagonal(p), _mT(dv), batch=np.shape(value_of(s))[:-1])
+
+
+svd = Primitive(
+    "svd", _svd_impl, vjps=(_svd_vjp,), jvps=(_svd_jvp,), needs=((0, -1),),
+    explain=("svd({0})", ("U (…) Vᵀ (Townsend)",)))
+
+
+def _svdvals_vjp(g, ans, a):
+    u, _, vh = np.linalg.svd(a, full_matrices=False)     # traced again for second order
+    return np.matmul(u * np.expand_dims(g, -2), vh)
+
+
+def _svdvals_jvp(t, ans, a):
+    u, _, vh = np.linalg.svd(a, full_matrices=False)
+    return np.sum(u * np.matmul(t, _mT(vh)), axis=-2)
+
+
+svdvals = Primitive(
+    "svdvals", lambda a: np.linalg.svd(a, compute_uv=False),
+    vjps=(_svdvals_vjp,), jvps=(_svdvals_jvp,), needs=((0,),),
+    explain=("svd({0}).S", ("U diag(s̄) Vᵀ",)))
+
+
+def _svd_hermitian(a, compute_uv):
+    """NumPy's own hermitian=True route (eigh, then |w| sorted), on traced values."""
+    if not compute_uv:
+        return np.sort(np.abs(np.linalg.eigvalsh(a)), axis=-1)[..., ::-1]
+    w, u = np.linalg.eigh(a)
+    wv = np.asarray(value_of(w))
+    order = np.argsort(np.abs(wv), axis=-1)[..., ::-1]
+    sign = np.take_along_axis(np.copysign(1.0, wv), order, axis=-1)
+    s = np.take_along_axis(np.abs(w), order, axis=-1)
+    # (an index broadcast to u's shape: take_along_axis's rule mishandles a broadcasting one)
+    u = np.take_along_axis(u, np.broadcast_to(order[..., None, :], np.shape(wv) + wv.shape[-1:]),
+                           axis=-1)
+    return SVDResult(u, s, _mT(u * sign[..., None, :]))
+
+
+@implements(np.linalg.svd)
+def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
+    """np.linalg.svd on traced values: ``(U, S, Vh)``, or ``S`` with ``compute_uv=False``.
+
+    Singular values alone differentiate everywhere; U and Vh need distinct (and, for a
+    non-square matrix, nonzero) singular values, and with ``full_matrices=True`` only
+    the first min(m, n) columns of U / rows of Vh carry derivatives.
+
+    >>> import numpy as np, optad
+    >>> a = np.array([[3.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    >>> optad.grad(lambda a: np.linalg.svd(a, compute_uv=False)[0])(a)
+    array([[1., 0.],
+           [0., 0.],
+           [0., 0.]])
+    """
+    if hermitian:
+        return _svd_hermitian(a, compute_uv)
+    if not compute_uv:
+        return bind(svdvals, (a,), {})
+    u, s, vh = _svd_parts(bind(svd, (a,), {"full_matrices": bool(full_matrices)}), a,
+                          bool(full_matrices))
+    return SVDResult(u, s, vh)
+
+
+# --- qr ---------------------------------------------------------------------------------
+def _qr_impl(a, complete):
+    q, r = np.linalg.qr(a, mode="complete" if complete else "reduced")
+    return _pack(q, r, batch=q.shape[:-2])
+
+
+def _qr_shapes(m, n, complete):
+    k = m if complete else min(m, n)
+    return [(m, k), (k, n)]
+
+
+def _qr_parts(packed, a, complete):
+    m, n = np.shape(value_of(a))[-2:]
+    return _unpack(packed, _qr_shapes(m, n, complete))
+
+
+def _refuse_qr(function, r, m, n):
+    k = min(m, n)
+    d = np.abs(np.diagonal(np.asarray(value_of(r))[..., :k, :k], axis1=-2, axis2=-1))
+    if np.any(d <= REPEATED_RTOL * np.max(d, axis=-1, keepdims=True)) or not np.all(d > 0):
+        raise NotDifferentiableError(
+            f"{function}: Q and R have no derivative where the first min(m, n) columns of the "
+            f"{m}×{n} matrix are linearly dependent (a diagonal entry of R is 0). Perturb "
+            f"the matrix, or differentiate something that does not need its QR.")
+
+
+def _copyltu(x):
+    return np.tril(x) + _mT(np.tril(x, -1))
+
+
+def _qr_square_vjp(gq, gr, q, r):
+    """Ā for A = Q R with R square (m ≥ n): (Q̄ + Q copyltu(M)) R⁻ᵀ, M = R R̄ᵀ - Q̄ᵀ Q."""
+    mm = np.matmul(r, _mT(gr)) - np.matmul(_mT(gq), q)
+    b = gq + np.matmul(q, _copyltu(mm))
+    return _mT(np.linalg.solve(r, _mT(b)))
+
+
+def _qr_square_jvp(t, q, r):
+    dx_rinv = _mT(np.linalg.solve(_mT(r), _mT(t)))      # dA R⁻¹
+    x = np.matmul(_mT(q), dx_rinv)
+    low = np.tril(x, -1)
+    omega = low - _mT(low)
+    return np.matmul(q, omega - x) + dx_rinv, np.matmul(x - omega, r)
+
+
+def _qr_vjp(g, ans, a, complete):
+    m, n = np.shape(value_of(a))[-2:]
+    q, r = _qr_parts(ans, a, complete)
+    gq, gr = _qr_parts(g, a, complete)
+    if complete and m > n:
+        if _any_nonzero(gq[..., :, n:]):      # (R's extra rows are 0 whatever A is)
+            _refuse_complete(m, n)
+        q, gq, r, gr = q[..., :, :n], gq[..., :, :n], r[..., :n, :], gr[..., :n, :]
+    _refuse_qr("np.linalg.qr", r, m, n)
+    if m >= n:
+        return _qr_square_vjp(gq, gr, q, r)
+    # wide: A = [X Y], X = Q R₁, R₂ = Qᵀ Y
+    y, r1, gr1, gr2 = a[..., :, m:], r[..., :, :m], gr[..., :, :m], gr[..., :, m:]
+    gx = _qr_square_vjp(gq + np.matmul(y, _mT(gr2)), gr1, q, r1)
+    return np.concatenate([gx, np.matmul(q, gr2)], axis=-1)
+
+
+def _qr_jvp(t, ans, a, complete):
+    m, n = np.shape(value_of(a))[-2:]
+    if complete and m > n:
+        _refuse_complete(m, n, forward=True)
+    q, r = _qr_parts(ans, a, complete)
+    _refuse_qr("np.linalg.qr (forward mode)", r, m, n)
+    batch = np.shape(value_of(q))[:-2]
+    if m >= n:
+        dq, dr = _qr_square_jvp(t, q, r)
+        return _pack(dq, dr, batch=batch)
+    dq, dr1 = _qr_square_jvp(t[..., :, :m], q, r[..., :, :m])
+    dr2 = np.matmul(_mT(dq), a[..., :, m:]) + np.matmul(_mT(q), t[..., :, m:])
+    return _pack(dq, np.concatenate([dr1, dr2], axis=-1), batch=batch)
+
+
+def _refuse_complete(m, n, forward=False):
+    use = ("Forward mode computes the tangent of every column: use mode='reduced'."
+           if forward else f"Use mode='reduced', or use only the first {n} columns of Q.")
+    raise NotDifferentiableError(
+        f"np.linalg.qr(mode='complete') of a {m}×{n} matrix: the {m - n} extra columns of Q "
+        f"are any orthonormal basis of the complement, so they have no derivative. {use}")
+
+
+qr = Primitive(
+    "qr", _qr_impl, vjps=(_qr_vjp,), jvps=(_qr_jvp,), needs=((0, -1),),
+    explain=("qr({0})", ("(Q̄ + Q copyltu(M)) R⁻ᵀ",)))
+
+
+@implements(np.linalg.qr)
+def _qr(a, mode="reduced"):
+    """np.linalg.qr on traced values, modes 'reduced', 'complete' and 'r'.
+
+    >>> import numpy as np, optad
+    >>> a = np.array([[3.0, 1.0], [4.0, 2.0]])
+    >>> optad.grad(lambda a: np.linalg.qr(a, mode="r")[0, 0] ** 2)(a)
+    array([[6., 0.],
+           [8., 0.]])
+    """
+    if mode not in ("reduced", "complete", "r"):
+        if mode == "raw":
+            raise NotDifferentiableError(
+                "np.linalg.qr(mode='raw') returns LAPACK's Householder reflectors, which "
+                "optad does not differentiate; use mode='reduced' (Q, R) or mode='r'.")
+        if mode in ("f", "full", "e", "economic"):
+            raise NotDifferentiableError(
+                f"np.linalg.qr(mode={mode!r}) is deprecated in NumPy and not differentiated "
+                f"by optad; use mode='reduced' (the default).")
+        raise ValueError(f"Unrecognized mode '{mode}'")
+    q, r = _qr_parts(bind(qr, (a,), {"complete": mode == "complete"}), a, mode == "complete")
+    return r if mode == "r" else QRResult(q, r)
+
+
+# --- pinv -----------------------------------------------------------------------------------
+def _pinv_check(a, rcond, hermitian, function="np.linalg.pinv"):
+    """Refuse a cutoff that drops singular values that are not negligible: the rule below
+    is exact at constant rank, i.e. where the dropped singular values are 0."""
+    a = np.asarray(value_of(a))
+    s = (np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False))
+    if s.shape[-1] == 0:
+        return
+    top = np.max(s, axis=-1, keepdims=True)
+    dropped = s <= np.asarray(rcond)[..., None] * top
+    if np.any(dropped & (s > REPEATED_RTOL * top)):
+        raise NotDifferentiableError(
+            f"{function}: the cutoff rcond drops singular values that are not negligible "
+            f"(larger than {REPEATED_RTOL:g} times the largest); the pseudo-inverse is then "
+            f"not differentiable at constant rank. Use a smaller rcond, or a matrix whose "
+            f"small singular values are exactly 0.")
+
+
+def _pinv_vjp_formula(g, p, a):
+    """Ā = -Pᵀ Ḡ Pᵀ + (I - A P) Ḡᵀ P Pᵀ + Pᵀ P Ḡᵀ (I - P A), for P = A⁺ at constant rank."""
+    pt, gt = _mT(p), _mT(g)
+    x = np.matmul(gt, np.matmul(p, pt))
+    y = np.matmul(np.matmul(pt, p), gt)
+    return (-np.matmul(pt, np.matmul(g, pt)) + x - np.matmul(a, np.matmul(p, x))
+            + y - np.matmul(np.matmul(y, p), a))
+
+
+def _pinv_jvp_formula(t, p, a):
+    """dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P."""
+    pt, tt = _mT(p), _mT(t)
+    z = np.matmul(p, np.matmul(pt, tt))
+    w = np.matmul(tt, np.matmul(pt, p))
+    return (-np.matmul(p, np.matmul(t, p)) + z - np.matmul(np.matmul(z, a), p)
+            + w - np.matmul(p, np.matmul(a, w)))
+
+
+def _pinv_vjp(g, ans, a, rcond, hermitian):
+    _pinv_check(a, rcond, hermitian)
+    if hermitian:
+        return _triangle_adjoint(_pinv_vjp_formula(g, ans, _symmetric_from(a, "L")), "L")
+    return _pinv_vjp_formula(g, ans, a)
+
+
+def _pinv_jvp(t, ans, a, rcond, hermitian):
+    _pinv_check(a, rcond, hermitian)
+    if hermitian:
+        return _pinv_jvp_formula(_symmetric_from(t, "L"), ans, _symmetric_from(a, "L"))
+    return _pinv_jvp_formula(t, ans, a)
+
+
+pinv = Primitive(
+    "pinv", lambda a, rcond, hermitian: np.linalg.pinv(a, rcond=rcond, hermitian=hermitian),
+    vjps=(_pinv_vjp,), jvps=(_pinv_jvp,), needs=((0, -1),),
+    explain=("pinv({0})", ("Golub–Pereyra",)))
+
+_UNSET = object()
+
+
+@implements(np.linalg.pinv)
+def _pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
+    """np.linalg.pinv on traced values (exact where the dropped singular values are 0).
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.sum(np.linalg.pinv(a)))(np.array([[2.0, 0.0], [0.0, 4.0], [0.0, 0.0]]))
+    array([[-0.25  , -0.125 ],
+           [-0.125 , -0.0625],
+           [ 0.25  ,  0.0625]])
+    """
+    m, n = np.shape(value_of(a))[-2:]
+    if rcond is None:
+        if rtol is _UNSET:
+            rcond = 1e-15
+        elif rtol is None:
+            rcond = max(m, n) * np.finfo(float).eps
+        else:
+            rcond = rtol
+    elif rtol is not _UNSET:
+        raise ValueError("`rtol` and `rcond` can't be both set.")
+    return bind(pinv, (a,), {"rcond": value_of(rcond), "hermitian": bool(hermitian)})
+
+
+# --- lstsq -------------------------------------------------------------------------------------
+def _lstsq_impl(a, b, rcond):
+    x, res, rank, s = np.linalg.lstsq(a, b, rcond=rcond)
+    return np.concatenate([x.ravel(), res.ravel(), s, [float(rank)]])
+
+
+def _lstsq_parts(packed, a, b):
+    """(x, residuals, s) of the packed result (its last entry, the rank, has no derivative)."""
+    (m, n), tail = np.shape(value_of(a)), np.shape(value_of(b))[1:]
+    xsize, k = n * int(np.prod(tail)), min(m, n)
+    total = np.shape(value_of(packed))[-1]
+    x = np.reshape(packed[:xsize], (n,) + tail)
+    return x, packed[xsize:total - 1 - k], packed[total - 1 - k:total - 1]
+
+
+def _pinv_rcond(a, rcond):
+    m, n = np.shape(value_of(a))
+    eps = np.finfo(float).eps
+    return eps * max(m, n) if rcond is None else (eps if rcond < 0 else rcond)
+
+
+def _outer_last(u, v):
+    """u vᵀ for vectors, u @ vᵀ for matrices (the shapes of x and b)."""
+    if np.ndim(value_of(u)) == 1:
+        return np.expand_dims(u, -1) * np.expand_dims(v, -2)
+    return np.matmul(u, _mT(v))
+
+
+def _lstsq_vjp(k):
+    def rule(g, ans, a, b, rcond):
+        x, res, _ = _lstsq_parts(ans, a, b)
+        gx, gres, gs = _lstsq_parts(g, a, b)
+        out = 0.0
+        if _any_nonzero(gx):
+            pr = _pinv_rcond(a, rcond)
+            _pinv_check(a, pr, False, "np.linalg.lstsq")
+            p = np.linalg.pinv(a, rcond=pr)              # traced again for second order
+            out = out + (np.matmul(_mT(p), gx) if k == 1
+                         else _pinv_vjp_formula(_outer_last(gx, b), p, a))
+        if np.size(value_of(res)) and _any_nonzero(gres):
+            # the residuals ‖b - A x‖² at the optimum x: only their explicit dependence
+            r = b - np.matmul(a, x)
+            weighted = 2.0 * r * (gres[0] if np.ndim(value_of(b)) == 1 else gres)
+            out = out + (weighted if k == 1 else -_outer_last(weighted, x))
+        if k == 0 and _any_nonzero(gs):
+            out = out + _svdvals_vjp(gs, None, a)
+        return out if np.ndim(value_of(out)) else np.zeros(np.shape(value_of((a, b)[k])))
+    return rule
+
+
+def _lstsq_jvp(k):
+    def rule(t, ans, a, b, rcond):
+        x, res, s = _lstsq_parts(ans, a, b)
+        pr = _pinv_rcond(a, rcond)
+        _pinv_check(a, pr, False, "np.linalg.lstsq")
+        p = np.linalg.pinv(a, rcond=pr)
+        r = b - np.matmul(a, x)
+        if k == 1:
+            dx, dr, ds = np.matmul(p, t), t, s * 0.0
+        else:
+            dx = np.matmul(_pinv_jvp_formula(t, p, a), b)
+            dr, ds = -np.matmul(t, x), _svdvals_jvp(t, None, a)
+        dres = 2.0 * np.sum(r * dr, axis=0) if np.size(value_of(res)) else res * 0.0
+        return np.concatenate([np.ravel(dx), np.ravel(dres), ds, np.zeros(1)])
+    return rule
+
+
+lstsq = Primitive(
+    "lstsq", _lstsq_impl, vjps=(_lstsq_vjp(0), _lstsq_vjp(1)),
+    jvps=(_lstsq_jvp(0), _lstsq_jvp(1)), needs=((0, 1, -1), (0, 1, -1)),
+    explain=("lstsq({0}, {1})", ("x = A⁺b", "A⁺ᵀ")))
+
+
+@implements(np.linalg.lstsq)
+def _lstsq(a, b, rcond=None):
+    """np.linalg.lstsq on traced values: NumPy's ``(x, residuals, rank, s)``; x, the
+    residuals and s carry derivatives (x = A⁺b: exact where A has full column rank, or
+    its dropped singular values are 0).
+
+    >>> import numpy as np, optad
+    >>> a, b = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 4.0])
+    >>> np.round(optad.grad(lambda b: np.linalg.lstsq(a, b)[0][1])(b), 12) + 0.0
+    array([-0.5,  0. ,  0.5])
+    """
+    x, res, s = _lstsq_parts(packed := bind(lstsq, (a, b), {"rcond": value_of(rcond)}), a, b)
+    return x, res, int(value_of(packed)[-1]), s
+
+
+# --- eig, eigvals (real eigenvalues only, until optad differentiates complex values) ------------
+def _refuse_complex_eig(function):
+    raise ComplexValueError(
+        f"{function}: this matrix has complex eigenvalues, and optad does not differentiate "
+        f"complex values yet (complex support is being added). For a symmetric matrix use "
+        f"np.linalg.eigh / eigvalsh; a matrix with real eigenvalues works with eig today.")
+
+
+def _eig_impl(a):
+    w, v = np.linalg.eig(a)
+    if w.dtype.kind == "c":
+        _refuse_complex_eig("np.linalg.eig")
+    return _pack(w, v, batch=w.shape[:-1])
+
+
+def _eig_back(v, inner, function):
+    """V⁻ᵀ X Vᵀ (the eigenvectors must be independent: a defective matrix has no rule)."""
+    if np.any(np.linalg.cond(np.asarray(value_of(v))) > 1.0 / REPEATED_RTOL):
+        raise NotDifferentiableError(
+            f"{function}: the eigenvectors are (nearly) dependent, so the matrix is (nearly) "
+            f"defective and its eigenvalues have no derivative. Perturb the matrix.")
+    return np.linalg.solve(_mT(v), np.matmul(inner, _mT(v)))
+
+
+def _eig_vjp(g, ans, a):
+    w, v = _eigh_parts(ans)
+    gw, gv = _eigh_parts(g)
+    inner = _diag(gw)
+    if _any_nonzero(gv):
+        _refuse_repeated(w, "np.linalg.eig", "eigen", _EIG_ADVICE)
+        # NumPy's eigenvectors have unit norm: the part of V̄ along each vᵢ does not count
+        gv = gv - v * np.expand_dims(np.sum(v * gv, axis=-2), -2)
+        inner = inner + _inverse_gaps(w) * np.matmul(_mT(v), gv)
+    return _eig_back(v, inner, "np.linalg.eig")
+
+
+def _eig_jvp(t, ans, a):
+    w, v = _eigh_parts(ans)
+    _refuse_repeated(w, "np.linalg.eig (forward mode)", "eigen", _EIG_ADVICE)
+    m = np.linalg.solve(v, np.matmul(t, v))                   # V⁻¹ dA V
+    dv = np.matmul(v, _inverse_gaps(w) * m)
+    dv = dv - v * np.expand_dims(np.sum(v * dv, axis=-2), -2)   # keep each ‖vᵢ‖ = 1
+    return _pack(_diagonal(m), dv, batch=np.shape(value_of(w))[:-1])
+
+
+_EIG_ADVICE = ("Differentiate a function of the eigenvalues only (np.linalg.eigvals), or "
+               "perturb the matrix so that its eigenvalues are distinct.")
+
+eig = Primitive(
+    "eig", _eig_impl, vjps=(_eig_vjp,), jvps=(_eig_jvp,), needs=((-1,),),
+    explain=("eig({0})", ("V⁻ᵀ (diag(w̄) + F∘VᵀV̄) Vᵀ",)))
+
+
+def _eigvals_impl(a):
+    w = np.linalg.eigvals(a)
+    if w.dtype.kind == "c":
+        _refuse_complex_eig("np.linalg.eigvals")
+    return w
+
+
+def _eig_for(a, w):
+    """eig's eigenvectors in the order of eigvals' eigenvalues ``w`` (the same LAPACK
+    routine orders them alike; matched here rather than assumed)."""
+    we, v = np.linalg.eig(a)
+    wv, wev = np.asarray(value_of(w)), np.asarray(value_of(we))
+    order = np.argmin(np.abs(wv[..., :, None] - wev[..., None, :]), axis=-1)
+    if np.any(np.sort(order, axis=-1) != np.arange(wv.shape[-1])):
+        raise NotDifferentiableError(
+            "np.linalg.eigvals: its eigenvalues could not be matched with np.linalg.eig's "
+            "(repeated eigenvalues?); perturb the matrix.")
+    return np.take_along_axis(v, np.broadcast_to(order[..., None, :], wv.shape + wv.shape[-1:]),
+                              axis=-1)
+
+
+def _eigvals_vjp(g, ans, a):
+    v = _eig_for(a, ans)
+    return _eig_back(v, _diag(g), "np.linalg.eigvals")
+
+
+def _eigvals_jvp(t, ans, a):
+    v = _eig_for(a, ans)
+    _eig_back(v, _diag(ans * 0.0), "np.linalg.eigvals")     # the same refusal as reverse mode
+    return _diagonal(np.linalg.solve(v, np.matmul(t, v)))
+
+
+eigvals = Primitive(
+    "eigvals", _eigvals_impl, vjps=(_eigvals_vjp,), jvps=(_eigvals_jvp,), needs=((0, -1),),
+    explain=("eigvals({0})", ("V⁻ᵀ diag(w̄) Vᵀ",)))
+
+
+@implements(np.linalg.eig)
+def _eig(a):
+    """np.linalg.eig on traced values, for matrices whose eigenvalues are real (NumPy then
+    returns real arrays); complex eigenvalues raise ComplexValueError for now.
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.linalg.eig(a).eigenvalues[1])(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    array([[0., 1.],
+           [0., 1.]])
+    """
+    w, v = _eigh_parts(bind(eig, (a,), {}))
+    return EigResult(w, v)
+
+
+@implements(np.linalg.eigvals)
+def _eigvals(a):
+    """np.linalg.eigvals on traced values (real eigenvalues only, as :func:`_eig`).
+
+    >>> import numpy as np, optad
+    >>> optad.grad(lambda a: np.linalg.eigvals(a)[0])(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    array([[ 1.,  0.],
+           [-1.,  0.]])
+    """
+    return bind(eigvals, (a,), {})
