@@ -30,7 +30,7 @@ from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .registry import load_scipy_families
 from .prims import elementwise as ew
-from .prims import complex, decompositions, indexing, linalg, reductions, select, shape  # noqa: F401,E501  (register handlers)
+from .prims import complex, decompositions, fft, indexing, linalg, reductions, select, shape  # noqa: F401,E501  (register handlers)
 from .prims.ufunc_methods import ufunc_method
 from .sequences import stack_sequences
 
