@@ -50,8 +50,24 @@ def _pair_positions(shape, ndim):
     return np.broadcast_to(labels, (ndim, 2))
 
 
+def _holds_traced(value):
+    return isinstance(value, Traced) or isinstance(value, (list, tuple)) and any(
+        _holds_traced(v) for v in value)
+
+
+def _array(value):
+    """A value of np.pad's (constant_values, end_values) as an array: a nested list or
+    tuple holding traced values becomes one traced array (np.stack)."""
+    if isinstance(value, Traced):
+        return value
+    if _holds_traced(value):
+        return np.stack([_array(v) for v in value])
+    return np.asarray(value, dtype=float)
+
+
 def _pairs(value, ndim):
     """``value`` (plain or traced) read as np.pad reads it: a function (axis, side) -> entry."""
+    value = _array(value)
     flat = np.ravel(value)
     positions = _pair_positions(np.shape(value), ndim)
     return lambda axis, side: flat[int(positions[axis, side])]
@@ -91,11 +107,11 @@ def _pad(array, pad_width, mode="constant", **kwargs):
     shape, ndim, size = np.shape(array), np.ndim(array), np.size(array)
     if mode in ("constant", "empty"):
         # NumPy leaves 'empty' padding uninitialized; optad fills it with zeros.
-        values = kwargs.get("constant_values", 0.0) if mode == "constant" else 0.0
+        values = _array(kwargs.get("constant_values", 0.0)) if mode == "constant" else 0.0
         where = np.pad(_labels(shape), pad_width, "constant",
                        constant_values=size + _pair_positions(np.shape(values), ndim))
         return np.concatenate([np.ravel(array), np.ravel(values)])[where]
-    plain_kwargs = {k: value_of(v) for k, v in kwargs.items()}
+    plain_kwargs = {k: value_of(_array(v)) if k == "end_values" else v for k, v in kwargs.items()}
     if mode in ("edge", "wrap") or kwargs.get("reflect_type", "even") != "odd" and mode in (
             "reflect", "symmetric"):
         return np.ravel(array)[np.pad(_labels(shape), pad_width, mode, **plain_kwargs)]
