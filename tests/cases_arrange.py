@@ -74,7 +74,8 @@ case("meshgrid", lambda x, y, z: _cat(*np.meshgrid(x, y), *np.meshgrid(x, y, ind
 def _select_fun(x, y):
     # the branches not taken have an infinite or NaN slope there (sqrt of a negative
     # number, log of one): they must contribute exactly 0
-    return np.select([x < -0.5, x < 0.5], [np.sqrt(-x) * y, x ** 2 * y], default=np.log(x) + y)
+    with np.errstate(invalid="ignore"):
+        return np.select([x < -0.5, x < 0.5], [np.sqrt(-x) * y, x ** 2 * y], default=np.log(x) + y)
 
 
 case("select", lambda x, y: _cat(_select_fun(x, y), np.select([y > 0], [y], 0.0)),
