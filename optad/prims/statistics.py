@@ -289,7 +289,7 @@ def _nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, whe
     """``np.nansum``: NaNs (and ``where=False`` entries) count as 0, with gradient 0.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.nansum(np.where([False, True], np.nan, x) ** 2))(np.ones(2))
+    >>> optad.grad(lambda x: np.nansum(np.where(np.array([False, True]), np.nan, x) ** 2))(np.ones(2))
     array([2., 0.])
     """
     no_out("np.nansum", out)
@@ -303,7 +303,7 @@ def _nanprod(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, wh
     """``np.nanprod``: NaNs (and ``where=False`` entries) count as 1, with gradient 0.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.nanprod(np.where([False, True, False], np.nan, x)))(
+    >>> optad.grad(lambda x: np.nanprod(np.where(np.array([False, True, False]), np.nan, x)))(
     ...     np.array([2.0, 5.0, 3.0]))
     array([3., 0., 2.])
     """
@@ -327,7 +327,7 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO):
     """``np.nanmean``: the mean of the non-NaN entries; NaNs get gradient 0.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.nanmean(np.where([False, True, False], np.nan, x)))(np.ones(3))
+    >>> optad.grad(lambda x: np.nanmean(np.where(np.array([False, True, False]), np.nan, x)))(np.ones(3))
     array([0.5, 0. , 0.5])
     """
     no_out("np.nanmean", out)
@@ -360,7 +360,7 @@ def _nanvar_handler(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, 
     """``np.nanvar`` with ``ddof`` (or ``correction``), ``where`` and a given ``mean``.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.nanvar(np.where([False, False, True], np.nan, x)))(
+    >>> optad.grad(lambda x: np.nanvar(np.where(np.array([False, False, True]), np.nan, x)))(
     ...     np.array([1.0, 3.0, 0.0]))
     array([-1.,  1.,  0.])
     """
@@ -374,7 +374,7 @@ def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where
     spread (as ``np.std``), not 0·∞.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.nanstd(np.where([False, False, True], np.nan, x)))(
+    >>> optad.grad(lambda x: np.nanstd(np.where(np.array([False, False, True]), np.nan, x)))(
     ...     np.array([1.0, 3.0, 0.0]))
     array([-0.5,  0.5,  0. ])
     """
@@ -405,7 +405,7 @@ def _nan_extreme(name, reduce, neutral, pairwise):
     gradient 0; ties share the adjoint as in ``np.{name[3:]}``.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.{name}(np.where([True, False, False], np.nan, x)))(
+    >>> optad.grad(lambda x: np.{name}(np.where(np.array([True, False, False]), np.nan, x)))(
     ...     np.array([5.0, {'2.0, 1.0' if name == 'nanmax' else '1.0, 2.0'}]))
     array([0., 1., 0.])
     """
