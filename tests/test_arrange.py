@@ -118,6 +118,9 @@ def test_pad_refusals():
         optad.grad(lambda x: np.sum(np.pad(x, x[0])))(x)
     with pytest.raises(ValueError, match="negative"):
         traced(lambda x: np.pad(x, -1), x)
+    with pytest.raises(TypeError, match="integral"):
+        traced(lambda x: np.pad(x, 1.5), x)
+    check(lambda x: np.pad(x, 2, mode="mean", stat_length=2.0), distinct(4))   # rounded
     with pytest.raises(ValueError, match="stat_length of 0"):
         traced(lambda x: np.pad(x, 1, mode="maximum", stat_length=0), x)
 

@@ -7,14 +7,17 @@ a derivative rule of its own, and second derivatives come for free.
 
 Where NumPy's rule for *which* input lands where is intricate (``np.pad``'s reflections
 past the array's length, ``np.insert``'s index arithmetic, ``np.delete``'s masks), NumPy
-itself answers: the function runs on an array of *labels* ``0 .. n-1`` (plain integers),
-and the labelled result, a map from output positions to input positions, gathers the
-traced values in one indexing step. The gather's adjoint adds each output adjoint back at
-its label, so an input copied several times (``np.pad``'s edge mode) collects them all.
+itself answers: the function runs on plain integer *labels* (``0 .. n-1``), and the
+labelled result, a map from output positions to input positions, gathers the traced
+values. The gather's adjoint adds each output adjoint back at its label, so an input
+copied several times (``np.pad``'s edge mode) collects them all.
 
-``np.pad``'s modes that compute new numbers (``linear_ramp``, ``maximum``, ``minimum``,
-``mean``, ``median``, and ``reflect_type='odd'``) pad one axis after another, as NumPy
-does, so the corners come from the padding of the earlier axes.
+``np.pad`` pads one axis after another, as NumPy does (so the corners come from the
+padding of the earlier axes), each axis by joining two blocks to the array: broadcast
+constants, gathers of the labels NumPy's padding of ``arange(n)`` gives, ramps, or
+statistics of the edges. ``reflect_type='odd'`` (2·edge - mirror image, again past each
+new edge) is linear along the axis; its matrix is NumPy's padding of the identity's
+columns near the edges (the only entries a pad reads).
 """
 
 import numpy as np
@@ -65,23 +68,15 @@ def _array(value):
     return np.asarray(value, dtype=float)
 
 
-def _pairs(value, ndim):
-    """``value`` (plain or traced) read as np.pad reads it: a function (axis, side) -> entry."""
-    value = _array(value)
+def _pairs(value, ndim, index=False):
+    """``value`` (plain or traced) read as np.pad reads it: an (ndim, 2) table of entries;
+    ``index``: plain non-negative counts (pad widths, stat lengths), with NumPy's errors."""
+    value = np.round(np.asarray(value)).astype(np.intp) if index else _array(value)
     flat = np.ravel(value)
-    positions = _pair_positions(np.shape(value), ndim)
-    return lambda axis, side: flat[int(positions[axis, side])]
-
-
-def _pad_widths(pad_width, ndim):
-    if isinstance(pad_width, dict):   # NumPy >= 2.3: {axis: width or (before, after)}
-        seq = [(0, 0)] * ndim
-        for axis, width in pad_width.items():
-            seq[axis] = (width, width) if isinstance(width, int) else tuple(width)
-        pad_width = seq
-    widths = np.round(np.asarray(pad_width)).astype(np.intp)
-    flat = widths.ravel()
-    return [(int(flat[b]), int(flat[a])) for b, a in _pair_positions(widths.shape, ndim)]
+    table = [[flat[int(k)] for k in pair] for pair in _pair_positions(np.shape(value), ndim)]
+    if index and np.any(np.asarray(table) < 0):
+        raise ValueError("index can't contain negative values")
+    return table
 
 
 @implements(np.pad)
@@ -101,25 +96,36 @@ def _pad(array, pad_width, mode="constant", **kwargs):
     if unsupported:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {unsupported}")
     for name, value in [("pad_width", pad_width), ("stat_length", kwargs.get("stat_length"))]:
-        if isinstance(value, Traced):
+        if _holds_traced(value):
             raise NotDifferentiableError(f"np.pad's {name} was a traced value: it is a count "
                                          f"and cannot carry a derivative.")
-    shape, ndim, size = np.shape(array), np.ndim(array), np.size(array)
-    if mode in ("constant", "empty"):
-        # NumPy leaves 'empty' padding uninitialized; optad fills it with zeros.
-        values = _array(kwargs.get("constant_values", 0.0)) if mode == "constant" else 0.0
-        where = np.pad(_labels(shape), pad_width, "constant",
-                       constant_values=size + _pair_positions(np.shape(values), ndim))
-        return np.concatenate([np.ravel(array), np.ravel(values)])[where]
-    plain_kwargs = {k: value_of(_array(v)) if k == "end_values" else v for k, v in kwargs.items()}
-    if mode in ("edge", "wrap") or kwargs.get("reflect_type", "even") != "odd" and mode in (
-            "reflect", "symmetric"):
-        return np.ravel(array)[np.pad(_labels(shape), pad_width, mode, **plain_kwargs)]
-    np.pad(np.zeros(shape), pad_width, mode, **plain_kwargs)   # NumPy's own argument checks
+    shape, ndim = np.shape(array), np.ndim(array)
+    if isinstance(pad_width, dict):   # NumPy >= 2.3: {axis: width or (before, after)}
+        sequence = [(0, 0)] * ndim
+        for axis, width in pad_width.items():
+            sequence[axis] = (width, width) if isinstance(width, int) else tuple(width)
+        pad_width = sequence
+    if np.asarray(pad_width).dtype.kind not in "iu":
+        raise TypeError("`pad_width` must be of integral type.")
+    widths = _pairs(pad_width, ndim, index=True)
+    if mode not in ("constant", "empty") and np.size(array) == 0:
+        for axis, pair in enumerate(widths):
+            if shape[axis] == 0 and any(pair):
+                raise ValueError(f"can't extend empty axis {axis} using modes other than "
+                                 f"'constant' or 'empty'")
+        mode, kwargs = "empty", {}   # nothing to copy from: the result is empty
+    if mode == "constant":
+        kwargs = {"constant_values": _pairs(kwargs.get("constant_values", 0.0), ndim)}
+    elif mode == "linear_ramp":
+        kwargs = {"end_values": _pairs(kwargs.get("end_values", 0.0), ndim)}
+    elif mode in _PAD_STATS and kwargs.get("stat_length") is not None:
+        kwargs = {"stat_length": _pairs(kwargs["stat_length"], ndim, index=True)}
+        if mode in ("maximum", "minimum") and 0 in np.ravel(kwargs["stat_length"]):
+            raise ValueError("stat_length of 0 yields no value for padding")
     x = array
-    for axis, (before, after) in enumerate(_pad_widths(pad_width, ndim)):
+    for axis, (before, after) in enumerate(widths):
         if before or after:
-            x = _pad_axis(x, axis, before, after, mode, kwargs)
+            x = _pad_axis(x, axis, int(before), int(after), mode, kwargs)
     return x if x is not array else np.copy(x)
 
 
@@ -142,26 +148,35 @@ def _ramp(edge, end, width, axis, ndim):
 
 
 def _pad_axis(x, axis, before, after, mode, kwargs):
-    """``x`` padded along one axis by a mode that computes new numbers."""
+    """``x`` with ``before`` and ``after`` entries joined along ``axis``."""
     ndim, n = np.ndim(x), np.shape(x)[axis]
-    if mode in ("reflect", "symmetric"):
-        # reflect_type='odd' (2·edge - mirror image, again past each new edge) is linear
-        # along the axis: the rows of NumPy's padding of the identity are that linear map.
-        rows = np.pad(np.eye(n), ((before, after), (0, 0)), mode, reflect_type="odd")
-        return np.moveaxis(np.tensordot(rows, x, axes=([1], [axis])), 0, axis)
-    if mode == "linear_ramp":
-        end = _pairs(kwargs.get("end_values", 0.0), ndim)
-        left = _ramp(x[_at_axis(ndim, axis, slice(0, 1))], end(axis, 0), before, axis, ndim)
-        right = np.flip(_ramp(x[_at_axis(ndim, axis, slice(n - 1, n))], end(axis, 1), after,
+    block = lambda width: tuple(width if d == axis else s for d, s in enumerate(np.shape(x)))
+    if mode in ("constant", "empty"):
+        value = kwargs["constant_values"][axis] if mode == "constant" else (0.0, 0.0)
+        left, right = np.broadcast_to(value[0], block(before)), np.broadcast_to(value[1], block(after))
+    elif mode in ("edge", "wrap") or mode in ("reflect", "symmetric") and kwargs.get(
+            "reflect_type") != "odd":
+        labels = np.pad(np.arange(n), (before, after), mode)
+        left = np.take(x, labels[:before], axis=axis)
+        right = np.take(x, labels[before + n:], axis=axis)
+    elif mode in ("reflect", "symmetric"):
+        near = max(before, after) + 2
+        columns = np.union1d(np.arange(min(n, near)), np.arange(max(0, n - near), n))
+        rows = np.pad(np.eye(n)[:, columns], ((before, after), (0, 0)), mode, reflect_type="odd")
+        edges = np.take(x, columns, axis=axis)
+        side = lambda m: np.moveaxis(np.tensordot(m, edges, axes=([1], [axis])), 0, axis)
+        left, right = side(rows[:before]), side(rows[before + n:])
+    elif mode == "linear_ramp":
+        end = kwargs["end_values"][axis]
+        left = _ramp(x[_at_axis(ndim, axis, slice(0, 1))], end[0], before, axis, ndim)
+        right = np.flip(_ramp(x[_at_axis(ndim, axis, slice(n - 1, n))], end[1], after,
                               axis, ndim), axis)
     else:   # a statistic of the first / last stat_length entries (all by default)
-        stat, length = _PAD_STATS[mode], kwargs.get("stat_length")
-        lo, hi = (n, n) if length is None else (
-            min(n, int(np.round(_pairs(length, ndim)(axis, side)))) for side in (0, 1))
+        stat, lengths = _PAD_STATS[mode], kwargs.get("stat_length")
+        lo, hi = (n, n) if lengths is None else (min(n, int(k)) for k in lengths[axis])
         left = stat(x[_at_axis(ndim, axis, slice(0, lo))], axis=axis, keepdims=True)
         right = left if lo == hi == n else stat(x[_at_axis(ndim, axis, slice(n - hi, n))],
                                                 axis=axis, keepdims=True)
-        block = lambda width: tuple(width if d == axis else s for d, s in enumerate(np.shape(x)))
         left, right = np.broadcast_to(left, block(before)), np.broadcast_to(right, block(after))
     return np.concatenate([left, x, right], axis=axis)
 
