@@ -121,6 +121,15 @@ def test_nan_slices():
         assert np.all(np.isfinite(g)) and np.all(g[0] == 0)
 
 
+def test_empty_slices_as_numpy():
+    for f in (np.median, np.nanmedian, lambda x: np.nanquantile(x, 0.5), lambda x: np.median(x, 0)):
+        check(f, np.zeros((0, 3)))
+        with pytest.warns(RuntimeWarning, match="empty slice"):
+            traced(f, np.zeros((0, 3)))
+    with pytest.raises(IndexError):
+        traced(lambda x: np.quantile(x, 0.5), np.zeros(0))
+
+
 def test_quantile_refusals():
     x = np.ones(3)
     with pytest.raises(ValueError, match="range \\[0, 1\\]"):

@@ -158,6 +158,12 @@ def _counts(plain, skip_nan):
     return np.full(plain.shape[:-1], m)
 
 
+def _empty(rows, q_shape, kept, keepdims):
+    """NumPy's answer for empty slices in median and the nan-functions: NaN, warned."""
+    _warn("Mean of empty slice")
+    return np.full(q_shape + (kept if keepdims else rows), np.nan)
+
+
 def _finish(result, s, plain, n, skip_nan, q_shape, kept, keepdims):
     if skip_nan:
         if np.any(n == 0):
@@ -186,6 +192,8 @@ def _quantile(name, a, q, axis, out, method, keepdims, weights, scale, skip_nan)
         what = "Percentiles" if scale == 100 else "Quantiles"
         raise ValueError(f"{what} must be in the range [0, {scale}]")
     x, kept = _rows(a, axis)
+    if skip_nan and np.shape(x)[-1] == 0:
+        return _empty(np.shape(x)[:-1], plain_q.shape, kept, _flag(keepdims))
     s, plain = _sorted(x)
     n = _counts(plain, skip_nan)
     virtual_index, fix_gamma = _METHODS[method]
@@ -231,6 +239,8 @@ def _median(name, skip_nan):
     def handler(a, axis=None, out=None, overwrite_input=False, keepdims=False):
         no_out(f"np.{name}", out)
         x, kept = _rows(a, axis)
+        if np.shape(x)[-1] == 0:
+            return _empty(np.shape(x)[:-1], (), kept, _flag(keepdims))
         s, plain = _sorted(x)
         n = _counts(plain, skip_nan)
         # the mean of the middle two (of the middle one twice for odd n), as NumPy's
