@@ -153,7 +153,8 @@ def _pad_axis(x, axis, before, after, mode, kwargs):
     block = lambda width: tuple(width if d == axis else s for d, s in enumerate(np.shape(x)))
     if mode in ("constant", "empty"):
         value = kwargs["constant_values"][axis] if mode == "constant" else (0.0, 0.0)
-        left, right = np.broadcast_to(value[0], block(before)), np.broadcast_to(value[1], block(after))
+        left, right = (np.broadcast_to(value[0], block(before)),
+                       np.broadcast_to(value[1], block(after)))
     elif mode in ("edge", "wrap") or mode in ("reflect", "symmetric") and kwargs.get(
             "reflect_type") != "odd":
         labels = np.pad(np.arange(n), (before, after), mode)

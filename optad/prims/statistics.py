@@ -299,7 +299,8 @@ def _nansum(a, axis=None, dtype=None, out=None, keepdims=False, initial=_NO, whe
     """``np.nansum``: NaNs (and ``where=False`` entries) count as 0, with gradient 0.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.nansum(np.where(np.array([False, True]), np.nan, x) ** 2))(np.ones(2))
+    >>> optad.grad(lambda x: np.nansum(np.where(np.array([False, True]), np.nan, x) ** 2))(
+    ...     np.ones(2))
     array([2., 0.])
     """
     no_out("np.nansum", out)
@@ -337,7 +338,8 @@ def _nanmean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=_NO):
     """``np.nanmean``: the mean of the non-NaN entries; NaNs get gradient 0.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda x: np.nanmean(np.where(np.array([False, True, False]), np.nan, x)))(np.ones(3))
+    >>> optad.grad(lambda x: np.nanmean(np.where(np.array([False, True, False]), np.nan, x)))(
+    ...     np.ones(3))
     array([0.5, 0. , 0.5])
     """
     no_out("np.nanmean", out)
