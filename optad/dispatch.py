@@ -30,7 +30,9 @@ from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .registry import load_scipy_families
 from .prims import elementwise as ew
-from .prims import complex, decompositions, fft, indexing, linalg, reductions, select, shape  # noqa: F401,E501  (register handlers)
+# (importing each family registers its handlers)
+from .prims import complex, decompositions, fft, indexing, linalg, reductions  # noqa: F401
+from .prims import pieces, select, shape, statistics  # noqa: F401
 from .prims.ufunc_methods import ufunc_method
 from .sequences import stack_sequences
 
