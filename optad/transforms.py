@@ -408,17 +408,17 @@ def _jvp(f, primals, tangents, tangents_only=False):
 
 
 def _suspect(derivatives, values):
-    """Whether plain ``derivatives`` have a non-finite entry while the ``values`` (None:
-    not computed) are finite."""
-    d_leaves = tree.flatten(derivatives)[0]
-    if any(isinstance(d, Traced) for d in d_leaves) or all(
-            np.all(np.isfinite(d)) for d in d_leaves):
+    """Whether ``derivatives`` have a non-finite entry while the ``values`` (None: not
+    computed) are finite. Traced ones (a transform nested in another, as in ``hessian``)
+    are judged by their plain values: the inner call falls back to the reference engine
+    too, so the outer one never records an inner 0·inf."""
+    d_leaves = [value_of(d) for d in tree.flatten(derivatives)[0]]
+    if all(np.all(np.isfinite(d)) for d in d_leaves):
         return False
     if values is None:
         return True
-    v_leaves = tree.flatten(values)[0]
-    return not any(isinstance(v, Traced) for v in v_leaves) and all(
-        np.all(np.isfinite(v)) for v in v_leaves if np.asarray(v).dtype.kind in "fc")
+    v_leaves = [value_of(v) for v in tree.flatten(values)[0]]
+    return all(np.all(np.isfinite(v)) for v in v_leaves if np.asarray(v).dtype.kind in "fc")
 
 
 def stop_gradient(x):

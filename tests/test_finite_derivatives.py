@@ -171,3 +171,25 @@ def test_an_overflowing_logistic_has_the_exact_zero_slope():
     f = lambda x: 1.0 / (1.0 + np.exp(-1000.0 * x))   # noqa: E731
     both_modes(f, -1.0, 0.0)
     assert optad.grad(f)(0.001) == pytest.approx(1000 * np.exp(-1) / (1 + np.exp(-1)) ** 2)
+
+
+def test_hessian_through_the_untaken_branch_of_where_is_finite():
+    # grad nested in a transform (hessian = jacrev(grad), jacfwd(grad)) judged its own
+    # non-finite derivative by plain values only, so the fast engine's 0·inf reached the
+    # outer transform as the gradient's value: [[-.25, nan], [0, nan]]
+    import warnings
+
+    f = lambda x: np.sum(np.where(x < 0, np.sqrt(-x), x ** 3))  # noqa: E731
+    x = np.array([-1.0, 2.0])
+    expected = np.array([[-0.25, 0.0], [0.0, 12.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)     # sqrt(-2) in the branch not taken
+        np.testing.assert_allclose(optad.hessian(f)(x), expected)
+        np.testing.assert_allclose(optad.jacfwd(optad.grad(f))(x), expected)
+
+
+def test_where_with_a_list_condition():
+    g = optad.grad(lambda x: np.sum(np.where([True, False], x, 2 * x)))
+    np.testing.assert_array_equal(g(np.array([-1.0, 2.0])), [1.0, 2.0])
+    with optad.reference():
+        np.testing.assert_array_equal(g(np.array([-1.0, 2.0])), [1.0, 2.0])

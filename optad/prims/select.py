@@ -33,6 +33,8 @@ def _where(condition, *xy):
         return np.nonzero(value_of(condition))
     if isinstance(condition, Traced):
         condition = value_of(condition) != 0
+    else:
+        condition = np.asarray(condition, dtype=bool)   # (a list: the rules negate it)
     return bind(where, (condition, *xy), {})
 
 
