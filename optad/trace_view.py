@@ -170,21 +170,31 @@ def _dot(name):
 def format_value(v, digits=4):
     """Numbers with ``digits`` significant digits; arrays compactly, with their shape.
 
-    >>> format_value(6.909297), format_value(np.array([1.0, 2.5]))
-    ('6.909', '[1 2.5]')
+    >>> format_value(6.909297), format_value(np.array([1.0, 2.5])), format_value(1 - 2.5j)
+    ('6.909', '[1 2.5]', '1-2.5i')
     """
     v = value_of(v)
     if v is None:
         return "0"
     arr = np.asarray(v)
     if arr.ndim == 0:
+        if arr.dtype.kind == "c":
+            z = complex(arr)
+            if z.imag == 0:
+                return format_value(z.real, digits)
+            im = format(abs(z.imag), f".{digits}g") + "i"
+            if z.real == 0:
+                return im if z.imag > 0 else "-" + im
+            sign = "+" if z.imag > 0 else "-"
+            return f"{format_value(z.real, digits)}{sign}{im}"
         x = float(arr)
         return "0" if x == 0 else format(x, f".{digits}g")
     if arr.size > 6:
         flat = arr.ravel()
         body = " ".join(format_value(x, digits) for x in flat[:3])
         return f"[{body} …] shape {arr.shape}"
-    return np.array2string(arr, formatter={"float_kind": lambda x: format_value(x, digits)},
+    return np.array2string(arr, formatter={"float_kind": lambda x: format_value(x, digits),
+                                           "complex_kind": lambda x: format_value(x, digits)},
                            separator=" ").replace("\n", "")
 
 
