@@ -29,6 +29,7 @@ from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .prims import elementwise as ew
 from .prims import indexing, linalg, reductions, select, shape  # noqa: F401  (register handlers)
+from .prims import calculus, signal  # noqa: F401  (register handlers)
 
 _EMPTY = {}
 _REDUCE = {np.add: np.sum, np.multiply: np.prod, np.maximum: np.max, np.minimum: np.min}
