@@ -140,6 +140,8 @@ T.var = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np
 T.std = lambda self, axis=None, dtype=None, out=None, ddof=0, keepdims=False: np.std(
     self, axis=axis, out=out, ddof=ddof, keepdims=keepdims)
 T.cumsum = lambda self, axis=None, dtype=None, out=None: np.cumsum(self, axis=axis, out=out)
+T.cumprod = lambda self, axis=None, dtype=None, out=None: np.cumprod(self, axis=axis, dtype=dtype,
+                                                                    out=out)
 T.dot = _dot
 T.clip = lambda self, min=None, max=None: np.clip(self, min, max)
 T.ravel = lambda self, order="C": np.ravel(self)
