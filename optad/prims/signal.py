@@ -32,16 +32,17 @@ from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import elementwise, implements
 
-_MODES = {"v": "valid", "s": "same", "f": "full", 0: "valid", 1: "same", 2: "full"}
+_MODES = ("valid", "same", "full")
 
 
 def _mode(mode):
-    """NumPy's mode names ('valid', 'same', 'full', read by first letter, or 0, 1, 2)."""
-    key = mode.lower()[:1] if isinstance(mode, str) else mode
-    try:
-        return _MODES[key]
-    except (KeyError, TypeError):
-        raise ValueError(f"mode must be 'valid', 'same' or 'full' (got {mode!r})") from None
+    """The mode's name: 'valid', 'same', 'full', or 0, 1, 2 (what NumPy accepts)."""
+    if isinstance(mode, str) and mode in _MODES:
+        return mode
+    np.correlate(np.ones(1), np.ones(1), mode)   # NumPy's own error for what it refuses
+    if isinstance(mode, str):
+        return {m[0]: m for m in _MODES}[mode.lower()[0]]   # NumPy 1.x read first letters
+    return _MODES[int(mode)]
 
 
 def _window(n1, n2, mode):
