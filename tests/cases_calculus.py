@@ -79,6 +79,10 @@ case("cumprod_one_zero_per_lane", lambda x: np.cumprod(x, axis=1) + np.cumprod(x
 # two zeros in a lane: exact first derivatives; the second ones are refused (tested in
 # tests/test_calculus.py), as for np.prod
 case("cumprod_two_zeros", lambda x: np.cumprod(x), (), fixed(((6,), _with_zeros(1, 4))), second=False)
+if hasattr(np, "cumulative_prod"):
+    case("cumulative_prod", lambda x: np.cumulative_prod(x, axis=1, include_initial=True)[:, :4]
+         + np.cumulative_prod(x, axis=-2) + np.cumulative_prod(x[0], include_initial=True)[1:],
+         (np.cumulative_prod,), fixed(((3, 4), U(0.5, 1.5, True))))
 case("nancumsum_nancumprod", lambda x: np.nancumsum(x, axis=0) + np.nancumprod(x, axis=1)
      + np.nancumsum(x)[:4] + np.nancumprod(x)[-4:], (np.nancumsum, np.nancumprod),
      fixed(((3, 4), U(0.5, 1.5, True))))

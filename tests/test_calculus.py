@@ -191,6 +191,17 @@ def test_cumprod_second_derivatives_at_one_zero_and_refused_at_two():
         optad.hessian(f)(np.array([2.0, 0.0, 3.0, 0.0]))
 
 
+@pytest.mark.skipif(not hasattr(np, "cumulative_prod"), reason="NumPy < 2.1")
+@pytest.mark.parametrize("kwargs", [{"axis": 0}, {"axis": -1, "include_initial": True}])
+def test_cumulative_prod_values_equal_numpys(kwargs):
+    same(traced(lambda a: np.cumulative_prod(a, **kwargs), A), np.cumulative_prod(A, **kwargs))
+    same(traced(lambda a: np.cumulative_prod(a, include_initial=True), A[0]),
+         np.cumulative_prod(A[0], include_initial=True))
+    same(traced(np.cumulative_prod, 2.0), np.cumulative_prod(2.0))
+    with pytest.raises(ValueError, match="``axis`` argument is required"):
+        optad.grad(lambda a: np.sum(np.cumulative_prod(a)))(A)
+
+
 def test_cumprod_refuses_out_and_other_dtypes():
     with pytest.raises(TracerConversionError, match="out="):
         optad.grad(lambda a: np.sum(np.cumprod(a, out=np.zeros(15))))(A)

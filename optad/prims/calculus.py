@@ -1,6 +1,7 @@
 """Differences, integrals and products along an axis: ``np.diff``, ``np.ediff1d``,
 ``np.gradient``, ``np.trapezoid`` (and ``np.trapz`` where NumPy still has it),
-``np.cumprod``, ``np.nancumsum``, ``np.nancumprod`` and ``np.cross``.
+``np.cumprod`` (and ``np.cumulative_prod`` on NumPy >= 2.1), ``np.nancumsum``,
+``np.nancumprod`` and ``np.cross``.
 
 All but ``cumprod`` are compositions of traced slicing and arithmetic written with the
 very floating-point operations NumPy's own code performs, so their values equal NumPy's
@@ -107,17 +108,21 @@ def _ediff1d(ary, to_end=None, to_begin=None):
     """
     ary = np.ravel(_plain(ary))
     dtype = value_of(ary).dtype
-    parts = [ary[1:] - ary[:-1]]
-    for name, extra in (("to_begin", to_begin), ("to_end", to_end)):
-        if extra is None:
-            continue
-        extra = _plain(extra)
-        if not np.can_cast(np.asarray(value_of(extra)).dtype, dtype, casting="same_kind"):
-            raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under "
-                            f"the `same_kind` rule.")
-        extra = np.ravel(extra)
-        parts.insert(0, extra) if name == "to_begin" else parts.append(extra)
+    begin, end = (_end_part(name, extra, dtype) for name, extra in
+                  (("to_begin", to_begin), ("to_end", to_end)))
+    parts = begin + [ary[1:] - ary[:-1]] + end
     return np.concatenate(parts) if len(parts) > 1 else parts[0]
+
+
+def _end_part(name, extra, dtype):
+    """[the flattened to_begin/to_end], or [] for None; NumPy's same_kind check."""
+    if extra is None:
+        return []
+    extra = _plain(extra)
+    if not np.can_cast(np.asarray(value_of(extra)).dtype, dtype, casting="same_kind"):
+        raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the "
+                        f"`same_kind` rule.")
+    return [np.ravel(extra)]
 
 
 # --- np.gradient ------------------------------------------------------------------------
@@ -326,6 +331,22 @@ def _cumprod(a, axis=None, dtype=None, out=None):
     """
     a, axis = _cumulative_axis("np.cumprod", a, axis, dtype, out)
     return bind(cumprod, (a,), {"axis": axis})
+
+
+if hasattr(np, "cumulative_prod"):     # NumPy >= 2.1 (the array API's name)
+    @implements(np.cumulative_prod)
+    def _cumulative_prod(x, /, *, axis=None, dtype=None, out=None, include_initial=False):
+        """``np.cumulative_prod``: ``cumprod`` with ``include_initial`` (a leading 1)."""
+        if axis is None and np.ndim(x) > 1:
+            raise ValueError("For arrays which have more than one dimension ``axis`` "
+                             "argument is required.")
+        x, axis = _cumulative_axis("np.cumulative_prod", x, axis, dtype, out)
+        y = bind(cumprod, (x,), {"axis": axis})
+        if include_initial:
+            shape = list(np.shape(x))
+            shape[axis] = 1
+            y = np.concatenate([np.ones(shape), y], axis)
+        return y
 
 
 @implements(np.nancumsum)

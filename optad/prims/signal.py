@@ -23,6 +23,8 @@ function I₀) is elementwise with i0' = i1, where ``i1`` is an internal primiti
 >>> import numpy as np, optad
 >>> optad.grad(lambda v: np.sum(np.convolve([1.0, 2.0], v)))(np.array([1.0, 1.0]))
 array([3., 3.])
+>>> optad.grad(lambda x: np.sum(np.i0(x)))(np.array([0.0, 1.0]))   # i1(0), i1(1)
+array([0.        , 0.5651591])
 """
 
 import numpy as np
