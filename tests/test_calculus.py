@@ -27,8 +27,8 @@ def traced(f, *args):
 
 
 def same(got, expected, exact=True):
-    if isinstance(expected, tuple):
-        assert isinstance(got, tuple) and len(got) == len(expected)
+    if isinstance(expected, (tuple, list)):
+        assert type(got) is type(expected) and len(got) == len(expected)
         for g, e in zip(got, expected):
             same(g, e, exact)
         return
@@ -144,8 +144,9 @@ def test_trapezoid_values_equal_numpys(trapz, kwargs):
 
 def test_trapezoid_in_its_sample_points_and_spacing():
     y = np.array([1.0, 2.0, 0.5, 3.0])
-    check_derivatives(lambda x: np.trapezoid(y, x), np.array([0.0, 0.3, 1.1, 2.0]))
-    assert float(optad.grad(lambda d: np.trapezoid(y, dx=d))(0.5)) == pytest.approx(np.trapezoid(y))
+    trapz = TRAPZ[0]
+    check_derivatives(lambda x: trapz(y, x), np.array([0.0, 0.3, 1.1, 2.0]))
+    assert float(optad.grad(lambda d: trapz(y, dx=d))(0.5)) == pytest.approx(trapz(y))
 
 
 # --- cumprod, nancumsum, nancumprod ----------------------------------------------------------------
@@ -238,8 +239,9 @@ def test_cross_values_equal_numpys(da, db, kwargs):
 
 
 def test_cross_warns_for_two_vectors_and_refuses_other_sizes():
-    with pytest.warns(DeprecationWarning, match="2-dimensional vectors"):
-        optad.grad(lambda a: np.cross(a, [1.0, 2.0]))(np.array([3.0, 4.0]))
+    if np.lib.NumpyVersion(np.__version__) >= "2.0.0":    # as NumPy 2 does
+        with pytest.warns(DeprecationWarning, match="2-dimensional vectors"):
+            optad.grad(lambda a: np.cross(a, [1.0, 2.0]))(np.array([3.0, 4.0]))
     with pytest.raises(ValueError, match="dimension must be 2 or 3"):
         optad.grad(lambda a: np.sum(np.cross(a, a)))(np.ones(4))
     with pytest.raises(ValueError, match="zero dimension"):

@@ -152,7 +152,9 @@ def _gradient(f, *varargs, axis=None, edge_order=1):
     if edge_order > 2:
         raise ValueError("'edge_order' greater than 2 not supported")
     out = [_gradient_along(f, ax, d, edge_order) for ax, d in zip(axes, dx)]
-    return out[0] if len(axes) == 1 else tuple(out)
+    if len(axes) == 1:
+        return out[0]
+    return tuple(out) if _NUMPY2 else out     # NumPy 1.x returns a list
 
 
 def _spacing(distances, length):
@@ -225,7 +227,8 @@ def _trapezoid(y, x=None, dx=1.0, axis=-1):
     (1-D, or of ``y``'s shape) or a spacing ``dx``; any of them may be traced.
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda y: np.trapezoid(y, dx=0.5))(np.array([1.0, 2.0, 3.0]))
+    >>> trapezoid = getattr(np, "trapezoid", None) or np.trapz   # NumPy 1.x: np.trapz
+    >>> optad.grad(lambda y: trapezoid(y, dx=0.5))(np.array([1.0, 2.0, 3.0]))
     array([0.25, 0.5 , 0.25])
     """
     y = _plain(y)
