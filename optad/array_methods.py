@@ -142,6 +142,7 @@ T.min = lambda self, *args, **kwargs: np.min(self, *args, **kwargs)
 T.var = lambda self, *args, **kwargs: np.var(self, *args, **kwargs)
 T.std = lambda self, *args, **kwargs: np.std(self, *args, **kwargs)
 T.cumsum = lambda self, *args, **kwargs: np.cumsum(self, *args, **kwargs)
+T.cumprod = lambda self, *args, **kwargs: np.cumprod(self, *args, **kwargs)
 T.dot = _dot
 T.clip = lambda self, min=None, max=None: np.clip(self, min, max)
 T.ravel = lambda self, order="C": np.ravel(self)

@@ -31,8 +31,8 @@ from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .registry import load_scipy_families
 from .prims import elementwise as ew
 # (importing each family registers its handlers)
-from .prims import complex, decompositions, fft, indexing, linalg, reductions  # noqa: F401
-from .prims import pieces, select, shape, statistics  # noqa: F401
+from .prims import calculus, complex, decompositions, fft, indexing, linalg  # noqa: F401
+from .prims import pieces, reductions, select, shape, signal, statistics  # noqa: F401
 from .prims.ufunc_methods import ufunc_method
 from .sequences import stack_sequences
 

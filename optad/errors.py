@@ -42,10 +42,10 @@ class UnsupportedFunctionError(OptadError, TypeError):
 
     >>> import optad, numpy as np
     >>> try:
-    ...     optad.grad(lambda x: np.sum(np.i0(x)))(np.ones(2))
+    ...     optad.grad(lambda x: np.sum(np.unwrap(x)))(np.ones(2))
     ... except UnsupportedFunctionError as e:
     ...     print(str(e).splitlines()[0])
-    numpy.i0 has no differentiation rule in optad.
+    numpy.unwrap has no differentiation rule in optad.
     """
 
 
@@ -168,8 +168,8 @@ class UnsupportedMethodError(UnsupportedFunctionError, AttributeError):
 
     >>> import optad, numpy as np
     >>> try:
-    ...     optad.grad(lambda x: x.cumprod().sum())(np.ones(2))
+    ...     optad.grad(lambda x: x.partition(1).sum())(np.ones(2))
     ... except UnsupportedMethodError as e:
     ...     print(str(e).splitlines()[0])
-    x.cumprod() is not supported on traced arrays: numpy.cumprod has no differentiation rule in optad.
+    x.partition() is not supported on traced arrays: numpy.partition has no differentiation rule in optad.
     """

@@ -59,9 +59,9 @@ def test_in_place_ufunc_into_a_plain_array():
 
 def test_unsupported_numpy_function_names_it_and_shows_registration():
     with pytest.raises(UnsupportedFunctionError) as info:
-        optad.grad(lambda x: np.sum(np.i0(x)))(X)
+        optad.grad(lambda x: np.sum(np.unwrap(x)))(X)
     message = str(info.value)
-    assert "numpy.i0" in message and "optad.defvjp" in message
+    assert "numpy.unwrap" in message and "optad.defvjp" in message
 
 
 def test_unsupported_scipy_ufunc_names_it():
