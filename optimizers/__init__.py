@@ -15,6 +15,7 @@ solvers on optad's exact Jacobians: :func:`least_squares`, :func:`curve_fit`, :f
 """
 
 from .adam import Adam, AdamState
+from . import lsq_runs
 from .compare import compare
 from .curve_fit import curve_fit
 from .errors import (ArgumentTypeError, ArgumentValueError, LineSearchError, UnknownMethodError,

@@ -7,14 +7,14 @@ one Jacobian, not n + 1 residual evaluations per Jacobian. The result is SciPy's
 ``OptimizeResult`` plus ``history``, ``nit``, ``method`` and our own ``nfev``/``njev``
 counts.
 
-Statuses are SciPy's (-2 callback, -1 improper input, 0 ``max_nfev``, 1–4 converged;
-``success`` is ``status > 0``) plus three stops of ours, all negative so that SciPy's
-rule still holds:
+Statuses are SciPy's (-2 callback, -1 improper input, 0 a budget ran out, 1–4
+converged; ``success`` is ``status > 0``) plus the stops of ours, none positive so that
+SciPy's rule still holds:
 
 ====== ==================================================================
+  0    ``maxiter`` or ``max_time`` reached (as SciPy's 0 for ``max_nfev``)
  -3    a non-finite residual vector or Jacobian (the NaN guard)
  -4    the residual function raised an exception
- -5    ``max_time`` reached
 ====== ==================================================================
 
 >>> import numpy as np, optimizers
@@ -35,23 +35,24 @@ from .errors import ArgumentValueError, UnknownMethodError, UnknownOptionError
 from .messages import Halt, stop_message
 from .residuals import Residuals, has_sparse_jacobian, loss_cost
 
-__all__ = ["least_squares", "LSQ_METHODS", "LSQ_OPTIONS", "LSQ_STATUS"]
+__all__ = ["least_squares", "check_lsq_options", "LSQ_METHODS", "LSQ_OPTIONS", "LSQ_STATUS"]
 
 LSQ_METHODS = ("trf", "dogbox", "lm")
 
 #: Every option ``least_squares`` takes besides bounds, loss and args: SciPy's own (same
 #: names, same meaning) and ours (``max_time``, ``sparse``).
 LSQ_OPTIONS = ("ftol", "xtol", "gtol", "x_scale", "f_scale", "max_nfev", "tr_solver",
-               "tr_options", "verbose", "max_time", "sparse")
+               "tr_options", "verbose", "maxiter", "max_time", "sparse")
 
 #: Our stop reasons -> status (SciPy's own codes are -2 ... 4).
-LSQ_STATUS = {"nonfinite": -3, "error": -4, "max_time": -5}
+LSQ_STATUS = {"nonfinite": -3, "error": -4, "maxiter": 0, "max_time": 0}
 
 _TOL = validate.Rule("number", 0, none=True)
 _RULES = {
     "ftol": _TOL, "xtol": _TOL, "gtol": _TOL,
     "f_scale": validate.Rule("number", 0, open_low=True),
     "max_nfev": validate.Rule("int", 1, none=True),
+    "maxiter": validate.Rule("int", 0, none=True),
     "verbose": validate.Rule("int", 0, 2),
     "max_time": validate.Rule("number", 0, open_low=True, none=True),
     "sparse": validate.Rule("flag"),
@@ -65,7 +66,6 @@ _HABITS = {
     "kwargs": "pass extra arguments positionally with args=(...), or bind them with "
               "functools.partial.",
     "maxfev": "use SciPy's name, max_nfev.",
-    "maxiter": "use max_nfev (residual evaluations), as SciPy does.",
     "callback": "read res.history afterwards, or stop with max_time / max_nfev.",
 }
 
@@ -82,7 +82,8 @@ def least_squares(residuals, x0, method="trf", *, bounds=(-np.inf, np.inf), loss
     ``"linear"``, ``"soft_l1"``, ``"huber"``, ``"cauchy"``, ``"arctan"`` or a callable.
 
     ``**options``: SciPy's ``ftol, xtol, gtol, x_scale, f_scale, max_nfev, tr_solver,
-    tr_options, verbose``, and ours: ``max_time`` (seconds) and ``sparse=True`` (a
+    tr_options, verbose``, and ours: ``maxiter`` (iterations, i.e. Jacobians after the
+    start), ``max_time`` (seconds) and ``sparse=True`` (a
     ``scipy.sparse`` Jacobian from ``optad.jacobian(f, sparse=True)`` with
     ``tr_solver="lsmr"``, for large problems whose residuals each read few variables;
     refused, with a clear error, by an optad that has no sparse Jacobians). Anything else
@@ -114,12 +115,12 @@ def least_squares(residuals, x0, method="trf", *, bounds=(-np.inf, np.inf), loss
         raise UnknownMethodError(f"Unknown least-squares method {method!r}.\nValid methods: "
                                  f"{', '.join(LSQ_METHODS)}.")
     method = method.lower()
-    _check_option_names(options)
+    options = check_lsq_options(options)
     validate.check_arguments(residuals, x0, owner="least_squares")
-    options = validate.check_options("least_squares", None, options, rules=_RULES)
     if not isinstance(args, tuple):
         args = (args,)
     max_time = options.pop("max_time", None)
+    maxiter = options.pop("maxiter", None)
     sparse = options.pop("sparse", False)
     if sparse:
         _check_sparse(method)
@@ -129,7 +130,7 @@ def least_squares(residuals, x0, method="trf", *, bounds=(-np.inf, np.inf), loss
     t0 = time.perf_counter()
     f_scale = options.get("f_scale", 1.0)
     R = Residuals(residuals, x0, args, loss=loss, f_scale=f_scale, sparse=sparse,
-                  trials_may_fail=method != "lm", max_time=max_time,
+                  trials_may_fail=method != "lm", max_time=max_time, maxiter=maxiter,
                   deadline=None if max_time is None else t0 + max_time)
     R.t0 = t0
     try:
@@ -143,7 +144,14 @@ def least_squares(residuals, x0, method="trf", *, bounds=(-np.inf, np.inf), loss
     return res
 
 
-def _check_option_names(options):
+def check_lsq_options(options):
+    """``options`` checked as ``least_squares`` checks them (names, then numbers: types and
+    ranges), numbers made plain; unknown names are an :class:`UnknownOptionError` listing
+    the valid ones.
+
+    >>> check_lsq_options({"max_nfev": np.int64(50)})
+    {'max_nfev': 50}
+    """
     unknown = [k for k in options if k not in LSQ_OPTIONS]
     for k in unknown:
         if k in _HABITS:
@@ -154,6 +162,7 @@ def _check_option_names(options):
         raise UnknownOptionError(
             f"least_squares has no option{plural} {names}.\nIts options: "
             f"{', '.join(LSQ_OPTIONS)}; and method, bounds, loss, args.")
+    return validate.check_options("least_squares", None, options, rules=_RULES)
 
 
 def _check_sparse(method):

@@ -104,7 +104,8 @@ class Residuals:
 
     ``sparse=True`` asks ``optad.jacobian(f, sparse=True)`` for a ``scipy.sparse``
     Jacobian (refused when optad has no such option). ``deadline``/``max_time``: stop
-    with Halt("max_time") once ``time.perf_counter()`` passes ``deadline``.
+    with Halt("max_time") once ``time.perf_counter()`` passes ``deadline``; ``maxiter``:
+    with Halt("maxiter") once that many iterates follow the start.
 
     >>> res = Residuals(lambda p: p["a"] * np.arange(3.0) - 1.0, {"a": 2.0})
     >>> res.x0, res.jac(res.x0).ravel()
@@ -112,7 +113,7 @@ class Residuals:
     """
 
     def __init__(self, residuals, x0, args=(), *, loss="linear", f_scale=1.0, sparse=False,
-                 trials_may_fail=False, deadline=None, max_time=None,
+                 trials_may_fail=False, deadline=None, max_time=None, maxiter=None,
                  owner="least_squares"):
         self.residuals = residuals
         self.args = tuple(args)
@@ -125,7 +126,7 @@ class Residuals:
                                      f"({_describe_bad(self.x0)}); start from a finite point.")
         self.loss, self.f_scale = loss, f_scale
         self.trials_may_fail = trials_may_fail
-        self.deadline, self.max_time = deadline, max_time
+        self.deadline, self.max_time, self.maxiter = deadline, max_time, maxiter
         self._jacobian = (optad.jacobian(self._traced, sparse=True) if sparse
                           else optad.jacobian(self._traced))
         self._bad_trials = 0            # non-finite trial residual vectors in a row
@@ -209,3 +210,5 @@ class Residuals:
         self.history.append(len(self.history), F, grad_norm, self.nfev, self.njev,
                             time.perf_counter() - self.t0, cost,
                             x=x if self.keep_x else None)
+        if self.maxiter is not None and len(self.history) > self.maxiter:
+            raise Halt("maxiter", maxiter=self.maxiter)
