@@ -271,8 +271,16 @@ def test_max_time_stops_the_run():
         time.sleep(0.01)
         return rosen_r(x)
     res = optimizers.least_squares(slow, [-1.2, 1.0], max_time=0.03)
-    assert res.status == -5 and "max_time" in res.message and not res.success
+    assert res.status == 0 and "max_time" in res.message and not res.success
     assert np.all(np.isfinite(res.x))
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_maxiter_stops_after_that_many_iterations(method):
+    res = optimizers.least_squares(rosen_r, [-1.2, 1.0], method, maxiter=3)
+    assert (res.status, res.success, res.nit, len(res.history)) == (0, False, 3, 4)
+    assert res.message == "Stopped: reached maxiter = 3 iterations."
+    np.testing.assert_array_equal(res.x, res.history[-1]["x"])
 
 
 # --- options, methods, arguments ---------------------------------------------------------------
