@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 from .objective import flattener
 from .registry import check_options, lookup
 from .results_file import ResultsFile
+from .lsq_runs import check_study_options, lsq_method
 from .records import method_label, run_key
 from .runs import Task, failed_record, run_task, start_of
 from .workers import run_on_processes
@@ -34,7 +35,9 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
             resume=True, on_result=None, progress=True, *, resolve=None, workers=None):
     """Run every (method, problem, seed); return one record per run, in study order.
 
-    * ``methods``: names, or ``(name, options)`` pairs: ``["BFGS", ("adam", {"lr": 0.01})]``.
+    * ``methods``: names, or ``(name, options)`` pairs: ``["BFGS", ("adam", {"lr": 0.01})]``;
+      ``"lsq-trf"``, ``"lsq-dogbox"``, ``"lsq-lm"`` run :func:`optimizers.least_squares`
+      on the problems' ``residuals`` (:mod:`optimizers.lsq_runs`).
     * ``problems``: Problem-like objects (attributes ``name``, ``fun``, ``x0``, and
       optionally ``n``, ``f_star``, ``start(seed)``), plain ``(fun, x0)`` pairs (named
       by the function), a dict ``{name: (fun, x0) or problem}``, or names /
@@ -149,15 +152,20 @@ def _methods(methods):
     out, labels = [], set()
     for m in methods:
         name, options = (m, {}) if isinstance(m, str) else (m[0], dict(m[1]))
-        spec = lookup(name)
-        check_options(spec, options)
-        if spec.first_order:
-            spec.rule(**options)             # bad values fail now, not in every run
-        lab = method_label(spec.name, options)
+        if lsq_method(name) is not None:     # least_squares on the problems' residuals
+            check_study_options(options)
+            canonical = name.lower()
+        else:
+            spec = lookup(name)
+            check_options(spec, options)
+            if spec.first_order:
+                spec.rule(**options)         # bad values fail now, not in every run
+            canonical = spec.name
+        lab = method_label(canonical, options)
         if lab in labels:
             raise ValueError(f"compare: method {lab} is listed twice.")
         labels.add(lab)
-        out.append((spec.name, options, lab))
+        out.append((canonical, options, lab))
     return out
 
 

@@ -21,7 +21,7 @@ import json
 
 import numpy as np
 
-__all__ = ["History", "KEEP_X_MAX"]
+__all__ = ["History", "LeastSquaresHistory", "KEEP_X_MAX"]
 
 #: Iterates are kept in the history when the problem has at most this many variables.
 KEEP_X_MAX = 10
@@ -178,3 +178,29 @@ class History:
             with open(path, "w", newline="") as fh:
                 fh.write(text)
         return text
+
+
+class LeastSquaresHistory(History):
+    """The history of a least-squares run: :class:`History`'s columns plus ``cost``.
+
+    One row per Jacobian evaluation (one iteration of trf, dogbox and lm; row 0 the start).
+    ``f`` is F = Σ r_i², as in the MGH papers and the ``problems`` package; ``cost`` is
+    SciPy's ``cost``, ½ Σ ρ(r_i²) (= F/2 with the default linear loss); ``grad_norm`` is
+    ‖∇F‖∞ = 2 ‖Jᵀ r‖∞; ``nfev`` counts residual evaluations and ``njev`` Jacobian
+    evaluations so far.
+
+    >>> h = LeastSquaresHistory()
+    >>> h.append(0, 4.0, 2.0, 1, 1, 0.0, 2.0)
+    >>> h[0]["cost"], h.columns[-1]
+    (2.0, 'cost')
+    >>> LeastSquaresHistory.from_dict(h.to_dict()).column("cost")
+    array([2.])
+    """
+
+    COLUMNS = History.COLUMNS + ("cost",)
+
+    def append(self, iteration, f, grad_norm, nfev, njev, time, cost, x=None):
+        """Add one row (``x`` only for small problems, and then on every row)."""
+        self._add((int(iteration), float(f), float(grad_norm), int(nfev), int(njev),
+                   float(time), float(cost)),
+                  None if x is None else np.asarray(x, dtype=float).ravel())

@@ -16,6 +16,7 @@ that raises or diverges gives a record with ``"status": "failed"`` and the messa
 import time
 from typing import NamedTuple
 
+from .lsq_runs import lsq_method, run_lsq
 from .minimize import minimize
 from .records import result_record, run_key
 from .results_file import jsonable
@@ -80,8 +81,12 @@ def run_task(task):
     t0 = time.perf_counter()
     try:
         problem = _problem(task)
-        res = minimize(problem.fun, start_of(problem, task.seed), task.method,
-                       **task.budget, **task.options)
+        if lsq_method(task.method) is not None:
+            res = run_lsq(problem, start_of(problem, task.seed), task.method, task.budget,
+                          task.options)
+        else:
+            res = minimize(problem.fun, start_of(problem, task.seed), task.method,
+                           **task.budget, **task.options)
     except Exception as exc:        # the run failed before it could return a result
         return failed_record(task, f"{type(exc).__name__}: {exc}", time.perf_counter() - t0)
     return result_record(res, label=task.label, method=task.method, options=task.options,

@@ -133,9 +133,11 @@ def rule_for(method, name):
     return RULES.get(name)
 
 
-def check_options(owner, method, options):
+def check_options(owner, method, options, rules=None):
     """``options`` with each numeric one checked against its rule and made a plain ``int``,
     ``float`` or ``bool``; ``owner`` starts the messages ("minimize", "Adam", ...).
+    ``rules``: a table of one's own (option name -> :class:`Rule`) instead of
+    :data:`RULES` (``least_squares`` and ``root``, whose options are SciPy's others).
 
     >>> check_options("Adam", "adam", {"lr": np.float32(0.5), "amsgrad": np.True_})
     {'lr': 0.5, 'amsgrad': True}
@@ -147,7 +149,7 @@ def check_options(owner, method, options):
     """
     out = {}
     for name, value in options.items():
-        rule = rule_for(method, name)
+        rule = rule_for(method, name) if rules is None else rules.get(name)
         out[name] = value if rule is None else _check(owner, name, value, rule)
     for a, b in _ORDERED:
         if out.get(a) is not None and out.get(b) is not None and not out[a] < out[b]:
@@ -222,7 +224,7 @@ _X0 = ("x0 must be a number, an array of numbers, or a pytree (nested dict, list
        "of them")
 
 
-def check_arguments(fun, x0, callback=None):
+def check_arguments(fun, x0, callback=None, owner="minimize"):
     """Refuse a ``fun`` or ``callback`` that cannot be called and an ``x0`` that is not
     numbers (None, text, bools), before any evaluation. Complex numbers are welcome: the
     optimizers work over their real and imaginary parts (``optad.tree.raveler``).
@@ -234,10 +236,12 @@ def check_arguments(fun, x0, callback=None):
     minimize: x0 must be a number, an array of numbers, or a pytree ... of them; got None.
     """
     if not callable(fun):
-        raise ArgumentTypeError(f"minimize: fun must be a callable f(x, *args) returning a "
-                                f"number; got {_received(fun)}.")
+        what = ("a number" if owner == "minimize" else "an array of residuals"
+                if owner == "least_squares" else "an array")
+        raise ArgumentTypeError(f"{owner}: fun must be a callable f(x, *args) returning "
+                                f"{what}; got {_received(fun)}.")
     if callback is not None and not callable(callback):
-        raise ArgumentTypeError(f"minimize: callback must be a callable or None; got "
+        raise ArgumentTypeError(f"{owner}: callback must be a callable or None; got "
                                 f"{_received(callback)}.")
     if _real_leaf(x0):
         return
@@ -250,7 +254,7 @@ def check_arguments(fun, x0, callback=None):
     else:
         bad = x0
         got = _describe_leaf(x0)
-    raise ArgumentTypeError(f"minimize: {_X0}; got {got}.")
+    raise ArgumentTypeError(f"{owner}: {_X0}; got {got}.")
 
 
 def _real_leaf(v):

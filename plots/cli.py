@@ -186,6 +186,8 @@ def _cmd_list(args):
         print(f"  {s:<8} {len(members):>3}  {shown}")
     print("\nMethods (for --methods; options as name(key=value, ...)):")
     print("  " + ", ".join(optimizers.methods()))
+    print("  least squares, on problems with residuals (the MGH set): "
+          + ", ".join(optimizers.lsq_runs.LSQ_NAMES))
     return 0
 
 

@@ -216,11 +216,14 @@ def _p30(n):
 
 @register_mgh(31, "broyden_banded", default_n=10, tags=("zero-residual", "scalable"))
 def _p31(n):
-    i, j = np.indices((n, n))
-    band = ((j >= i - 5) & (j <= i + 1) & (j != i)).astype(float)   # ml = 5, mu = 1
-
+    # f_i = x_i (2 + 5 x_i²) + 1 - Σ_{j ∈ J_i} x_j (1 + x_j), J_i = {j ≠ i : i-5 <= j <= i+1}
+    # (ml = 5, mu = 1). The band sum by shifted slices of y = x (1 + x) padded with 5 zeros
+    # before and 1 after: O(n) memory (a dense band matrix took 800 MB at n = 10,000).
     def r(x):
-        return x * (2.0 + 5.0 * x * x) + 1.0 - band @ (x * (1.0 + x))
+        y = x * (1.0 + x)
+        yp = np.concatenate([np.zeros(5), y, np.zeros(1)])      # yp[k + 5] = y_k
+        band = yp[6:] + yp[4:-2] + yp[3:-3] + yp[2:-4] + yp[1:-5] + yp[:-6]
+        return x * (2.0 + 5.0 * x * x) + 1.0 - band
     xs = XSTAR["mgh31_n10"][0] if n == 10 else None
     return mgh_problem(31, "Broyden banded", r, np.full(n, -1.0), f_star=0.0, x_star=xs,
                        m=n, source="f* = 0 (paper); the stored x* (n = 10) is the zero of "
