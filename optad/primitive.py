@@ -125,7 +125,10 @@ class Primitive:
     (:mod:`optad.ref.zeros`); True, False, or a test of the raw arguments.
     ``structural_zeros[i]`` (elementwise): the zeros of partial i are zero near the point
     too (a comparison mask, a constant coefficient) when the arguments it names are
-    constants; None where its zeros may be isolated. ``complex_safe``: its rules hold for
+    constants; None where its zeros may be isolated. ``entry_map``: its reverse rules
+    only move, copy or add up entries of the adjoint with positive weights (indexing,
+    reshapes, concatenation, sum), so an adjoint's structural zeros map through them:
+    applied to the indicator of the nonzeros, a rule's zeros are where only zeros land. ``complex_safe``: its rules hold for
     complex values too, under the convention of :mod:`optad.complex_rules` (holomorphic
     functions: ``g·f'(z)``; others, e.g. ``abs``, ``conj``, with rules written for it);
     other primitives refuse complex values with ``ComplexValueError``.
@@ -147,6 +150,7 @@ class Primitive:
     explain: tuple = None
     singular: object = False
     structural_zeros: tuple = None
+    entry_map: bool = False
     complex_safe: bool = False
     speed: Speed = field(default_factory=Speed)
 

@@ -193,3 +193,17 @@ def test_where_with_a_list_condition():
     np.testing.assert_array_equal(g(np.array([-1.0, 2.0])), [1.0, 2.0])
     with optad.reference():
         np.testing.assert_array_equal(g(np.array([-1.0, 2.0])), [1.0, 2.0])
+
+
+def test_seed_zeros_pass_through_indexing_and_concatenation():
+    # jacrev seeds one row at a time; the other rows' zeros are structural and must stay
+    # exact through stack/concatenate/indexing (entry_map rules), not 0·inf = nan
+    import warnings
+
+    f = lambda x: np.stack([np.sqrt(x[0]), x[0]])  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_array_equal(optad.jacrev(f)(np.array([0.0])), [[np.inf], [1.0]])
+        g = lambda x: np.concatenate([np.sqrt(x[:1]), 2 * x]).reshape(3, 1)[:, 0]  # noqa: E731
+        np.testing.assert_array_equal(optad.jacrev(g)(np.array([0.0, 1.0])),
+                                      [[np.inf, 0.0], [2.0, 0.0], [0.0, 2.0]])

@@ -81,7 +81,7 @@ untake = Primitive(
     "untake", _untake_impl,
     vjps=(lambda g, ans, x, key, shape: getitem_raw(g, key),),
     jvps=(lambda t, ans, x, key, shape: bind(untake, (t, key, shape), {}),),
-    complex_safe=True, explain=("scatter({0})", ("1",)), needs=((1, 2),))
+    entry_map=True, complex_safe=True, explain=("scatter({0})", ("1",)), needs=((1, 2),))
 
 
 def getitem_raw(x, key):
@@ -92,7 +92,7 @@ getitem_prim = Primitive(
     "getitem", lambda x, key: x[key],
     vjps=(lambda g, ans, x, key: bind(untake, (g, key, np.shape(x)), {}), None),
     jvps=(lambda t, ans, x, key: getitem_raw(t, key), None),
-    complex_safe=True, explain=("{0}[{1}]", (("slice:[{1}]", "1"), None)), needs=((1,), ()),
+    entry_map=True, complex_safe=True, explain=("{0}[{1}]", (("slice:[{1}]", "1"), None)), needs=((1,), ()),
     speed=Speed(scatter=lambda buf, g, fresh, x, key:
                 (_scatter_fresh if fresh else _scatter_into)(buf, g, key)))
 
@@ -120,7 +120,7 @@ setitem_prim = Primitive(
           None,
           lambda g, ans, x, key, v: getitem_raw(g, key)),
     jvp_joint=_setitem_jvp,
-    complex_safe=True, explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, ("1", "slice:[{1}]"))), needs=((1,), (), (1,)))
+    entry_map=True, complex_safe=True, explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, ("1", "slice:[{1}]"))), needs=((1,), (), (1,)))
 
 
 def setitem(x, key, v):

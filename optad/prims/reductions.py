@@ -80,7 +80,7 @@ sum_ = Primitive(
     "sum", lambda x, axis=None, keepdims=False: np.add.reduce(x, axis=axis, keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, keepdims=False: _sum_vjp(g, x, axis, keepdims),),
     jvps=(_sum_jvp,),
-    complex_safe=True, explain=("sum({0})", ("1",)), needs=((),),
+    entry_map=True, complex_safe=True, explain=("sum({0})", ("1",)), needs=((),),
     # its forward rule reads no value: under hvp the summed value is never computed
     speed=Speed(jvps=(_sum_jvp_forms,), takes_forms=(True,), jvp_reads=((),)))
 
@@ -108,7 +108,7 @@ mean = Primitive(
     "mean", lambda x, axis=None, keepdims=False: np.mean(x, axis=axis, keepdims=keepdims),
     vjps=(_mean_vjp,),
     jvps=(_mean_jvp,),
-    complex_safe=True, explain=("mean({0})", ("1/n",)), needs=((),),
+    entry_map=True, complex_safe=True, explain=("mean({0})", ("1/n",)), needs=((),),
     speed=Speed(jvps=(_mean_jvp_forms,), takes_forms=(True,)))
 
 

@@ -17,7 +17,7 @@ reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     vjps=(lambda g, ans, x, shape: np.reshape(g, np.shape(x)),),
     jvps=(lambda t, ans, x, shape: np.reshape(t, shape),),
-    complex_safe=True, explain=("reshape({0})", ("1",)), needs=((),))
+    entry_map=True, complex_safe=True, explain=("reshape({0})", ("1",)), needs=((),))
 
 
 def _inverse_permutation(axes):
@@ -28,13 +28,13 @@ transpose = Primitive(
     "transpose", lambda x, axes: np.transpose(x, axes),
     vjps=(lambda g, ans, x, axes: np.transpose(g, _inverse_permutation(axes)),),
     jvps=(lambda t, ans, x, axes: np.transpose(t, axes),),
-    complex_safe=True, explain=("{0}ᵀ", ("1",)), needs=((),))
+    entry_map=True, complex_safe=True, explain=("{0}ᵀ", ("1",)), needs=((),))
 
 broadcast_to = Primitive(
     "broadcast_to", lambda x, shape: np.broadcast_to(x, shape),
     vjps=(lambda g, ans, x, shape: g,),
     jvps=(lambda t, ans, x, shape: np.broadcast_to(t, shape),),
-    complex_safe=True, explain=("broadcast({0})", ("1",)), needs=((),))
+    entry_map=True, complex_safe=True, explain=("broadcast({0})", ("1",)), needs=((),))
 
 
 # copy: the identity on values (optad never mutates a recorded value), but a new node, so
@@ -42,7 +42,7 @@ broadcast_to = Primitive(
 copy = Primitive(
     "copy", lambda x: x,
     vjps=(lambda g, ans, x: g,), jvps=(lambda t, ans, x: t,),
-    complex_safe=True, explain=("copy({0})", ("1",)), needs=((),))
+    entry_map=True, complex_safe=True, explain=("copy({0})", ("1",)), needs=((),))
 
 
 def _concat_impl(*arrays, axis=0):
@@ -74,7 +74,7 @@ def _concat_placement(k, *arrays, axis=0):
 
 
 concatenate = Primitive("concatenate", _concat_impl, vjps=Variadic(_concat_vjp),
-                        jvp_joint=_concat_jvp, complex_safe=True, explain=("concat", _concat_placement),
+                        jvp_joint=_concat_jvp, entry_map=True, complex_safe=True, explain=("concat", _concat_placement),
                         needs=Variadic(lambda k: ()))
 
 

@@ -30,7 +30,7 @@ import numpy as np
 from ..engine import Trace, bind, check_complex, is_complex, missing_rule, traced
 from ..traced import Traced, value_of
 from .broadcasting import unbroadcast
-from .zeros import both, elementwise_contribution, seed_mask
+from .zeros import apply, both, elementwise_contribution, seed_mask
 
 __all__ = ["ReverseTrace", "Entry"]
 
@@ -107,7 +107,9 @@ class ReverseTrace(Trace):
                 else:
                     c, mask = prim.vjp(argnum)(g, entry.value, *entry.args, **entry.kwargs), None
                 parent = self.tape[j].value
-                if np.shape(value_of(c)) != np.shape(value_of(parent)):
+                if prim.entry_map and zeros[i] is not None:
+                    c, mask = mapped_zeros(prim, argnum, c, zeros[i], entry, parent)
+                elif np.shape(value_of(c)) != np.shape(value_of(parent)):
                     c, mask = unbroadcast(c, parent), None     # a mask does not survive a sum
                 if is_complex(value_of(c)) and not is_complex(value_of(parent)):
                     c = np.real(c)      # a real argument's adjoint is real (optad.complex_rules)
@@ -116,6 +118,20 @@ class ReverseTrace(Trace):
                 zeros[j] = mask if adjoints[j] is None else both(zeros[j], mask)
                 adjoints[j] = _add(adjoints[j], c)
         return adjoints
+
+
+def mapped_zeros(prim, argnum, c, zeros, entry, parent):
+    """``c`` (rule ``argnum`` of an ``entry_map`` primitive applied to an adjoint whose
+    structural zeros are ``zeros``) summed to ``parent``'s shape, with the structural zeros
+    it inherits: the rule applied to the indicator of the adjoint's nonzeros is 0 exactly
+    where only structural zeros landed (its weights are positive: no cancellation)."""
+    indicator = prim.vjp(argnum)((~zeros).astype(float), entry.value, *entry.args, **entry.kwargs)
+    if np.shape(value_of(c)) != np.shape(value_of(parent)):
+        c, indicator = unbroadcast(c, parent), unbroadcast(indicator, parent)
+    mask = np.asarray(value_of(indicator)) == 0
+    if not mask.any():
+        return c, None
+    return apply(c, mask), mask
 
 
 def _add(total, c):
