@@ -1,14 +1,15 @@
 """Behaviour of the np.linalg decompositions on traced values (optad.prims.decompositions)
 and of matrix_power, multi_dot and the singular-value norms: values are NumPy's own for
 every keyword, the refusals (repeated eigen/singular values for vectors, the extra
-columns of full factors, complex eigenvalues) are clear errors, and only the triangle
+columns of full factors, complex eigenvectors) are clear errors, and only the triangle
 NumPy reads gets a gradient. The derivatives themselves are checked in cases_linalg.py.
 """
 
 import numpy as np
 import optad
 import pytest
-from optad.errors import ComplexValueError, NotDifferentiableError
+from optad.errors import NotDifferentiableError
+from optad.testing import check_derivatives
 
 from cases_linalg import real_eigen, singular, spectrum
 
@@ -233,11 +234,14 @@ def test_pinv_refuses_dropping_singular_values_that_are_not_zero():
         optad.grad(lambda a: np.sum(np.linalg.pinv(a, rcond=0.1, rtol=0.1)))(TALL)
 
 
-def test_eig_with_complex_eigenvalues_names_complex_support():
-    rot = np.array([[0.0, -1.0], [1.0, 0.0]])
-    for f in (lambda a: np.sum(np.linalg.eig(a)[0]), lambda a: np.sum(np.linalg.eigvals(a))):
-        with pytest.raises(ComplexValueError, match="complex"):
-            optad.grad(f)(rot)
+def test_complex_eigenvalues_differentiate_and_complex_eigenvectors_are_refused():
+    a = np.array([[0.0, -2.0], [1.0, 0.3]])            # eigenvalues 0.15 ± 1.406i
+    for f in (lambda a: np.real(np.sum(np.linalg.eigvals(a) ** 2)) + np.abs(np.linalg.eigvals(a)[0]),
+              lambda a: np.imag(np.linalg.eig(a)[0][0]) * np.real(np.linalg.eig(a)[0][1])):
+        assert optad.check_grad(f, a) < 1e-7
+    check_derivatives(lambda a: np.linalg.eigvals(a), a)
+    with pytest.raises(NotDifferentiableError, match="up to a phase"):
+        optad.grad(lambda a: np.abs(np.linalg.eig(a)[1][0, 0]))(a)
 
 
 # --- second order and the reference engine -------------------------------------------------------

@@ -50,7 +50,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..engine import bind, value_of
-from ..errors import ComplexValueError, NotDifferentiableError
+from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements
 
@@ -719,18 +719,20 @@ def _lstsq(a, b, rcond=None):
     return x, res, int(value_of(packed)[-1]), s
 
 
-# --- eig, eigvals (real eigenvalues only, until optad differentiates complex values) ------------
-def _refuse_complex_eig(function):
-    raise ComplexValueError(
-        f"{function}: this matrix has complex eigenvalues, and optad does not differentiate "
-        f"complex values yet (complex support is being added). For a symmetric matrix use "
-        f"np.linalg.eigh / eigvalsh; a matrix with real eigenvalues works with eig today.")
+# --- eig, eigvals ---------------------------------------------------------------------------
+# The eigenvalue rule Ā = V⁻ᵀ diag(w̄) Vᵀ holds for complex eigenvalues too (plain
+# transposes: optad.prims.complex); eigenvectors with complex entries are defined only up
+# to a phase, so their derivative is refused.
+def _refuse_complex_vectors(v, function):
+    if np.iscomplexobj(value_of(v)) and np.any(np.imag(value_of(v)) != 0):
+        raise NotDifferentiableError(
+            f"{function}: the eigenvectors are complex, and a complex eigenvector is defined "
+            f"only up to a phase, so it has no derivative. Differentiate a function of the "
+            f"eigenvalues only (np.linalg.eigvals); for a symmetric matrix use np.linalg.eigh.")
 
 
 def _eig_impl(a):
     w, v = np.linalg.eig(a)
-    if w.dtype.kind == "c":
-        _refuse_complex_eig("np.linalg.eig")
     return _pack(w, v, batch=w.shape[:-1])
 
 
@@ -748,6 +750,7 @@ def _eig_vjp(g, ans, a):
     gw, gv = _eigh_parts(g)
     inner = _diag(gw)
     if _any_nonzero(gv):
+        _refuse_complex_vectors(v, "np.linalg.eig")
         _refuse_repeated(w, "np.linalg.eig", "eigen", _EIG_ADVICE)
         # NumPy's eigenvectors have unit norm: the part of V̄ along each vᵢ does not count
         gv = gv - v * np.expand_dims(np.sum(v * gv, axis=-2), -2)
@@ -757,6 +760,7 @@ def _eig_vjp(g, ans, a):
 
 def _eig_jvp(t, ans, a):
     w, v = _eigh_parts(ans)
+    _refuse_complex_vectors(v, "np.linalg.eig (forward mode: it computes the vectors' tangent)")
     _refuse_repeated(w, "np.linalg.eig (forward mode)", "eigen", _EIG_ADVICE)
     m = np.linalg.solve(v, np.matmul(t, v))                   # V⁻¹ dA V
     dv = np.matmul(v, _inverse_gaps(w) * m)
@@ -768,15 +772,12 @@ _EIG_ADVICE = ("Differentiate a function of the eigenvalues only (np.linalg.eigv
                "perturb the matrix so that its eigenvalues are distinct.")
 
 eig = Primitive(
-    "eig", _eig_impl, vjps=(_eig_vjp,), jvps=(_eig_jvp,), needs=((-1,),),
+    "eig", _eig_impl, vjps=(_eig_vjp,), jvps=(_eig_jvp,), needs=((-1,),), complex_safe=True,
     explain=("eig({0})", ("V⁻ᵀ (diag(w̄) + F∘VᵀV̄) Vᵀ",)))
 
 
 def _eigvals_impl(a):
-    w = np.linalg.eigvals(a)
-    if w.dtype.kind == "c":
-        _refuse_complex_eig("np.linalg.eigvals")
-    return w
+    return np.linalg.eigvals(a)
 
 
 def _eig_for(a, w):
@@ -806,13 +807,14 @@ def _eigvals_jvp(t, ans, a):
 
 eigvals = Primitive(
     "eigvals", _eigvals_impl, vjps=(_eigvals_vjp,), jvps=(_eigvals_jvp,), needs=((0, -1),),
+    complex_safe=True,
     explain=("eigvals({0})", ("V⁻ᵀ diag(w̄) Vᵀ",)))
 
 
 @implements(np.linalg.eig)
 def _eig(a):
-    """np.linalg.eig on traced values, for matrices whose eigenvalues are real (NumPy then
-    returns real arrays); complex eigenvalues raise ComplexValueError for now.
+    """np.linalg.eig on traced values. Eigenvalues differentiate also where they are
+    complex; eigenvectors where they are real (a complex one is defined up to a phase).
 
     >>> import numpy as np, optad
     >>> optad.grad(lambda a: np.linalg.eig(a).eigenvalues[1])(np.array([[2.0, 1.0], [0.0, 3.0]]))
@@ -825,7 +827,7 @@ def _eig(a):
 
 @implements(np.linalg.eigvals)
 def _eigvals(a):
-    """np.linalg.eigvals on traced values (real eigenvalues only, as :func:`_eig`).
+    """np.linalg.eigvals on traced values (complex eigenvalues too).
 
     >>> import numpy as np, optad
     >>> optad.grad(lambda a: np.linalg.eigvals(a)[0])(np.array([[2.0, 1.0], [0.0, 3.0]]))
