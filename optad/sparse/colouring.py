@@ -21,7 +21,7 @@ The rows are coloured the same way (the columns of ``Pᵀ``) for reverse mode, w
 one backward pass per row colour gives ``Sᵀ·J``.
 
 >>> import numpy as np, scipy.sparse as sp
->>> tridiagonal = sp.diags([1, 1, 1], [-1, 0, 1], shape=(6, 6))
+>>> tridiagonal = sp.diags([1, 1, 1], [-1, 0, 1], shape=(6, 6), dtype=bool)
 >>> colour_columns(tridiagonal)
 array([0, 1, 2, 0, 1, 2])
 """

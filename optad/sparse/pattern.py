@@ -28,15 +28,19 @@ True when element ``r`` may depend on input element ``j`` (None: on none). The i
 * **anything else**: dense (every output element depends on every input element that
   reaches any argument). Conservative and correct: never a missing dependency.
 
-Constants are judged at two points. The tape is recorded at the given point ``x0`` and
-again at a second point far from it; a plain argument (a constant factor, an index, a
-condition) that differs between the two was computed from the input's values (``x *
-(x > 0)``, ``np.sort``'s permutation), so its zeros and indices are not structural:
-that entry is treated conservatively (no structural zeros, dense for moves). Boolean
-constants (comparison results) never give structural zeros. When the two recordings
-differ in their operations (Python control flow on values: ``if x[0] > 0``), a
-:class:`SparsityWarning` says so and the pattern is the union of both, all constants
-taken as nonzero; it may still miss a branch neither point took: pass ``sparsity=``.
+Constants are judged at three points. The tape is recorded at the given point ``x0``
+and again at two others (``-x0`` plus a little noise, which flips every comparison
+with 0 and reverses a sort, and ``x0`` plus noise of its own size); a plain argument (a
+constant factor, an index, a condition) that differs between them was computed from
+the input's values (``x * (x > 0)``, ``np.sort``'s permutation), so its zeros and
+indices are not structural: that entry is treated conservatively (no structural zeros,
+dense for moves). Boolean constants (comparison results) never give structural zeros.
+When the recordings differ in their operations (Python control flow on values: ``if
+x[0] > 0``), a :class:`SparsityWarning` says so and the pattern is the union of all of
+them, every constant taken as nonzero. This is a check, not a proof: a branch none of
+the three points took, or a value-dependent constant equal at all three, goes unseen
+(the Jacobian's own check at every call catches some of these, see
+:mod:`optad.sparse.jacobian`). When in doubt, pass ``sparsity=``.
 
 >>> import numpy as np
 >>> P = sparsity_pattern(lambda x: x[1:] * x[:-1], np.ones(4))
@@ -244,12 +248,12 @@ def _aligned(tape0, tape1):
 
 # --- the walk -------------------------------------------------------------------------------
 class _Walk:
-    """Dependency matrices of one tape. ``other`` is the tape recorded at the second
-    point, aligned with this one, or None: then every constant is taken as possibly
+    """Dependency matrices of one tape. ``others`` are the tapes recorded at the other
+    points, aligned with this one; with none, every constant is taken as possibly
     computed from the input's values (no structural zeros, dense moves)."""
 
-    def __init__(self, tape, n, other):
-        self.tape, self.n, self.other = tape, n, other
+    def __init__(self, tape, n, others):
+        self.tape, self.n, self.others = tape, n, others
         self.rng = np.random.default_rng(0x5EED)
         self.deps = [None] * len(tape)
         self.fixed = [False] * len(tape)   # a dependency-free entry equal at both points
@@ -263,8 +267,8 @@ class _Walk:
             parents = {k: self.deps[j] for k, j in entry.parents if self.deps[j] is not None}
             if entry.prim is None or not parents:
                 # a traced constant (np.zeros_like(x)), or an operation on constants only
-                self.fixed[i] = self.other is not None and same(entry.value,
-                                                                self.other[i].value)
+                self.fixed[i] = bool(self.others) and all(
+                    same(entry.value, other[i].value) for other in self.others)
                 continue
             step = _Step(self, i, entry, parents)
             try:
@@ -294,23 +298,23 @@ class _Step:
     def __init__(self, walk, i, entry, parents):
         self.walk, self.entry, self.parents = walk, entry, parents
         self.prim, self.args, self.kwargs = entry.prim, entry.args, entry.kwargs
-        self.other = walk.other[i] if walk.other is not None else None
+        self.at_others = [other[i] for other in walk.others]
         self.size = int(np.size(value_of(entry.value)))
         self.shape = np.shape(value_of(entry.value))
         self.n = walk.n
         self.stable = self._stable()
 
     def _stable(self):
-        if self.other is None:
+        if not self.at_others:
             return False
         traced_at = dict(self.entry.parents)
-        for k, (a, b) in enumerate(zip(self.args, self.other.args)):
+        for k, a in enumerate(self.args):
             if k in traced_at:
                 if k not in self.parents and not self.walk.fixed[traced_at[k]]:
                     return False            # a traced constant that moved between points
-            elif not same(a, b):
+            elif not all(same(a, e.args[k]) for e in self.at_others):
                 return False
-        return same(self.kwargs, self.other.kwargs)
+        return all(same(self.kwargs, e.kwargs) for e in self.at_others)
 
     def dense(self):
         return _dense(self.size, list(self.parents.values()), self.n)
@@ -322,8 +326,9 @@ class _Step:
         v0 = np.asarray(value_of(self.args[k]))
         if not self.stable or v0.dtype == bool:
             return np.ones(v0.shape, dtype=bool)
-        v1 = np.asarray(value_of(self.other.args[k]))
-        mask = (v0 != 0) | (v1 != 0)
+        mask = v0 != 0
+        for e in self.at_others:
+            mask = mask | (np.asarray(value_of(e.args[k])) != 0)
         D = self.parents.get(k)
         if D is not None:
             mask = mask | (np.diff(D.indptr) > 0).reshape(v0.shape)
@@ -345,7 +350,8 @@ class _Step:
         zero = np.asarray(value_of(partial(self.entry.value, *self.args))) == 0
         if not zero.any():
             return None
-        zero = zero & (np.asarray(value_of(partial(self.other.value, *self.other.args))) == 0)
+        for e in self.at_others:
+            zero = zero & (np.asarray(value_of(partial(e.value, *e.args))) == 0)
         rng = self.walk.rng
         args = list(self.args)
         for q in self.parents:
@@ -572,8 +578,9 @@ def sparsity_pattern(f, x, *, check=True):
     ``scipy.sparse.csr_matrix`` of shape ``(m, n)``, True where output ``i`` may depend on
     input ``j``. ``x`` is a 1-D float array and ``f(x)`` a 1-D array.
 
-    ``check`` records ``f`` at a second point too, to find constants computed from the
-    input's values and control flow that depends on them (see the module docstring).
+    ``check`` records ``f`` at two more points, to find constants computed from the
+    input's values and control flow that depends on them (see the module docstring);
+    without it, every constant is taken as possibly value-dependent.
 
     >>> import numpy as np
     >>> A = np.diag(np.ones(3)) + np.diag(np.ones(2), 1)        # upper bidiagonal
@@ -586,21 +593,20 @@ def sparsity_pattern(f, x, *, check=True):
     n = x.size
     tape0, out0 = record(f, x)
     m = int(np.size(value_of(out0)))
-    tape1 = out1 = None
-    if check:
-        tape1, out1 = _second_recording(f, x)
-    if tape1 is not None and _aligned(tape0, tape1) and _same_output(out0, out1):
-        return _pattern_of(tape0, out0, n, m, tape1)
-    if tape1 is not None:
-        warnings.warn(
-            "optad.jacobian(sparse=True): f recorded different operations at two points "
-            "(its control flow depends on the input's values), so the sparsity pattern "
-            "found may miss dependencies at other points. It is the union of both points' "
-            "patterns; pass sparsity= with the known pattern to be sure.",
-            SparsityWarning, stacklevel=3)
-        return _union_or_empty([_pattern_of(tape0, out0, n, m, None),
-                                _pattern_of(tape1, out1, n, m, None)], m, n)
-    return _pattern_of(tape0, out0, n, m, None)
+    others = _other_recordings(f, x) if check else []
+    if all(_aligned(tape0, tape) and _same_output(out0, out) for tape, out in others):
+        return _pattern_of(tape0, out0, n, m, [tape for tape, _ in others])
+    warnings.warn(
+        "optad.jacobian(sparse=True): f recorded different operations at different points "
+        "(its control flow depends on the input's values), so the sparsity pattern found "
+        "may miss dependencies at other points. It is the union of the patterns at the "
+        "points tried; pass sparsity= with the known pattern to be sure.",
+        SparsityWarning, stacklevel=3)
+    # Each recording is walked with those that recorded the same operations.
+    recordings = [(tape0, out0)] + others
+    return _union_or_empty([_pattern_of(tape, out, n, m, [
+        t for t, o in recordings if t is not tape and _aligned(tape, t) and _same_output(out, o)])
+        for tape, out in recordings], m, n)
 
 
 def _same_output(out0, out1):
@@ -612,21 +618,25 @@ def _same_output(out0, out1):
     return np.shape(out0) == np.shape(out1)
 
 
-def _second_recording(f, x):
-    """``f`` recorded at a point far from ``x`` (then, if ``f`` fails there, near it);
-    ``(None, None)`` if it fails at both."""
+def _other_recordings(f, x):
+    """``f`` recorded at two points chosen to move what depends on the values: ``-x`` with
+    a little noise (every comparison with 0 flips, a sort permutation reverses) and ``x``
+    plus noise of its own size. A point where ``f`` fails is replaced by one near ``x``."""
     rng = np.random.default_rng(0xC0FFEE)
-    u = rng.uniform(0.5, 1.5, x.shape)
-    sign = rng.choice([-1.0, 1.0], x.shape)
-    for scale in (1.0, 1e-3):
-        x1 = x + scale * sign * u * (1.0 + np.abs(x))
-        try:
-            with np.errstate(all="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                return record(f, x1)
-        except Exception:
-            continue
-    return None, None
+    scale = 1.0 + np.abs(x)
+    u = rng.uniform(0.5, 1.5, x.shape) * rng.choice([-1.0, 1.0], x.shape)
+    v = rng.uniform(0.5, 1.5, x.shape) * rng.choice([-1.0, 1.0], x.shape)
+    recordings = []
+    for point in (-x + 0.1 * u * scale, x + v * scale):
+        for candidate in (point, x + 1e-3 * u * scale):
+            try:
+                with np.errstate(all="ignore"), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    recordings.append(record(f, candidate))
+                break
+            except Exception:
+                continue
+    return recordings
 
 
 def _empty(m, n):
@@ -638,7 +648,7 @@ def _union_or_empty(mats, m, n):
     return u if u is not None else _empty(m, n)
 
 
-def _pattern_of(tape, out, n, m, other):
+def _pattern_of(tape, out, n, m, others):
     if not isinstance(out, Traced):
         return _empty(m, n)         # the output does not depend on the input
-    return _union_or_empty([_Walk(tape, n, other).run(out._aux)], m, n)
+    return _union_or_empty([_Walk(tape, n, others).run(out._aux)], m, n)
