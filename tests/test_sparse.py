@@ -164,6 +164,42 @@ def test_value_dependent_constants_are_not_taken_as_structural():
     assert sparsity_pattern(lambda x: np.sort(x), np.arange(4.0)).nnz == 16
 
 
+def test_comparison_masks_never_give_structural_zeros():
+    # (x > 1000) is False at every point tried, but not everywhere: a boolean constant
+    # is a comparison's result, whose zeros move with x
+    x = np.ones(4)
+    for f in (lambda x: x * (x > 1000), lambda x: np.diag(x > 1000) @ x):
+        jac = optad.jacobian(f, sparse=True)
+        assert jac.sparsity(x).toarray().diagonal().all()
+        np.testing.assert_array_equal(jac(np.full(4, 2000.0)).toarray(), np.eye(4))
+
+
+def test_an_operand_that_depends_on_the_input_may_be_nonzero_even_where_it_is_zero():
+    def f(x):
+        Y = x[:4].reshape(2, 2)
+        Z = (x[4:] * (x[4:] > 1000)).reshape(2, 2)   # zero at every point tried
+        return (Y @ Z).ravel()
+
+    jac = optad.jacobian(f, sparse=True)
+    x = np.concatenate([np.ones(4), np.full(4, 2000.0)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SparsityWarning)
+        jac(np.ones(8))
+        np.testing.assert_allclose(jac(x).toarray(), dense(f, x))
+
+
+def test_traced_constants_written_into_keep_their_zeros():
+    def f(x):
+        c = np.zeros_like(x)        # a traced constant (np.zeros_like of a traced x)
+        c[::2] = 1.0
+        return x * c
+
+    np.testing.assert_array_equal(sparsity_pattern(f, np.ones(4)).toarray(),
+                                  np.diag([True, False, True, False]))
+    g = lambda x: (np.zeros_like(x) + np.zeros((4, 4))) @ x     # a traced zero matrix
+    assert sparsity_pattern(g, np.ones(4)).nnz == 0
+
+
 def test_control_flow_on_values_warns_and_merges_both_points():
     def f(x):
         return x[::-1] * 2.0 if x[0] > 0 else x * 2.0
