@@ -9,7 +9,8 @@ and each nonzero ``J[i, j]`` is read back from ``(J·S)[i, colour(j)]``.
 It is a colouring of the *column intersection graph* (columns adjacent when they share
 a row: the pattern of ``PᵀP``). Finding the fewest colours is NP-hard; the greedy
 algorithm gives each column, in turn, the smallest colour none of its neighbours has.
-Two orders are tried, and the one with fewer colours is kept (natural order on a tie):
+Two orders are tried, and the one with fewer colours is kept (natural order on a tie;
+the second is skipped when the first reaches the lower bound, the longest row):
 
 * **natural** (columns 0, 1, 2, ...): optimal for banded patterns (a band of
   width w gets w colours: the tridiagonal pattern gets 3) and what SciPy's
@@ -66,13 +67,15 @@ def colour_columns(pattern, order="best"):
         return np.arange(n)
     G = (P.T @ P).tocsr()           # the column intersection graph (with its diagonal)
     indptr, indices = G.indptr.tolist(), G.indices.tolist()
-    if order == "natural":
-        return _greedy(range(n), indptr, indices, n)
+    if order != "largest_first":
+        natural = _greedy(range(n), indptr, indices, n)
+        # a row's columns all differ: no colouring has fewer colours than the longest row
+        if order == "natural" or _count(natural) <= row_lengths.max(initial=0):
+            return natural
     degree = np.diff(G.indptr)
     largest = _greedy(np.argsort(-degree, kind="stable").tolist(), indptr, indices, n)
     if order == "largest_first":
         return largest
-    natural = _greedy(range(n), indptr, indices, n)
     return largest if _count(largest) < _count(natural) else natural
 
 
