@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from optad.errors import ArgnumsError, InputTypeError, ShapeError
-from optad.sparse import (PatternError, SparsityWarning, colour_columns, colour_rows,
+from optad.sparse import (DensePatternError, PatternError, SparsityWarning, colour_columns, colour_rows,
                           is_colouring, sparse_jacobian, sparsity_pattern)
 
 N = 12
@@ -292,6 +292,12 @@ def test_shapes_and_types_other_than_vectors_are_refused():
         sparse_jacobian(lambda x: x, mode="sideways")
     with pytest.raises(ValueError, match="order"):
         colour_columns(np.eye(2), order="random")
+
+
+def test_a_dense_pattern_past_the_limit_is_refused_with_the_fix():
+    x = np.ones(5000)               # x - mean(x): 25 million dependencies
+    with pytest.raises(DensePatternError, match="without sparse=True"):
+        optad.jacobian(lambda x: x - np.mean(x), sparse=True)(x)
 
 
 def test_a_list_input_is_taken_as_floats():

@@ -136,18 +136,23 @@ def check_output(out):
 # --- small sparse helpers ------------------------------------------------------------------
 def _csr(indices, indptr, shape):
     sp = _sp()
-    m = sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=shape)
-    if m.nnz > MAX_PATTERN_NNZ:
-        raise DensePatternError(
-            f"The Jacobian's sparsity pattern grew past {MAX_PATTERN_NNZ} nonzeros (an "
-            f"intermediate of shape {shape} depends on nearly every input): a sparse "
-            f"Jacobian would not pay. Use optad.jacobian(f) without sparse=True, or pass a "
-            f"known pattern with sparsity=.")
-    return m
+    if len(indices) > MAX_PATTERN_NNZ:
+        _too_dense(shape)
+    return sp.csr_matrix((np.ones(len(indices), dtype=bool), indices, indptr), shape=shape)
+
+
+def _too_dense(shape):
+    raise DensePatternError(
+        f"The Jacobian's sparsity pattern grew past {MAX_PATTERN_NNZ} nonzeros (an "
+        f"intermediate with {shape[0]} elements depends on nearly all {shape[1]} inputs): "
+        f"a sparse Jacobian would not pay. Use optad.jacobian(f) without sparse=True, or "
+        f"pass a known pattern with sparsity=.")
 
 
 def _from_pairs(rows, cols, shape):
     """A boolean CSR matrix with True at (rows, cols) (repeats merge)."""
+    if len(rows) > MAX_PATTERN_NNZ:
+        _too_dense(shape)
     sp = _sp()
     m = sp.coo_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=shape).tocsr()
     m.sum_duplicates()
@@ -164,6 +169,8 @@ def _gather(D, ids):
     indptr = np.zeros(len(ids) + 1, dtype=np.int64)
     np.cumsum(lens, out=indptr[1:])
     total = int(indptr[-1])
+    if total > MAX_PATTERN_NNZ:
+        _too_dense((len(ids), D.shape[1]))
     pos = np.repeat(starts - indptr[:-1], lens) + np.arange(total)
     return _csr(D.indices[pos], indptr, (len(ids), D.shape[1]))
 
@@ -193,7 +200,7 @@ def _dense(size, parents, n):
         return None
     k = len(cols)
     if size * k > MAX_PATTERN_NNZ:
-        _csr(np.zeros(size * k, dtype=np.int64), None, (size, n))  # raises DensePatternError
+        _too_dense((size, n))
     return _csr(np.tile(cols, size), np.arange(0, size * k + 1, k), (size, n))
 
 
