@@ -263,35 +263,44 @@ class _Walk:
         self.tape, self.n, self.others = tape, n, others
         self.rng = np.random.default_rng(0x5EED)
         self.deps = [None] * len(tape)
-        self.fixed = [False] * len(tape)   # a dependency-free entry equal at both points
+        self.fixed = [False] * len(tape)   # a dependency-free entry equal at every point
 
     def run(self, upto):
+        """The dependency matrix of tape entry ``upto`` (None: it depends on nothing)."""
+        last_use = {}                       # entry -> the last entry reading it
         for i in range(upto + 1):
-            entry = self.tape[i]
-            if i == 0:
-                self.deps[0] = _identity(self.n)
-                continue
-            parents = {k: self.deps[j] for k, j in entry.parents if self.deps[j] is not None}
-            if entry.prim is None or not parents:
-                # a traced constant (np.zeros_like(x)), or an operation on constants only
-                self.fixed[i] = bool(self.others) and all(
-                    same(entry.value, other[i].value) for other in self.others)
-                continue
-            step = _Step(self, i, entry, parents)
-            try:
-                with np.errstate(all="ignore"), warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    D = _rule(step)
-            except DensePatternError:
-                raise
-            except Exception:               # a rule that cannot read these arguments
-                D = _DENSE
-            if D is _DENSE:
-                D = step.dense()
-            elif D is not None and D.shape != (step.size, self.n):
-                D = step.dense()            # (never expected: a rule's result is checked)
-            self.deps[i] = D if D is None or D.nnz else None
+            for _, j in self.tape[i].parents:
+                last_use[j] = i
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")     # rules run NumPy on arbitrary values
+            for i in range(upto + 1):
+                self._step(i)
+                for _, j in self.tape[i].parents:
+                    if last_use.get(j) == i and j != upto:
+                        self.deps[j] = None     # read by nobody after this: free it
         return self.deps[upto]
+
+    def _step(self, i):
+        entry = self.tape[i]
+        if i == 0:
+            self.deps[0] = _identity(self.n)
+            return
+        parents = {k: self.deps[j] for k, j in entry.parents if self.deps[j] is not None}
+        if entry.prim is None or not parents:
+            # a traced constant (np.zeros_like(x)), or an operation on constants only
+            self.fixed[i] = bool(self.others) and all(
+                same(entry.value, other[i].value) for other in self.others)
+            return
+        step = _Step(self, i, entry, parents)
+        try:
+            D = _rule(step)
+        except DensePatternError:
+            raise
+        except Exception:                   # a rule that cannot read these arguments
+            D = _DENSE
+        if D is _DENSE or (D is not None and D.shape != (step.size, self.n)):
+            D = step.dense()                # (a wrong shape is never expected)
+        self.deps[i] = D if D is None or D.nnz else None
 
 
 _DENSE = object()       # what a rule returns to ask for the conservative answer
@@ -300,7 +309,7 @@ _DENSE = object()       # what a rule returns to ask for the conservative answer
 class _Step:
     """One tape entry being processed: its arguments, their dependency matrices
     (``parents``: argument position -> D, for arguments that depend on the input) and
-    whether every constant it reads is equal at both points (``stable``)."""
+    whether every constant it reads is equal at every point recorded (``stable``)."""
 
     def __init__(self, walk, i, entry, parents):
         self.walk, self.entry, self.parents = walk, entry, parents
@@ -344,7 +353,7 @@ class _Step:
     def structural_zero(self, k):
         """Where the partial of elementwise argument ``k`` is zero at every point (over
         the output's shape), or None. Only partials the primitive declares structural
-        and that read constants (a constant factor's zeros); confirmed at both points and
+        and that read constants (a constant factor's zeros); confirmed at every point and
         at random values of the varying arguments."""
         prim = self.prim
         sz = prim.structural_zeros
