@@ -15,7 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import is_complex, value_of
-from .errors import ComplexValueError
+from .errors import ArgnumsError, ComplexValueError
 from .settings import config
 from .transforms import _grad, _jvp, _Recording, as_input, jvp, normalize_argnums
 
@@ -163,16 +163,35 @@ def jacfwd(f, argnums=0):
 # (optad.config.forward_pass_cost).
 
 
-def jacobian(f, argnums=0):
+def jacobian(f, argnums=0, *, sparse=False, sparsity=None):
     """The full Jacobian, by the cheaper mode: reverse mode unless the outputs outnumber
     the inputs by more than a forward pass costs in backward passes (about 2).
+
+    With ``sparse=True`` (or a known pattern ``sparsity=``, a ``scipy.sparse`` matrix or
+    a dense boolean array), ``f`` must map a 1-D float array to a 1-D array, and the
+    result is a ``scipy.sparse.csr_matrix`` computed by colouring: the pattern is traced
+    and coloured at the first call, then each call costs one pass per colour
+    (:func:`optad.sparse.sparse_jacobian`, which says what the traced pattern assumes).
 
     >>> import numpy as np, optad
     >>> J = optad.jacobian(lambda x: x[:2] * x[1:])(np.array([1.0, 2.0, 3.0]))
     >>> J
     array([[2., 1., 0.],
            [0., 3., 2.]])
+    >>> J = optad.jacobian(lambda x: x[:2] * x[1:], sparse=True)(np.array([1.0, 2.0, 3.0]))
+    >>> type(J).__name__, J.nnz, J.toarray()
+    ('csr_matrix', 4, array([[2., 1., 0.],
+           [0., 3., 2.]]))
     """
+    if sparse or sparsity is not None:
+        if argnums != 0:
+            raise ArgnumsError(
+                f"jacobian(sparse=True) differentiates a function of one 1-D array "
+                f"(argnums=0); got argnums={argnums!r}. Close over the other arguments "
+                f"(lambda x: f(a, x)).")
+        from .sparse import sparse_jacobian     # (imports SciPy: only when asked for)
+        return sparse_jacobian(f, sparsity=sparsity)
+
     def jacobian_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "jacobian")
         _refuse_complex_inputs(args, nums, "jacobian")
