@@ -817,7 +817,8 @@ def _eig(a):
     complex; eigenvectors where they are real (a complex one is defined up to a phase).
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda a: np.linalg.eig(a).eigenvalues[1])(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    >>> f = lambda a: np.real(np.linalg.eig(a).eigenvalues[1])   # (complex on NumPy >= 2.5)
+    >>> optad.grad(f)(np.array([[2.0, 1.0], [0.0, 3.0]]))
     array([[0., 1.],
            [0., 1.]])
     """
@@ -830,7 +831,7 @@ def _eigvals(a):
     """np.linalg.eigvals on traced values (complex eigenvalues too).
 
     >>> import numpy as np, optad
-    >>> optad.grad(lambda a: np.linalg.eigvals(a)[0])(np.array([[2.0, 1.0], [0.0, 3.0]]))
+    >>> optad.grad(lambda a: np.real(np.linalg.eigvals(a)[0]))(np.array([[2.0, 1.0], [0.0, 3.0]]))
     array([[ 1.,  0.],
            [-1.,  0.]])
     """

@@ -371,8 +371,10 @@ def _meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
     if not sparse:
         output = np.broadcast_arrays(*output)
     if copy:
-        output = tuple(np.copy(x) for x in output)
-    return output
+        output = [np.copy(x) for x in output]
+    # a list or a tuple, as the running NumPy returns (it changed between releases)
+    kind = type(np.meshgrid(*([np.zeros(1)] * ndim), copy=copy, sparse=sparse, indexing=indexing))
+    return kind(output)
 
 
 @implements(np.select)

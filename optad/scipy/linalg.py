@@ -175,13 +175,14 @@ cholesky = Primitive(
 def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     """``scipy.linalg.cho_factor``: ``(c, lower)`` with the Cholesky factor of ``a`` in the
     triangle ``lower`` names (L with a = L Lᵀ, or U with a = Uᵀ U, read from that triangle
-    of ``a``) and, as in SciPy, ``a``'s own entries in the other. Differentiable in ``a``.
+    of ``a``) and in the other what the running SciPy puts there (``a``'s own entries up
+    to SciPy 1.17, zeros since). Differentiable in ``a``.
 
     >>> import numpy as np, optad
     >>> c, low = cho_factor(np.array([[4.0, 2.0], [2.0, 5.0]]))
-    >>> c, low
+    >>> np.triu(c), bool(low)
     (array([[2., 1.],
-           [2., 2.]]), False)
+           [0., 2.]]), False)
     >>> a = np.array([[4.0, 2.0], [2.0, 5.0]])
     >>> float(optad.grad(lambda a: cho_factor(a)[0][1, 1])(a)[1, 1])
     0.25
@@ -193,10 +194,26 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
             f"optad.scipy.linalg.cho_factor takes a 2-D matrix (got {np.ndim(a)}-D).")
     if check_finite and not np.all(np.isfinite(value_of(a))):
         raise ValueError("array must not contain infs or NaNs")
+    keep, flag = _scipy_cho_factor_layout()
     if lower:
-        return bind(cholesky, (a,), {}) + np.triu(a, 1), lower
+        factor = bind(cholesky, (a,), {})
+        return (factor + np.triu(a, 1) if keep else factor), flag(lower)
     # the upper triangle of a is the lower triangle of aᵀ: U = cholesky(aᵀ)ᵀ
-    return _mT(bind(cholesky, (_mT(a),), {})) + np.tril(a, -1), lower
+    factor = _mT(bind(cholesky, (_mT(a),), {}))
+    return (factor + np.tril(a, -1) if keep else factor), flag(lower)
+
+
+_LAYOUT = []
+
+
+def _scipy_cho_factor_layout():
+    """``(keeps, flag)``: whether the running SciPy's cho_factor leaves ``a``'s entries in
+    the triangle it does not factor (it did up to 1.17; 1.18 writes zeros), and the type
+    it returns ``lower`` as (a bool, or a 0-d array since 1.18). Asked of SciPy once."""
+    if not _LAYOUT:
+        c, low = _sl.cho_factor(np.array([[4.0, 2.0], [2.0, 5.0]]))
+        _LAYOUT.append((bool(c[1, 0] != 0), np.asarray if isinstance(low, np.ndarray) else bool))
+    return _LAYOUT[0]
 
 
 def cho_solve(c_and_lower, b, overwrite_b=False, check_finite=True):
