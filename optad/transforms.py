@@ -152,6 +152,8 @@ def _as_output(g, like, fresh=True):
     if g is None:
         g = np.zeros(np.shape(value_of(like)))
     if isinstance(g, Traced):
+        if is_complex(value_of(like)) and not is_complex(value_of(g)):
+            return g + 0j       # a complex input's cotangent is complex, traced or not
         return g
     dtype = np.complex128 if is_complex(value_of(like)) or np.iscomplexobj(g) else np.float64
     if type(g) is np.ndarray:
@@ -186,6 +188,8 @@ class _Recording:
                 traced_args, self.inputs = _trace_args(self.trace, args, argnums, fname)
                 out = f(*traced_args, **kwargs)
         except NeedsReference:
+            if not getattr(self.trace, "handed_over", False):
+                raise       # an outer transform's hand-over: its own recording starts again
             out = None
         if getattr(self.trace, "handed_over", False):
             # A complex value appeared: the fast engine hands the call to the reference
@@ -379,6 +383,8 @@ def _jvp(f, primals, tangents, tangents_only=False):
             args, _ = _trace_args(trace, primals, nums, "jvp", tangents=tangents)
             out = f(*args)
     except NeedsReference:
+        if not getattr(trace, "handed_over", False):
+            raise           # an outer transform's hand-over (see _Recording)
         out = None
     if getattr(trace, "handed_over", False):
         del out

@@ -157,3 +157,20 @@ def test_minimize_with_a_mixed_pytree():
     res = optimizers.minimize(f, {"z": np.array([0.1j]), "s": 1.0}, method="BFGS")
     assert isinstance(res.x["s"], (float, np.floating)) and res.x["z"].dtype == complex
     np.testing.assert_allclose(res.x["z"], [(1 + 1j) / 2], atol=1e-6)
+
+
+def test_an_inner_transform_lets_an_outer_hand_over_pass():
+    # the inner vjp caught the outer trace's hand-over and carried on with no output
+    f = lambda x: np.abs(x + 1j)  # noqa: E731
+    x, v = np.array([0.5, 1.0]), np.ones(2)
+    expected = (1 + x ** 2) ** -1.5       # d²/dx² sqrt(x² + 1)
+    np.testing.assert_allclose(optad.grad(lambda x: np.sum(optad.vjp(f, x)[1](v)[0]))(x), expected)
+    np.testing.assert_allclose(optad.grad(lambda x: np.sum(optad.jvp(f, (x,), (v,))[1]))(x),
+                               expected)
+
+
+def test_a_complex_inputs_cotangent_is_complex_inside_another_transform():
+    z = np.complex128(0.4 + 0.3j)
+    g = lambda x, v: optad.vjp(np.real, x)[1](v)[0]  # noqa: E731
+    value, tangent = optad.jvp(g, (z, 1.0), (0.2 + 0.1j, 0.5))
+    assert np.iscomplexobj(value) and value == 1.0 and tangent == 0.5
