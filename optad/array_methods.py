@@ -141,6 +141,8 @@ T.max = lambda self, *args, **kwargs: np.max(self, *args, **kwargs)
 T.min = lambda self, *args, **kwargs: np.min(self, *args, **kwargs)
 T.var = lambda self, *args, **kwargs: np.var(self, *args, **kwargs)
 T.std = lambda self, *args, **kwargs: np.std(self, *args, **kwargs)
+if np.lib.NumpyVersion(np.__version__) < "2.0.0":   # NumPy 2.0 removed ndarray.ptp
+    T.ptp = lambda self, *args, **kwargs: np.ptp(self, *args, **kwargs)
 T.cumsum = lambda self, *args, **kwargs: np.cumsum(self, *args, **kwargs)
 T.cumprod = lambda self, *args, **kwargs: np.cumprod(self, *args, **kwargs)
 T.dot = _dot
@@ -232,7 +234,6 @@ _HINTS = {
     "compress": "select with x[np.flatnonzero(condition)] (or np.take along an axis).",
     "flat": "read with x.ravel()[i]; write with x.put(i, v) or x[np.unravel_index(i, x.shape)] = v.",
     "itemset": "write x[index] = value instead.",
-    "ptp": "write x.max() - x.min() instead.",
     "resize": "build the new array with np.concatenate, np.tile or slicing instead.",
     "view": "use x itself, or x.copy().",
 }

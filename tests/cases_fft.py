@@ -13,6 +13,8 @@ from primitive_cases import CSTD, STD, case, fixed
 
 FFT = np.fft
 NORMS = (None, "backward", "ortho", "forward")
+# s[i] = -1 (the whole axis) is NumPy 2's; on NumPy 1.x the same length, given
+WHOLE = -1 if np.lib.NumpyVersion(np.__version__) >= "2.0.0" else 4
 
 
 def _read(z):
@@ -74,7 +76,7 @@ _c("fft2_s_axes", lambda x: _read(FFT.fft2(x, s=(2, 5), axes=(1, 0), norm="ortho
    (FFT.fft2,), (2, 3, 4))
 _z("ifft2", lambda z: FFT.ifft2(z, s=(4, 3), norm="forward") ** 2, (FFT.ifft2,), (3, 4))
 _c("fftn", lambda x: _read(FFT.fftn(x)), (FFT.fftn,), (2, 3, 4))
-_c("fftn_s_axes", lambda x: _read(FFT.fftn(x, s=(3, -1), axes=(0, 2), norm="forward")),
+_c("fftn_s_axes", lambda x: _read(FFT.fftn(x, s=(3, WHOLE), axes=(0, 2), norm="forward")),
    (FFT.fftn,), (2, 3, 4))
 _c("fftn_repeated_axis", lambda x: _read(FFT.fftn(x, s=(3, 5), axes=(1, 1))), (FFT.fftn,), (2, 4))
 _c("ifftn", lambda x: _read(FFT.ifftn(x, axes=(1,), norm="ortho")), (FFT.ifftn,), (2, 3, 4))

@@ -63,10 +63,13 @@ def _spd(a):
 # --- cholesky -----------------------------------------------------------------------------
 case("cholesky_spd", lambda a: np.linalg.cholesky(_spd(a)), (np.linalg.cholesky,),
      fixed(((3, 3), STD)))
-case("cholesky_batched_upper", lambda a: np.linalg.cholesky(_spd(a), upper=True), (),
-     fixed(((2, 3, 3), STD)))
+UPPER = np.lib.NumpyVersion(np.__version__) >= "2.0.0"   # cholesky's upper= is NumPy 2's
+if UPPER:
+    case("cholesky_batched_upper", lambda a: np.linalg.cholesky(_spd(a), upper=True), (),
+         fixed(((2, 3, 3), STD)))
 # a general input: only the lower (upper) triangle is read, and gets a gradient
-case("cholesky_triangle", lambda a: (np.linalg.cholesky(a), np.linalg.cholesky(a, upper=True)),
+case("cholesky_triangle", lambda a: (np.linalg.cholesky(a),) + (
+    (np.linalg.cholesky(a, upper=True),) if UPPER else ()),
      (), fixed(((3, 3), spectrum([1.0, 2.0, 3.0], noise=0.2))))
 
 # --- eigh, eigvalsh -------------------------------------------------------------------------
@@ -115,7 +118,8 @@ case("pinv_rank_deficient", lambda u, v: np.linalg.pinv(u @ v), (),
 case("pinv_hermitian", lambda a: np.linalg.pinv(a, hermitian=True), (),
      fixed(((3, 3), spectrum([-3.0, 1.0, 2.0], noise=0.2))))
 for sa, sb in [((4, 2), (4,)), ((4, 3), (4, 2)), ((3, 3), (3,)), ((2, 4), (2, 2))]:
-    case(f"lstsq{sa}{sb}", lambda a, b: (lambda r: (r[0], r[1], r[3]))(np.linalg.lstsq(a, b)),
+    case(f"lstsq{sa}{sb}",
+         lambda a, b: (lambda r: (r[0], r[1], r[3]))(np.linalg.lstsq(a, b, rcond=None)),
          (np.linalg.lstsq,), fixed((sa, singular([3.0, 2.0, 1.0])), (sb, STD)))
 
 # --- eig, eigvals (real eigenvalues) --------------------------------------------------------

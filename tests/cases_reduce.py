@@ -44,9 +44,10 @@ case("mean_where", lambda x: cat(np.mean(x, axis=0, where=M34), np.mean(x, where
 case("var_std_where", lambda x: cat(np.var(x, axis=1, where=M34), np.std(x, axis=1, where=M34, ddof=1),
                                     np.std(x, where=M34), np.var(x, axis=0, where=M34, keepdims=True)),
      (np.var, np.std), X34)
-case("var_std_mean_correction", lambda x: cat(
-    np.var(x, axis=0, mean=np.mean(x, axis=0, keepdims=True)), np.std(x, axis=1, correction=1),
-    np.var(x, correction=1.5), np.std(x, axis=0, mean=np.full((1, 4), 0.3))), (), X34)
+if np.lib.NumpyVersion(np.__version__) >= "2.0.0":   # mean= and correction= are NumPy 2's
+    case("var_std_mean_correction", lambda x: cat(
+        np.var(x, axis=0, mean=np.mean(x, axis=0, keepdims=True)), np.std(x, axis=1, correction=1),
+        np.var(x, correction=1.5), np.std(x, axis=0, mean=np.full((1, 4), 0.3))), (), X34)
 
 # --- ufunc.reduce ------------------------------------------------------------------------------
 case("add_multiply_reduce", lambda x: cat(

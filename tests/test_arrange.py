@@ -48,7 +48,12 @@ PAD_MODES = [
     ("mean", {"stat_length": (1, 2)}), ("mean", {}), ("median", {}), ("median", {"stat_length": 2}),
     ("maximum", {"stat_length": ((1, 2),)}),
 ]
-PAD_WIDTHS = [1, (2,), (1, 3), ((1, 2),), 7, {0: 2}, {-1: (1, 0)}, "per_axis"]
+PAD_WIDTHS = [1, (2,), (1, 3), ((1, 2),), 7, "per_axis"]
+# np.pad takes a dict pad_width from NumPy 2.4 on; before, NumPy refuses it (TypeError)
+PAD_DICT = np.lib.NumpyVersion(np.__version__) >= "2.4.0"
+DICT_WIDTHS = [{0: 2}, {-1: (1, 0)}]
+if PAD_DICT:
+    PAD_WIDTHS += DICT_WIDTHS
 
 
 @pytest.mark.parametrize("mode, kwargs", PAD_MODES, ids=lambda v: str(v))
@@ -59,6 +64,15 @@ def test_pad_values_equal_numpys_for_every_width_form(mode, kwargs):
             if width == "per_axis":
                 width = [[k % 3, (k + 1) % 4] for k in range(len(shape))]
             check(lambda x: np.pad(x, width, mode, **kwargs), x)
+
+
+@pytest.mark.skipif(PAD_DICT, reason="NumPy >= 2.4 takes a dict pad_width (checked above)")
+def test_pad_dict_width_is_numpys_type_error_before_numpy_2_4():
+    for width in DICT_WIDTHS:
+        with pytest.raises(TypeError, match="integral type"):
+            np.pad(np.ones(3), width)
+        with pytest.raises(TypeError, match="integral type"):
+            traced(lambda x: np.pad(x, width), np.ones(3))
 
 
 def test_pad_per_axis_values_and_traced_constants():

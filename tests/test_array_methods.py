@@ -63,6 +63,7 @@ CASES = {
     "ndim": [lambda a: a.ndim],
     "nonzero": [lambda a: a.nonzero(), lambda a: (a > 0.5).nonzero()],
     "prod": [lambda a: a.prod(), lambda a: a.prod(axis=1)],
+    "ptp": [lambda a: a.ptp(), lambda a: a.ptp(axis=0, keepdims=True)],   # NumPy < 2.0 only
     "ravel": [lambda a: a.ravel()],
     "repeat": [lambda a: a.repeat(2), lambda a: a.repeat([1, 0, 2], axis=0)],
     "reshape": [lambda a: a.reshape(4, 3), lambda a: a.reshape((2, 6)), lambda a: a.reshape(-1)],

@@ -5,6 +5,8 @@ columns of full factors, complex eigenvectors) are clear errors, and only the tr
 NumPy reads gets a gradient. The derivatives themselves are checked in cases_linalg.py.
 """
 
+import warnings
+
 import numpy as np
 import optad
 import pytest
@@ -14,6 +16,9 @@ from optad.testing import check_derivatives
 from cases_linalg import real_eigen, singular, spectrum
 
 RNG = np.random.default_rng(7)
+# cholesky's upper= and pinv's rtol= are NumPy 2's: NumPy 1.x refuses them itself (TypeError)
+NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+ONLY_NUMPY2 = pytest.mark.skipif(not NUMPY2, reason="a keyword NumPy 2.0 added")
 SYM = spectrum([-1.0, 0.5, 2.0], noise=0.3)(RNG, (3, 3))       # unsymmetric on purpose
 SPD = SYM @ SYM.T + 3.0 * np.eye(3) + 0.2 * np.triu(RNG.standard_normal((3, 3)), 1)
 TALL = singular([3.0, 2.0, 1.0])(RNG, (4, 3))
@@ -35,7 +40,7 @@ def same(got, expected):
 # --- values equal NumPy's -----------------------------------------------------------------
 @pytest.mark.parametrize("f, args", [
     (lambda a: np.linalg.cholesky(a), (SPD,)),
-    (lambda a: np.linalg.cholesky(a, upper=True), (SPD,)),
+    pytest.param(lambda a: np.linalg.cholesky(a, upper=True), (SPD,), marks=ONLY_NUMPY2),
     (lambda a: tuple(np.linalg.eigh(a)), (SYM,)),
     (lambda a: tuple(np.linalg.eigh(a, UPLO="U")), (SYM,)),
     (lambda a: tuple(np.linalg.eigh(a, "u")), (SYM,)),
@@ -53,8 +58,8 @@ def same(got, expected):
     (lambda a: np.linalg.qr(a, mode="r"), (STACK,)),
     (lambda a: np.linalg.pinv(a), (STACK,)),
     (lambda a: np.linalg.pinv(a, rcond=1e-3), (TALL,)),
-    (lambda a: np.linalg.pinv(a, rtol=None), (TALL,)),
-    (lambda a: np.linalg.pinv(a, rtol=1e-8), (TALL,)),
+    pytest.param(lambda a: np.linalg.pinv(a, rtol=None), (TALL,), marks=ONLY_NUMPY2),
+    pytest.param(lambda a: np.linalg.pinv(a, rtol=1e-8), (TALL,), marks=ONLY_NUMPY2),
     (lambda a: np.linalg.pinv(a, hermitian=True), (SYM,)),
     (lambda a: tuple(np.linalg.eig(a)), (real_eigen([-1.0, 0.5, 2.0])(RNG, (2, 3, 3)),)),
     (lambda a: np.linalg.eigvals(a), (real_eigen([-1.0, 0.5, 2.0])(RNG, (3, 3)),)),
@@ -114,19 +119,42 @@ def test_lstsq_returns_numpys_tuple(a, b, rcond):
 
 def test_lstsq_residuals_only_when_numpy_gives_them():
     b = RNG.standard_normal(3)
-    res = traced(lambda a, b: np.linalg.lstsq(a, b)[1], TALL.T, b)
+    res = traced(lambda a, b: np.linalg.lstsq(a, b, rcond=None)[1], TALL.T, b)
     assert np.shape(res) == (0,)
-    g = optad.grad(lambda b: np.sum(np.linalg.lstsq(TALL, b)[1]))(RNG.standard_normal(4))
+    g = optad.grad(lambda b: np.sum(np.linalg.lstsq(TALL, b, rcond=None)[1]))(
+        RNG.standard_normal(4))
     assert g.shape == (4,) and np.all(np.isfinite(g))
 
 
 def test_lstsq_rank_deficient_follows_pinv():
     a = singular([2.0, 1.0])(RNG, (4, 2)) @ singular([1.0, 1.5])(RNG, (2, 3))   # rank 2
     b = RNG.standard_normal(4)
-    ga = optad.grad(lambda a: np.sum(np.linalg.lstsq(a, b)[0] ** 2))(a)
+    # (rcond=None: NumPy 2's default; NumPy 1.x's, machine precision, keeps the rounding
+    # errors of the zero singular value as rank)
+    ga = optad.grad(lambda a: np.sum(np.linalg.lstsq(a, b, rcond=None)[0] ** 2))(a)
     gp = optad.grad(lambda a: np.sum((np.linalg.pinv(a) @ b) ** 2))(a)
     assert np.allclose(ga, gp, atol=1e-10)
-    assert np.linalg.lstsq(a, b)[2] == 2
+    assert np.linalg.lstsq(a, b, rcond=None)[2] == 2
+
+
+def test_lstsq_default_rcond_is_the_running_numpys():
+    # a smallest singular value (relative) between machine precision (NumPy 1.x's default
+    # cutoff, rcond="warn" meaning -1) and 200·eps (NumPy 2's, rcond=None): the rank tells
+    rng = np.random.default_rng(3)
+    u = np.linalg.qr(rng.standard_normal((200, 3)))[0]
+    v = np.linalg.qr(rng.standard_normal((3, 3)))[0]
+    a, b = (u * [1.0, 0.5, 1e-14]) @ v.T, rng.standard_normal(200)
+    warned = []
+    for call in (lambda: np.linalg.lstsq(a, b),
+                 lambda: traced(lambda a, b: np.linalg.lstsq(a, b), a, b)):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = call()
+        warned.append([(w.category, str(w.message)) for w in caught])
+    expected, got = np.linalg.lstsq(a, b, rcond=None if NUMPY2 else -1), result
+    assert warned[1] == warned[0] and len(warned[0]) == (0 if NUMPY2 else 1)
+    assert got[2] == expected[2] == (2 if NUMPY2 else 3)
+    np.testing.assert_allclose(got[0], expected[0], rtol=1e-12)
 
 
 # --- one triangle --------------------------------------------------------------------------
@@ -136,7 +164,7 @@ def test_lstsq_rank_deficient_follows_pinv():
     (lambda a: np.sum(np.linalg.eigh(a, UPLO="U")[1] ** 3), "U"),
     (lambda a: np.sum(np.linalg.eigh(a)[1][0] ** 2 * np.arange(3.0)), "L"),
     (lambda a: np.sum(np.linalg.cholesky(a) ** 3), "L"),
-    (lambda a: np.sum(np.linalg.cholesky(a, upper=True) ** 3), "U"),
+    pytest.param(lambda a: np.sum(np.linalg.cholesky(a, upper=True) ** 3), "U", marks=ONLY_NUMPY2),
     (lambda a: np.sum(np.linalg.pinv(a, hermitian=True) ** 3), "L"),
 ])
 def test_only_the_triangle_numpy_reads_has_a_gradient(f, uplo):
@@ -231,8 +259,12 @@ def test_qr_of_dependent_columns_is_refused():
 def test_pinv_refuses_dropping_singular_values_that_are_not_zero():
     with pytest.raises(NotDifferentiableError, match="rcond"):
         optad.grad(lambda a: np.sum(np.linalg.pinv(a, rcond=0.5)))(TALL)
-    with pytest.raises(ValueError, match="both"):
+    with pytest.raises(ValueError if NUMPY2 else TypeError,
+                       match="both" if NUMPY2 else "unexpected keyword argument 'rtol'"):
         optad.grad(lambda a: np.sum(np.linalg.pinv(a, rcond=0.1, rtol=0.1)))(TALL)
+    if not NUMPY2:
+        with pytest.raises(TypeError, match="unexpected keyword argument 'upper'"):
+            optad.grad(lambda a: np.sum(np.linalg.cholesky(a, upper=True)))(SPD)
 
 
 def test_complex_eigenvalues_differentiate_and_complex_eigenvectors_are_refused():

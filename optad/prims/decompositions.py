@@ -45,6 +45,7 @@ those vectors, and functions that do not depend on the sign (``V * V``,
 ``U @ diag(s) @ Vh``) are the ones worth differentiating.
 """
 
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -62,6 +63,11 @@ QRResult = namedtuple("QRResult", "Q R")
 #: Two eigenvalues (singular values) closer than this times the largest magnitude count
 #: as repeated: the vectors' derivatives (1/gap) would be meaningless there.
 REPEATED_RTOL = 1e-10
+
+# As the running NumPy: cholesky's upper= and pinv's rtol= are NumPy 2's (before it, NumPy
+# refuses them itself, before optad sees the call), and lstsq's default rcond is None
+# from NumPy 2.0 on, "warn" before (a FutureWarning, then machine precision: rcond=-1).
+NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 # --- helpers ----------------------------------------------------------------------------
@@ -178,8 +184,9 @@ def _cholesky_jvp(t, ans, a, upper):
     return _mT(dL) if upper else dL
 
 
-cholesky = Primitive(
-    "cholesky", lambda a, upper: np.linalg.cholesky(a, upper=upper),
+cholesky = Primitive(   # (upper=True only reaches here on NumPy 2, which has it)
+    "cholesky",
+    lambda a, upper: np.linalg.cholesky(a, upper=True) if upper else np.linalg.cholesky(a),
     vjps=(_cholesky_vjp,), jvps=(_cholesky_jvp,), needs=((-1,),),
     explain=("cholesky({0})", ("L⁻ᵀ Φ(Lᵀ L̄) L⁻¹",)))
 
@@ -705,16 +712,23 @@ lstsq = Primitive(
 
 
 @implements(np.linalg.lstsq)
-def _lstsq(a, b, rcond=None):
+def _lstsq(a, b, rcond=None if NUMPY2 else "warn"):
     """np.linalg.lstsq on traced values: NumPy's ``(x, residuals, rank, s)``; x, the
     residuals and s carry derivatives (x = A⁺b: exact where A has full column rank, or
     its dropped singular values are 0).
 
     >>> import numpy as np, optad
     >>> a, b = np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 2.0, 4.0])
-    >>> np.round(optad.grad(lambda b: np.linalg.lstsq(a, b)[0][1])(b), 12) + 0.0
+    >>> np.round(optad.grad(lambda b: np.linalg.lstsq(a, b, rcond=None)[0][1])(b), 12) + 0.0
     array([-0.5,  0. ,  0.5])
     """
+    if isinstance(rcond, str) and rcond == "warn":   # NumPy 1.x's default, as it does it
+        warnings.warn(
+            "`rcond` parameter will change to the default of machine precision times "
+            "``max(M, N)`` where M and N are the input matrix dimensions.\nTo use the future "
+            "default and silence this warning we advise to pass `rcond=None`, to keep using "
+            "the old, explicitly pass `rcond=-1`.", FutureWarning, stacklevel=3)
+        rcond = -1
     x, res, s = _lstsq_parts(packed := bind(lstsq, (a, b), {"rcond": value_of(rcond)}), a, b)
     return x, res, int(value_of(packed)[-1]), s
 

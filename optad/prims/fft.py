@@ -51,6 +51,10 @@ except ImportError:  # pragma: no cover - NumPy < 1.25
     from numpy import AxisError
 
 _NORMS = (None, "backward", "ortho", "forward")
+# NumPy 2.0 added out=, s[i] = -1 (the whole axis) and the DeprecationWarnings of s without
+# axes and of None in s; before it, NumPy refuses out= itself (TypeError) and -1 is an
+# invalid length (ValueError), as here.
+NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
 
 
 # --- helpers the rules share ------------------------------------------------------------
@@ -184,14 +188,15 @@ implements(np.fft.hfft)(_one_d(hfft, _hermitian))
 
 # --- 2-D and N-D: the 1-D transforms axis by axis, in NumPy's order --------------------------
 def _cook_nd_args(shape, s, axes, invreal=False):
-    """NumPy's own resolution of ``s`` and ``axes`` (numpy/fft/_pocketfft.py), with its
-    NumPy 2.0 deprecation warnings (s without axes; None inside s)."""
+    """NumPy's own resolution of ``s`` and ``axes`` (numpy/fft/_pocketfft.py) on the running
+    NumPy: from 2.0 on, with its deprecation warnings (s without axes; None inside s) and
+    ``s[i] = -1`` meaning the whole axis."""
     shapeless = s is None
     if shapeless:
         s = list(shape) if axes is None else [shape[a] for a in axes]
     s = list(s)
     if axes is None:
-        if not shapeless:
+        if not shapeless and NUMPY2:
             warnings.warn(
                 "`axes` should not be `None` if `s` is not `None` (Deprecated in NumPy 2.0). "
                 "In a future version of NumPy, this will raise an error and `s[i]` will "
@@ -204,6 +209,8 @@ def _cook_nd_args(shape, s, axes, invreal=False):
         raise ValueError("Shape and axes have different lengths.")
     if invreal and shapeless:
         s[-1] = (shape[axes[-1]] - 1) * 2
+    if not NUMPY2:
+        return s, axes
     if None in s:
         warnings.warn(
             "Passing an array containing `None` values to `s` is deprecated in NumPy 2.0 "

@@ -28,6 +28,12 @@ from .declare import implements
 
 __all__ = []   # everything here is reached through NumPy's own names (np.pad(x, 1), ...)
 
+# As the running NumPy: np.pad takes a dict pad_width from NumPy 2.4 on (before, NumPy's
+# "must be of integral type" TypeError), and np.meshgrid's copies come in a tuple from
+# NumPy 2.0 on (a list before).
+_PAD_DICT = np.lib.NumpyVersion(np.__version__) >= "2.4.0"
+NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
 _PAD_KEYWORDS = {
     "constant": ("constant_values",), "empty": (), "edge": (), "wrap": (),
     "reflect": ("reflect_type",), "symmetric": ("reflect_type",),
@@ -100,7 +106,7 @@ def _pad(array, pad_width, mode="constant", **kwargs):
             raise NotDifferentiableError(f"np.pad's {name} was a traced value: it is a count "
                                          f"and cannot carry a derivative.")
     shape, ndim = np.shape(array), np.ndim(array)
-    if isinstance(pad_width, dict):   # NumPy >= 2.3: {axis: width or (before, after)}
+    if isinstance(pad_width, dict) and _PAD_DICT:   # {axis: width or (before, after)}
         sequence = [(0, 0)] * ndim
         for axis, width in pad_width.items():
             sequence[axis] = (width, width) if isinstance(width, int) else tuple(width)

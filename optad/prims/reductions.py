@@ -310,9 +310,11 @@ def _spread(name, a, axis, dtype, out, ddof, keepdims, where, mean_, correction)
     keepdims = _keep(keepdims)
     if where is True and mean_ is _NO and correction is _NO:
         return _norm_axis(axis, np.ndim(a)), ddof, keepdims, False
-    # NumPy's own checks (ddof with correction, the shape of mean=, the mask)
+    # NumPy's own checks (ddof with correction, the shape of mean=, the mask); mean= and
+    # correction= only when given: NumPy 1.x has neither (and refuses them itself then)
+    given = {k: v for k, v in (("mean", mean_), ("correction", correction)) if v is not _NO}
     getattr(np, name)(value_of(a), axis=axis, ddof=ddof, keepdims=keepdims, where=_mask(where),
-                      mean=value_of(mean_), correction=correction)
+                      **{k: value_of(v) for k, v in given.items()})
     if correction is not _NO:
         ddof = correction
     return _norm_axis(axis, np.ndim(a)), ddof, keepdims, True

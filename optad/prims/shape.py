@@ -13,6 +13,8 @@ from ..primitive import Primitive, Variadic
 from ..traced import TracedArray
 from .declare import implements, no_out
 
+NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"   # np.broadcast_arrays: a tuple, else a list
+
 reshape = Primitive(
     "reshape", lambda x, shape: np.reshape(x, shape),
     vjps=(lambda g, ans, x, shape: np.reshape(g, np.shape(x)),),
@@ -172,7 +174,8 @@ def _broadcast_to(array, shape, subok=False):
 @implements(np.broadcast_arrays)
 def _broadcast_arrays(*args, subok=False):
     shape = np.broadcast_shapes(*(np.shape(a) for a in args))
-    return tuple(np.broadcast_to(a, shape) for a in args)
+    out = [np.broadcast_to(a, shape) for a in args]
+    return tuple(out) if NUMPY2 else out   # NumPy's container on each version
 
 
 @implements(np.concatenate)

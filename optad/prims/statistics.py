@@ -24,6 +24,14 @@ them evenly, as ``np.max`` does (``optad.prims.reductions._extreme_mask``).
 ``np.median([1, 2, 2, 3])`` sends 1/2 to each 2, whatever order the sort left them in,
 and ``np.quantile(x, 1.0)`` has the gradient of ``np.max(x)``. A slice holding a NaN has
 the quantile NaN (as in NumPy), taken from that NaN entry.
+
+**NumPy versions**: the values and shapes are those of the NumPy that runs, where they
+differ: ``'closest_observation'`` rounds ties to the even order statistic (1-based) from
+NumPy 2.0 on and to the odd one before; the nan-functions order the axes of a
+multi-dimensional ``q`` as NumPy's ``apply_along_axis`` leaves them (not as ``quantile``
+does), differently before and after 2.0; ``weights=`` (quantiles) and ``mean=`` /
+``correction=`` (``nanvar``, ``nanstd``) exist from NumPy 2.0 on, and before it NumPy
+itself refuses them with its TypeError before optad sees the call.
 """
 
 import operator
@@ -37,6 +45,7 @@ from .declare import implements, no_out
 
 __all__ = []   # reached through NumPy's own names (np.median(x), np.nansum(x), ...)
 _NO = np._NoValue
+NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"   # the behaviours noted above
 
 
 def _axes(axis, ndim):
@@ -64,8 +73,8 @@ def _warn(message):
 
 # --- order statistics --------------------------------------------------------------------
 def _rows(a, axis):
-    """``a`` with the reduced axes moved last and merged into one, and the result's shape
-    under ``keepdims=True``."""
+    """``a`` with the reduced axes moved last and merged into one (NumPy's ``_ureduce``), and
+    the result's shape under ``keepdims=True``."""
     shape = np.shape(a)
     axes = _axes(axis, len(shape))
     rest = [k for k in range(len(shape)) if k not in axes]
@@ -131,8 +140,10 @@ _METHODS = {
     "inverted_cdf": (lambda n, q: _boundaries(n * q - 1, lambda g, i: g == 0), None),
     "averaged_inverted_cdf": (lambda n, q: (n * q) - 1,
                               lambda g, i: np.where(np.asarray(value_of(g)) == 0, 0.5, 1.0)),
+    # at a tie, the even order statistic (1-based) from NumPy 2.0 on, the odd one before
     "closest_observation": (lambda n, q: _boundaries(
-        (n * q) - 1 - 0.5, lambda g, i: (g == 0) & (np.floor(i) % 2 == 1)), None),
+        (n * q) - 1 - 0.5, lambda g, i: (g == 0) & (np.floor(i) % 2 == (1 if NUMPY2 else 0))),
+        None),
     "interpolated_inverted_cdf": (_continuous(0, 1), _same),
     "hazen": (_continuous(0.5, 0.5), _same),
     "weibull": (_continuous(0, 0), _same),
@@ -158,20 +169,58 @@ def _counts(plain, skip_nan):
     return np.full(plain.shape[:-1], m)
 
 
-def _empty(rows, q_shape, kept, keepdims):
-    """NumPy's answer for empty slices in median and the nan-functions: NaN, warned."""
-    _warn("Mean of empty slice")
-    return np.full(q_shape + (kept if keepdims else rows), np.nan)
+def _empty(rows, q_shape, kept, keepdims, skip_nan):
+    """NumPy's answer when there are no entries: NaN (np.mean's for median, np.nanmean's,
+    without ``q``'s axes, for the nan-quantiles), warned where a slice is empty."""
+    result = np.full(q_shape + (kept if keepdims else rows), np.nan)
+    if result.size or not skip_nan:
+        _warn("Mean of empty slice")
+    return result
 
 
-def _finish(result, s, plain, n, skip_nan, q_shape, kept, keepdims):
+def _nan_layout(result, q_ndim, axes, ndim):
+    """``result`` (``q``'s axes, then the kept ones) in the axis order of NumPy's
+    nan-quantiles, which run ``apply_along_axis`` over the reduced axis and move ``q``'s
+    axes to the front afterwards: all of them from NumPy 2.0 on (from where the reduced
+    axis was, counted as NumPy counts it), only the first one before. A ``q`` of one axis
+    lands in front either way; only ``q.ndim >= 2`` with kept axes differs."""
+    kept = ndim - len(axes)
+    if q_ndim < 2 or kept == 0:   # (axis=None, or every axis: NumPy ravels, q stays first)
+        return result
+    # apply_along_axis puts q's axes where the reduced axis was: at axes[0] for one axis,
+    # last for several (merged last by _ureduce, which then passes axis=-1)
+    at, numpy_axis = (axes[0], axes[0]) if len(axes) == 1 else (kept, -1)
+    applied = list(range(q_ndim, q_ndim + at)) + list(range(q_ndim)) + list(
+        range(q_ndim + at, q_ndim + kept))
+    source = [numpy_axis + i for i in range(q_ndim)] if NUMPY2 else [numpy_axis]
+    order = _moveaxis_order(q_ndim + kept, source, list(range(len(source))))
+    return np.transpose(result, [applied[k] for k in order])
+
+
+def _moveaxis_order(ndim, source, destination):
+    """The permutation np.moveaxis(x, source, destination) applies (NumPy's own code)."""
+    source, destination = [k % ndim for k in source], [k % ndim for k in destination]
+    order = [k for k in range(ndim) if k not in source]
+    for dest, src in sorted(zip(destination, source)):
+        order.insert(dest, src)
+    return order
+
+
+def _finish(result, s, plain, n, skip_nan, q_ndim, axes, ndim, keepdims):
+    """The rows' results (``q``'s axes, then the kept ones) as NumPy returns them: NaN
+    where NumPy's is, its axis order, and NumPy's ``keepdims``."""
     if skip_nan:
         if np.any(n == 0):
             result = np.where(n == 0, np.nan, result)
+        result = _nan_layout(result, q_ndim, axes, ndim)
     elif plain.shape[-1] and np.isnan(plain[..., -1]).any():
         result = np.where(np.isnan(plain[..., -1]), s[..., -1], result)   # NaN, from the NaN
-    if keepdims:
-        result = np.reshape(result, q_shape + kept)
+    if keepdims:   # NumPy's _ureduce: a 1 for each reduced axis, among the last axes
+        shape = np.shape(value_of(result))
+        cut = len(shape) - (ndim - len(axes))
+        tail = iter(shape[cut:])
+        result = np.reshape(result, shape[:cut] + tuple(1 if k in axes else next(tail)
+                                                        for k in range(ndim)))
     return result
 
 
@@ -192,8 +241,8 @@ def _quantile(name, a, q, axis, out, method, keepdims, weights, scale, skip_nan)
         what = "Percentiles" if scale == 100 else "Quantiles"
         raise ValueError(f"{what} must be in the range [0, {scale}]")
     x, kept = _rows(a, axis)
-    if skip_nan and np.shape(x)[-1] == 0:
-        return _empty(np.shape(x)[:-1], plain_q.shape, kept, _flag(keepdims))
+    if skip_nan and np.size(x) == 0:   # NumPy answers np.nanmean(a, axis): no q axes
+        return _empty(np.shape(x)[:-1], (), kept, _flag(keepdims), skip_nan)
     s, plain = _sorted(x)
     n = _counts(plain, skip_nan)
     virtual_index, fix_gamma = _METHODS[method]
@@ -210,7 +259,8 @@ def _quantile(name, a, q, axis, out, method, keepdims, weights, scale, skip_nan)
         high = np.where(above | below, low, low + 1)
         gamma = fix_gamma(v - previous, plain_v)
         result = _lerp(_pick(s, low), _pick(s, high), gamma)
-    return _finish(result, s, plain, n, skip_nan, plain_q.shape, kept, _flag(keepdims))
+    return _finish(result, s, plain, n, skip_nan, plain_q.ndim, _axes(axis, np.ndim(a)),
+                   np.ndim(a), _flag(keepdims))
 
 
 def _quantile_handler(name, scale, skip_nan):
@@ -240,12 +290,13 @@ def _median(name, skip_nan):
         no_out(f"np.{name}", out)
         x, kept = _rows(a, axis)
         if np.shape(x)[-1] == 0:
-            return _empty(np.shape(x)[:-1], (), kept, _flag(keepdims))
+            return _empty(np.shape(x)[:-1], (), kept, _flag(keepdims), skip_nan)
         s, plain = _sorted(x)
         n = _counts(plain, skip_nan)
         # the mean of the middle two (of the middle one twice for odd n), as NumPy's
         result = (_pick(s, (n - 1) // 2) + _pick(s, n // 2)) / 2.0
-        return _finish(result, s, plain, n, skip_nan, (), kept, _flag(keepdims))
+        return _finish(result, s, plain, n, skip_nan, 0, _axes(axis, np.ndim(a)),
+                       np.ndim(a), _flag(keepdims))
     handler.__name__ = name
     handler.__doc__ = f"""``np.{name}`` with ``axis`` (an int or a tuple) and ``keepdims``.
 
