@@ -34,7 +34,7 @@ import weakref
 import numpy as np
 
 from .errors import ViewWriteError
-from .traced import TracedArray, is_view, value_of
+from .traced import TracedArray, is_view, value_of, peek
 
 __all__ = ["make_view", "write", "check_source"]
 
@@ -133,7 +133,7 @@ def _back(base, how, new):
     if kind == GETITEM:
         return indexing.setitem(base, arg, new)
     if kind == RESHAPE:
-        return shape.reshape(new, shape=np.shape(value_of(base)))
+        return shape.reshape(new, shape=np.shape(peek(base)))
     if kind == TRANSPOSE:
         return shape.transpose(new, axes=tuple(int(a) for a in np.argsort(arg)))
     if kind == NO_WRITE_BACK:

@@ -33,6 +33,7 @@ import warnings
 import numpy as np
 
 from ..engine import Traced, bind, value_of
+from ..traced import peek
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements, no_out
@@ -107,7 +108,7 @@ def _ediff1d(ary, to_end=None, to_begin=None):
     array([-1.,  2.])
     """
     ary = np.ravel(_plain(ary))
-    dtype = value_of(ary).dtype
+    dtype = np.result_type(peek(ary))
     begin, end = (_end_part(name, extra, dtype) for name, extra in
                   (("to_begin", to_begin), ("to_end", to_end)))
     parts = begin + [ary[1:] - ary[:-1]] + end
@@ -119,7 +120,7 @@ def _end_part(name, extra, dtype):
     if extra is None:
         return []
     extra = _plain(extra)
-    if not np.can_cast(np.asarray(value_of(extra)).dtype, dtype, casting="same_kind"):
+    if not np.can_cast(np.asarray(peek(extra)).dtype, dtype, casting="same_kind"):
         raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the "
                         f"`same_kind` rule.")
     return [np.ravel(extra)]

@@ -28,6 +28,7 @@ engine (the fast one hands them over; :mod:`optad.transforms`).
 import numpy as np
 
 from ..engine import bind, value_of
+from ..traced import peek
 from ..primitive import Primitive
 from .declare import elementwise, implements, register
 
@@ -35,7 +36,7 @@ __all__ = ["real", "imag", "conjugate", "angle"]
 
 
 def _is_complex(x):
-    return np.iscomplexobj(value_of(x))
+    return np.iscomplexobj(peek(x))
 
 
 def _nonzero(v):

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import views
 from ..engine import Traced, TracedArray, bind, value_of
+from ..traced import peek
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Variadic
 from .declare import implements, no_out, register
@@ -404,7 +405,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     elif axis is not None:
         axis = tuple(int(a) % ndim for a in axis)
     vector = (axis is not None and len(axis) == 1) or (axis is None and ndim == 1)
-    if np.iscomplexobj(value_of(x)) and (vector or ord in (None, "fro", 1, -1, np.inf, -np.inf)):
+    if np.iscomplexobj(peek(x)) and (vector or ord in (None, "fro", 1, -1, np.inf, -np.inf)):
         # These norms depend on |x| alone; d|z| = Re(conj(z)/|z|·dz) carries the complex
         # part (optad.prims.complex). (Spectral norms of complex matrices do not.)
         x = np.abs(x)
@@ -447,7 +448,7 @@ def _svd_norm(x, ord, axis, keepdims):
     s = np.linalg.svd(y, compute_uv=False)
     res = (np.sum if ord == "nuc" else np.max if ord == 2 else np.min)(s, axis=-1)
     if keepdims:
-        shape = list(np.shape(value_of(x)))
+        shape = list(np.shape(peek(x)))
         shape[axis[0]] = shape[axis[1]] = 1
         res = np.reshape(res, shape)
     return res
@@ -463,7 +464,7 @@ def _matrix_power(a, n):
     array([[6., 3.],
            [4., 6.]])
     """
-    shape = np.shape(value_of(a))
+    shape = np.shape(peek(a))
     if len(shape) < 2:
         raise np.linalg.LinAlgError(
             f"{len(shape)}-dimensional array given. Array must be at least two-dimensional")
@@ -532,7 +533,7 @@ def _multi_dot(arrays, *, out=None):
         arrays[0] = np.atleast_2d(arrays[0])
     if last == 1:
         arrays[-1] = np.atleast_2d(arrays[-1]).T
-    shapes = [np.shape(value_of(a)) for a in arrays]
+    shapes = [np.shape(peek(a)) for a in arrays]
     if any(len(s) != 2 for s in shapes):
         raise np.linalg.LinAlgError("multi_dot: every array but a 1-D first or last one "
                                     "must be two-dimensional")

@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..engine import Trace, bind, check_complex, is_complex, missing_rule, traced
-from ..traced import Traced, value_of
+from ..traced import Traced, value_of, peek
 from .broadcasting import unbroadcast
 from .zeros import both, elementwise_contribution, seed_mask
 
@@ -107,9 +107,9 @@ class ReverseTrace(Trace):
                 else:
                     c, mask = prim.vjp(argnum)(g, entry.value, *entry.args, **entry.kwargs), None
                 parent = self.tape[j].value
-                if np.shape(value_of(c)) != np.shape(value_of(parent)):
+                if np.shape(peek(c)) != np.shape(peek(parent)):
                     c, mask = unbroadcast(c, parent), None     # a mask does not survive a sum
-                if is_complex(value_of(c)) and not is_complex(value_of(parent)):
+                if is_complex(peek(c)) and not is_complex(peek(parent)):
                     c = np.real(c)      # a real argument's adjoint is real (optad.complex_rules)
                 if watch is not None:
                     watch(i, argnum, j, c)

@@ -26,7 +26,7 @@ does not survive a reduction, a reshape or indexing.
 
 import numpy as np
 
-from ..traced import Traced, value_of
+from ..traced import Traced, value_of, peek
 
 __all__ = ["elementwise_contribution", "seed_mask", "both", "apply"]
 
@@ -69,7 +69,7 @@ def apply(c, mask):
 def _shaped(mask, c):
     if mask is None:
         return None
-    shape = np.shape(value_of(c))
+    shape = np.shape(peek(c))
     return mask if np.shape(mask) == shape else np.broadcast_to(mask, shape)
 
 
