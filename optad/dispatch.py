@@ -283,7 +283,7 @@ T.__eq__ = _compare(lambda a, b: a == b)
 T.__ne__ = _compare(lambda a, b: a != b)
 T.__floordiv__ = _compare(lambda a, b: a // b)   # piecewise constant: derivative 0
 T.__rfloordiv__ = _compare(lambda a, b: b // a)
-T.__invert__ = _compare(lambda a: ~a)          # of masks: no derivative
+T.__invert__ = lambda self: plain(operator.invert, self)     # of masks: no derivative
 T.__and__ = _compare(lambda a, b: a & b)
 T.__rand__ = _compare(lambda a, b: b & a)
 T.__or__ = _compare(lambda a, b: a | b)

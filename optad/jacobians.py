@@ -71,7 +71,7 @@ def _stack_rows(rows, total_cols):
 
 def _rows_of(rec, single):
     """The Jacobian from one recording: a backward pass per output element (seed 1 there)."""
-    out_values = [value_of(o) for o in rec.out_leaves]
+    out_values = [peek(o) for o in rec.out_leaves]     # (their shapes and dtypes)
     in_leaves = [(td, values) for td, _, values in rec.inputs]
     n_total = sum(int(np.size(peek(x))) for _, leaves in in_leaves for x in leaves)
     rows = []

@@ -14,7 +14,7 @@ operators and NumPy protocols are attached in :mod:`optad.dispatch`.
 import numpy as np
 
 __all__ = ["Traced", "TracedArray", "traced", "is_array", "value_of", "peek", "data_of", "plain",
-           "decide", "read", "is_jit", "broadcast", "is_view"]
+           "decide", "read", "is_jit", "carries_derivative", "broadcast", "is_view"]
 
 
 class Traced:
@@ -125,6 +125,17 @@ def is_jit(x):
     False
     """
     return isinstance(x, Traced) and x._trace.guards_reads
+
+
+def carries_derivative(x):
+    """Whether ``x`` is a traced value of a derivative transform (grad, jvp, ...): what
+    rules mean by "traced again" (second derivatives). The values of :func:`optad.jit`'s
+    own trace are plain data and carry none.
+
+    >>> carries_derivative(1.0)
+    False
+    """
+    return isinstance(x, Traced) and not x._trace.guards_reads
 
 
 def data_of(x):

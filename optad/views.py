@@ -164,11 +164,11 @@ def check_source(target, key, value):
         return True
     if value._base is target and value._how[0] == GETITEM and _same_basic_key(value._how[1], key):
         return False
-    region = value_of(target)
+    region = peek(target)       # (memory: which elements overlap)
     parts = key if isinstance(key, tuple) else (key,)
     if not any(isinstance(p, np.ndarray) for p in parts):
         region = region[key]     # basic indexing: exactly the memory written
-    if np.may_share_memory(np.asarray(region), np.asarray(value_of(value))):
+    if np.may_share_memory(np.asarray(region), np.asarray(peek(value))):
         raise ViewWriteError(
             "The right side of this write is a view of the array being written, and the two "
             "overlap: NumPy may read elements it has already overwritten, so the result "

@@ -46,7 +46,7 @@ from .trace import JitTrace, Unjittable
 
 __all__ = ["jit", "Jitted", "JitWarning"]
 
-#: A signature traced more often than this (its guards keep failing) gets a warning.
+#: A signature traced again this many times because its guards failed gets a warning.
 RETRACE_WARNING = 8
 
 
@@ -143,21 +143,27 @@ class Jitted:
         if key is INSIDE_TRANSFORM:
             return self.fun(*args, **kwargs)
         entry = self.cache.get(key)
+        failed = False
         if entry is not None:
             if entry.plain:
                 return self.fun(*args, **kwargs)
             for program in entry.variants:
+                failed = True
                 try:
                     out = program(*inputs)
                 except GuardFailed:
                     continue
+                except Exception:
+                    # Raised where tracing did not: the function may catch it and go
+                    # another way, so tracing decides (and raises it if the function does).
+                    break
                 self.replays += 1
                 if program is not entry.variants[0]:
                     self.cache.promote(entry, program)
                 return out
-        return self._trace(key, args, kwargs, inputs)
+        return self._trace(key, args, kwargs, inputs, failed)
 
-    def _trace(self, key, args, kwargs, inputs):
+    def _trace(self, key, args, kwargs, inputs, failed=False):
         name = getattr(self.fun, "__name__", "f")
         trace = JitTrace()
         static = [a for a in (list(args) + list(kwargs.values()))
@@ -181,11 +187,11 @@ class Jitted:
                 f"later call reuses the same numbers. Draw them outside and pass them as "
                 f"arguments."), stacklevel=3)
         program = Program(trace, len(inputs), template, name)
-        entry = self.cache.add(key, program)
-        if entry.traces > RETRACE_WARNING and not entry.warned:
+        entry = self.cache.add(key, program, failed)
+        if entry.retraces >= RETRACE_WARNING and not entry.warned:
             entry.warned = True
             warnings.warn(JitWarning(
-                f"optad.jit: {name} was traced {entry.traces} times at one signature: a "
+                f"optad.jit: {name} was traced {entry.retraces + 1} times at one signature: a "
                 f"value read in Python (an if on a comparison, int(), bool(), "
                 f"optad.value_of) keeps changing between calls, so the program is traced "
                 f"again each time. Express the branch with np.where, or call {name} "

@@ -102,12 +102,13 @@ def rebuild(args, kwargs, inputs):
 
 
 class _Entry:
-    __slots__ = ("variants", "traces", "warned", "plain")
+    __slots__ = ("variants", "traces", "retraces", "warned", "plain")
 
     def __init__(self):
         self.plain = False      # calls at this signature run without jit (Unjittable)
         self.variants = []      # programs, most recently successful first
         self.traces = 0         # how many times this signature was traced
+        self.retraces = 0       # ... because the guards of every program kept failed
         self.warned = False
 
 
@@ -134,8 +135,10 @@ class ProgramCache:
                     variants.remove(program)
                     variants.insert(0, program)
 
-    def add(self, key, program):
-        """Keep ``program`` for ``key``; return the entry (with its trace count)."""
+    def add(self, key, program, failed=False):
+        """Keep ``program`` for ``key`` (``failed``: traced because the guards of the
+        programs kept failed); return the entry (with its trace counts). A program whose
+        guards are those of a kept one (another thread traced the same branch) replaces it."""
         with self.lock:
             entry = self.entries.get(key)
             if entry is None:
@@ -145,9 +148,11 @@ class ProgramCache:
             else:
                 self.entries.move_to_end(key)
             entry.traces += 1
+            entry.retraces += failed
             if program is not None:
-                entry.variants.insert(0, program)
-                del entry.variants[self.variants:]
+                variants = [p for p in entry.variants if p.guard_key != program.guard_key]
+                variants.insert(0, program)
+                entry.variants = variants[:self.variants]
             return entry
 
     def clear(self):

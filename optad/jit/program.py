@@ -9,8 +9,10 @@ plain Python. Large intermediate arrays are deleted after their last use, as pla
 NumPy code frees its temporaries.
 
 A guard line raises :class:`GuardFailed` when a value read during tracing (a branch's
-condition, an ``int()``, a shape that depends on the data) comes out different: the
-caller then traces again. Equality is exact: NaN equals NaN, and ``-0.0`` is not
+condition, an ``int()``, a shape that depends on the data) comes out different, or when
+a call that raised while tracing (and was caught by the function) no longer raises: the
+caller then traces again. A replay that raises where tracing did not is traced again
+too, so that the function's own exception handling decides. Equality is exact: NaN equals NaN, and ``-0.0`` is not
 ``0.0`` (a sign can decide a branch, e.g. ``1 / x``).
 
 >>> import numpy as np
@@ -32,7 +34,7 @@ import operator
 
 import numpy as np
 
-from .trace import CALL, CONST, GUARD, ITEM, Const, Dict, Ref, Seq, Slice
+from .trace import CALL, CONST, GUARD, ITEM, RAISES, Const, Dict, Ref, Seq, Slice
 
 __all__ = ["Program", "GuardFailed", "same"]
 
@@ -102,6 +104,7 @@ class Program:
         self.name = name
         self.fn = None
         self.source = None
+        self.guard_key = _guard_key(self.steps)
 
     def __call__(self, *inputs):
         fn = self.fn
@@ -173,6 +176,11 @@ class Program:
                 lines.append(f"v{out} = v{var}[{index}]")
                 if shape_guard:
                     lines.append(f"if v{out}.shape != {self.shapes[out]!r}: raise GuardFailed")
+            elif kind is RAISES:
+                _, fn, args, kwargs = step
+                parts = [expr(a) for a in args] + [f"{k}={expr(v)}" for k, v in (kwargs or {}).items()]
+                lines += ["try:", f"    {bind_global(fn, 'f')}({', '.join(parts)})",
+                          "except Exception:", "    pass", "else:", "    raise GuardFailed"]
             else:
                 lines.append(self._guard_line(step, bind_global))
             for var in last_use.get(pos, ()):
@@ -224,6 +232,12 @@ class Program:
             if kind is GUARD:
                 keep[pos] = True
                 needed.add(step[1])
+            elif kind is RAISES:
+                keep[pos] = True
+                for a in step[2]:
+                    _refs_in(a, needed)
+                for a in (step[3] or {}).values():
+                    _refs_in(a, needed)
             elif kind is CALL:
                 if step[4] in needed or step[5]:
                     keep[pos] = True
@@ -256,6 +270,9 @@ class Program:
                         _refs_in(a, used)
             elif kind is ITEM or kind is GUARD:
                 used.add(step[1])
+            elif kind is RAISES:
+                for a in step[2]:
+                    _refs_in(a, used)
             for var in used:
                 last[var] = pos
         by_pos = {}
@@ -264,6 +281,23 @@ class Program:
             if var >= self.n_inputs and shape is not None and math.prod(shape) >= FREE_MIN_SIZE:
                 by_pos.setdefault(pos, []).append(var)
         return by_pos
+
+
+def _guard_key(steps):
+    """What the guards of a program check, hashable: two programs with equal keys took
+    the same branches (and are the same program)."""
+    key = [len(steps)]
+    for pos, step in enumerate(steps):
+        if step[0] is GUARD:
+            expected = step[3]
+            if type(expected) is np.ndarray:
+                expected = (expected.shape, expected.dtype.str, expected.tobytes())
+            else:
+                expected = (type(expected).__name__, repr(expected))
+            key.append((pos, step[1], expected))
+        elif step[0] is RAISES:
+            key.append((pos, "raises"))
+    return tuple(key)
 
 
 def _refs_in(t, into):

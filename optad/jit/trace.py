@@ -29,9 +29,10 @@ from ..traced import Traced, traced
 __all__ = ["JitTrace", "Unjittable", "Ref", "Const", "Seq", "Dict", "Slice"]
 
 #: Step kinds: ``(CALL, fn, args, kwargs, out, shape_guard)``, ``(CONST, template, out)``,
-#: ``(ITEM, var, index, out, shape_guard)``, ``(GUARD, var, convert, expected)``. A shape
-#: guard checks that the output has its traced shape (for data-dependent shapes).
-CALL, CONST, ITEM, GUARD = "call", "const", "item", "guard"
+#: ``(ITEM, var, index, out, shape_guard)``, ``(GUARD, var, convert, expected)``,
+#: ``(RAISES, fn, args, kwargs)`` (a call that raised while tracing). A shape guard checks
+#: that the output has its traced shape (for data-dependent shapes).
+CALL, CONST, ITEM, GUARD, RAISES = "call", "const", "item", "guard", "raises"
 
 
 class Unjittable(Exception):
@@ -195,15 +196,19 @@ class JitTrace(Trace):
             tmpl.append(t)
             if not index_like and type(t) is Ref and _index_like(r):
                 index_like = True
+        kw_raw = kw_tmpl = None
         if kwargs:
             kw_raw = {}
             kw_tmpl = {}
             for k, v in kwargs.items():
                 kw_raw[k], kw_tmpl[k] = self._scan(v)
-            out = fn(*raw, **kw_raw)
-        else:
-            kw_tmpl = None
-            out = fn(*raw)
+        try:
+            out = fn(*raw, **kw_raw) if kwargs else fn(*raw)
+        except Exception:
+            # The caller may catch it and go another way: the replay checks that this
+            # step still raises (a replay that raises where tracing did not traces again).
+            self.steps.append((RAISES, fn, tmpl, kw_tmpl))
+            raise
         if not self.nested and recording() > self.depth + 1:
             self.nested = True
         return self._result(out, (CALL, fn, tmpl, kw_tmpl), index_like)

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine import Traced, bind, value_of
 from ..fast.tangents import LinearForm
-from ..traced import broadcast, data_of, peek
+from ..traced import broadcast, carries_derivative, data_of, peek
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Speed
 from .declare import implements, no_out
@@ -124,7 +124,7 @@ def _prod_partial(ans, x, axis, keepdims):
     if not np.any(is_zero):
         return _expand(ans, np.shape(x), axis, keepdims) / x
     zeros = np.sum(is_zero, axis=axis, keepdims=True)
-    if np.any(zeros >= 2) and isinstance(x, Traced):
+    if np.any(zeros >= 2) and carries_derivative(x):
         raise NotDifferentiableError(
             "Higher derivatives of np.prod at a point with two or more exact zeros along the "
             "reduced axis are not implemented in optad (first derivatives are). Perturb the "

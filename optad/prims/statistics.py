@@ -32,6 +32,7 @@ import warnings
 import numpy as np
 
 from ..engine import Traced, value_of
+from ..traced import data_of
 from ..errors import UnsupportedFunctionError
 from .declare import implements, no_out
 
@@ -109,7 +110,7 @@ def _pick(s, index):
 def _lerp(a, b, t):
     """NumPy's ``_lerp``: a + (b-a)·t, or b - (b-a)·(1-t) where t >= 1/2 (same values)."""
     diff = b - a
-    return np.where(np.asarray(value_of(t)) >= 0.5, b - diff * (1 - t), a + diff * t)
+    return np.where(data_of(t) >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def _continuous(alpha, beta):
@@ -130,7 +131,7 @@ def _same(gamma, index):
 _METHODS = {
     "inverted_cdf": (lambda n, q: _boundaries(n * q - 1, lambda g, i: g == 0), None),
     "averaged_inverted_cdf": (lambda n, q: (n * q) - 1,
-                              lambda g, i: np.where(np.asarray(value_of(g)) == 0, 0.5, 1.0)),
+                              lambda g, i: np.where(data_of(g) == 0, 0.5, 1.0)),
     "closest_observation": (lambda n, q: _boundaries(
         (n * q) - 1 - 0.5, lambda g, i: (g == 0) & (np.floor(i) % 2 == 1)), None),
     "interpolated_inverted_cdf": (_continuous(0, 1), _same),
@@ -391,8 +392,8 @@ def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where
     array([-0.5,  0.5,  0. ])
     """
     var = _nanvar("nanstd", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
-    zero = np.asarray(value_of(var)) == 0
-    if not zero.any():
+    zero = data_of(var) == 0
+    if not np.any(zero):
         return np.sqrt(var)
     return np.where(zero, 0.0, np.sqrt(np.where(zero, 1.0, var)))
 

@@ -26,7 +26,7 @@ does not survive a reduction, a reshape or indexing.
 
 import numpy as np
 
-from ..traced import Traced, value_of, peek
+from ..traced import Traced, data_of, peek, value_of
 
 __all__ = ["elementwise_contribution", "seed_mask", "both", "apply"]
 
@@ -53,7 +53,7 @@ def elementwise_contribution(prim, argnum, d, d_mask, value, args, varying):
     mask = d_mask
     reads = prim.structural_zeros[argnum] if prim.structural_zeros is not None else None
     if reads is not None and not any(k in varying for k in reads):
-        zero = value_of(partial) == 0
+        zero = data_of(partial) == 0     # (under optad.jit: recomputed)
         if np.any(zero):
             mask = zero if mask is None else mask | zero
     return apply(c, mask), _shaped(mask, c)
