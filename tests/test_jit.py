@@ -334,3 +334,42 @@ def test_every_primitive_case_jitted_matches_unjitted(c, data):
         jitted = optad.jit(vg)
         for a in (args, again, args):
             same(jitted(*a), vg(*a), rtol=1e-11)
+
+
+# --- the optimizers --------------------------------------------------------------------------
+def test_minimize_with_jit_takes_the_same_steps():
+    import optimizers
+
+    x0 = np.linspace(-1.2, 1.0, 10)
+    plain = optimizers.minimize(rosen, x0, method="L-BFGS-B")
+    jitted = optimizers.minimize(rosen, x0, method="L-BFGS-B", jit=True)
+    assert jitted.success and jitted.nit == plain.nit and jitted.nfev == plain.nfev
+    np.testing.assert_allclose(jitted.x, plain.x, rtol=1e-10)
+
+
+def test_minimize_with_jit_reads_changing_data_from_args():
+    import optimizers
+
+    def loss(w, X, y):
+        return np.sum((X @ w - y) ** 2)
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((20, 3))
+    for y in (X @ np.array([1.0, 2.0, 3.0]), X @ np.array([-1.0, 0.5, 0.0])):
+        res = optimizers.minimize(loss, np.zeros(3), args=(X, y), method="BFGS", jit=True)
+        np.testing.assert_allclose(X @ res.x, y, atol=1e-5)
+
+
+def test_compare_and_the_command_line_take_jit(tmp_path):
+    import json
+
+    import optimizers
+    from plots.cli import main
+
+    records = optimizers.compare(["BFGS"], [(rosen, np.array([-1.2, 1.0]))],
+                                 executor="serial", progress=False, jit=True)
+    assert records[0]["status"] == "ok" and records[0]["budget"]["jit"] is True
+    out = tmp_path / "study"
+    assert main(["compare", "--problems", "rosenbrock", "--methods", "BFGS", "--jit",
+                 "--out", str(out), "--workers", "1", "--quiet", "--no-figures"]) == 0
+    record = json.loads((out / "results.jsonl").read_text().splitlines()[0])
+    assert record["status"] == "ok" and record["budget"]["jit"] is True
