@@ -20,7 +20,8 @@ too, so that the function's own exception handling decides. Equality is exact: N
 >>> with JitTrace() as tr:
 ...     x = tr.new_input(np.array([1.0, 2.0]))
 ...     y = np.sum(x * 3.0) if x[0] > 0 else np.sum(x)
->>> program = Program(tr, 1, tr._scan(y)[1], "f")
+...     out = tr._scan(y)[1]
+>>> program = Program(tr, 1, out, "f")
 >>> float(program(np.array([1.0, 1.0])))
 6.0
 >>> program(np.array([-1.0, 1.0]))
@@ -34,6 +35,7 @@ import operator
 
 import numpy as np
 
+from .optimize import INPLACE, SCATTER, optimize, reads
 from .trace import CALL, CONST, GUARD, ITEM, RAISES, Const, Dict, Ref, Seq, Slice
 
 __all__ = ["Program", "GuardFailed", "same"]
@@ -99,6 +101,8 @@ class Program:
         self.steps = trace.steps
         self.kinds = trace.kinds
         self.shapes = trace.shapes
+        self.dtypes = trace.dtypes
+        self.owned = trace.owned
         self.n_inputs = n_inputs
         self.out = out_template
         self.name = name
@@ -116,7 +120,8 @@ class Program:
     def compile(self):
         """Generate, ``exec`` and keep the replay function."""
         names = {}
-        env = {"GuardFailed": GuardFailed, "_same": same, "_own": _own, "slice": slice}
+        env = {"GuardFailed": GuardFailed, "_same": same, "_own": _own, "slice": slice,
+               "_scatter": _scatter_into()}
 
         def bind_global(obj, prefix):
             key = (prefix, id(obj))
@@ -144,14 +149,16 @@ class Program:
             return repr(t)      # None, bool, int, str
 
         keep = self._live()
-        last_use = self._last_uses(keep)
         outputs = set()
         _refs_in(self.out, outputs)
+        steps = [step for step, k in zip(self.steps, keep) if k]
+        steps = optimize(steps, {"kinds": self.kinds, "shapes": self.shapes,
+                                 "dtypes": self.dtypes, "owned": self.owned,
+                                 "outputs": outputs})
+        last_use = self._last_uses(steps, outputs)
         lines = []
         indexing = _getitem_impl()
-        for pos, step in enumerate(self.steps):
-            if not keep[pos]:
-                continue
+        for pos, step in enumerate(steps):
             kind = step[0]
             if kind is CALL:
                 _, fn, args, kwargs, out, shape_guard = step
@@ -168,6 +175,14 @@ class Program:
                 lines.append(line)
                 if shape_guard:
                     lines.append(f"if v{out}.shape != {self.shapes[out]!r}: raise GuardFailed")
+            elif kind is INPLACE:
+                _, fn, args, out, target = step
+                parts = ", ".join(expr(a) for a in args)
+                lines.append(f"v{out} = {bind_global(fn, 'f')}({parts}, out=v{target})")
+            elif kind is SCATTER:
+                _, x, g, key, out, _ = step
+                lines.append(f"_scatter(v{x}, {expr(g)}, {expr(key)})")
+                lines.append(f"v{out} = v{x}")
             elif kind is CONST:
                 _, tmpl, out = step
                 lines.append(f"v{out} = {expr(tmpl)}")
@@ -184,8 +199,7 @@ class Program:
             else:
                 lines.append(self._guard_line(step, bind_global))
             for var in last_use.get(pos, ()):
-                if var not in outputs:
-                    lines.append(f"del v{var}")
+                lines.append(f"del v{var}")
         lines.append(f"return {self._output_expr(self.out, expr)}")
         args = ", ".join(f"v{k}" for k in range(self.n_inputs))
         self.source = f"def replay({args}):\n" + "".join(f"    {ln}\n" for ln in lines)
@@ -254,31 +268,23 @@ class Program:
                 keep[pos] = True
         return keep
 
-    def _last_uses(self, keep):
-        """{step position: large array values last read there} (to ``del`` them)."""
+    def _last_uses(self, steps, outputs):
+        """{position: large array values last read there} (to ``del`` them)."""
         last = {}
-        for pos, step in enumerate(self.steps):
-            if not keep[pos]:
-                continue
-            used = set()
-            kind = step[0]
-            if kind is CALL:
-                for a in step[2]:
-                    _refs_in(a, used)
-                if step[3]:
-                    for a in step[3].values():
-                        _refs_in(a, used)
-            elif kind is ITEM or kind is GUARD:
-                used.add(step[1])
-            elif kind is RAISES:
-                for a in step[2]:
-                    _refs_in(a, used)
-            for var in used:
+        for pos, step in enumerate(steps):
+            for var in reads(step):
                 last[var] = pos
+        for pos, step in enumerate(steps):
+            # (a value written into in place lives on under its new name)
+            if step[0] is INPLACE and last.get(step[4]) == pos:
+                del last[step[4]]
+            elif step[0] is SCATTER and last.get(step[1]) == pos:
+                del last[step[1]]
         by_pos = {}
         for var, pos in last.items():
             shape = self.shapes[var]
-            if var >= self.n_inputs and shape is not None and math.prod(shape) >= FREE_MIN_SIZE:
+            if (var >= self.n_inputs and var not in outputs and shape is not None
+                    and math.prod(shape) >= FREE_MIN_SIZE):
                 by_pos.setdefault(pos, []).append(var)
         return by_pos
 
@@ -311,6 +317,11 @@ def _refs_in(t, into):
         _refs_in(t.start, into)
         _refs_in(t.stop, into)
         _refs_in(t.step, into)
+
+
+def _scatter_into():
+    from ..prims.indexing import _scatter_into
+    return _scatter_into
 
 
 def _getitem_impl():

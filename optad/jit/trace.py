@@ -111,13 +111,16 @@ class JitTrace(Trace):
     """
 
     guards_reads = True
-    __slots__ = ("steps", "kinds", "shapes", "refs", "copies", "depth", "nested", "complex")
+    __slots__ = ("steps", "kinds", "shapes", "dtypes", "owned", "refs", "copies", "depth",
+                 "nested", "complex")
 
     def __init__(self):
         super().__init__()
         self.steps = []
         self.kinds = []         # per value: its type when traced
         self.shapes = []        # per value: its shape when traced (None for non-arrays)
+        self.dtypes = []        # per value: its dtype when traced (None for non-arrays)
+        self.owned = set()      # values that were new arrays, not views nor arguments
         self.refs = []          # per value: its Ref (shared by every step that reads it)
         self.copies = {}        # id(plain array) -> (array, its read-only copy)
         self.depth = 0          # traces open in this thread outside this one
@@ -132,7 +135,12 @@ class JitTrace(Trace):
     def _new(self, value):
         var = len(self.kinds)
         self.kinds.append(type(value))
-        self.shapes.append(value.shape if type(value) is np.ndarray else None)
+        if type(value) is np.ndarray:
+            self.shapes.append(value.shape)
+            self.dtypes.append(value.dtype)
+        else:
+            self.shapes.append(None)
+            self.dtypes.append(None)
         self.refs.append(Ref(var))
         return var
 
@@ -211,7 +219,10 @@ class JitTrace(Trace):
             raise
         if not self.nested and recording() > self.depth + 1:
             self.nested = True
-        return self._result(out, (CALL, fn, tmpl, kw_tmpl), index_like)
+        result = self._result(out, (CALL, fn, tmpl, kw_tmpl), index_like)
+        if type(out) is np.ndarray and out.base is None and not any(out is r for r in raw):
+            self.owned.add(len(self.kinds) - 1)     # (the program may write into it)
+        return result
 
     def _result(self, out, head, shape_guard):
         kind = type(out)
