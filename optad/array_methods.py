@@ -17,6 +17,8 @@ instead; converting methods (``item``, ``tolist``, ``tobytes``...) raise
 array([10.,  1.,  0.])
 """
 
+import math
+
 import numpy as np
 
 from .engine import Traced, TracedArray, bind
@@ -35,9 +37,9 @@ T = Traced
 
 # --- attributes --------------------------------------------------------------------------
 # (metadata: looked at, never a guard under optad.jit, whose signature fixes it)
-T.shape = property(lambda self: np.shape(peek(self)))
-T.ndim = property(lambda self: np.ndim(peek(self)))
-T.size = property(lambda self: np.size(peek(self)))
+T.shape = property(lambda self: getattr(peek(self), "shape", ()))   # (raw values: arrays, numbers)
+T.ndim = property(lambda self: len(getattr(peek(self), "shape", ())))
+T.size = property(lambda self: math.prod(getattr(peek(self), "shape", ())))
 T.dtype = property(lambda self: np.result_type(peek(self)))
 T.itemsize = property(lambda self: np.result_type(peek(self)).itemsize)
 T.nbytes = property(lambda self: np.size(peek(self)) * np.result_type(peek(self)).itemsize)

@@ -58,14 +58,21 @@ def _wrap(name, original):
     return wrapper
 
 
+_last = [{}, {}]     # the originals and wrappers of the last install
+
+
 def _install():
     with _lock:
         if _installed[0] == 0:
-            originals = _installed[1] = {}
-            for name in _NAMES:
-                original = getattr(np.random, name)
-                originals[name] = original
-                setattr(np.random, name, _wrap(name, original))
+            space = vars(np.random)
+            originals, wrappers = _last
+            if not originals or any(space.get(name) is not f for name, f in originals.items()):
+                # (first use, or someone replaced a function since: wrap what is there now)
+                originals = {name: space[name] for name in _NAMES if name in space}
+                wrappers = {name: _wrap(name, f) for name, f in originals.items()}
+                _last[:] = [originals, wrappers]
+            _installed[1] = originals
+            space.update(wrappers)      # (one call: setattr on a module costs more)
         _installed[0] += 1
 
 
@@ -73,9 +80,13 @@ def _uninstall():
     with _lock:
         _installed[0] -= 1
         if _installed[0] == 0:
-            for name, original in _installed[1].items():
-                setattr(np.random, name, original)
+            vars(np.random).update(_installed[1])
             _installed[1] = {}
+
+
+# Types that never hold a generator (or hold too much to search): skipped at once.
+_SKIP = {types.ModuleType, type, int, float, bool, str, bytes, type(None), np.ndarray,
+         np.float64, complex, types.BuiltinFunctionType, np.ufunc, dict, set, frozenset}
 
 
 def _reachable_generators(fun, static, depth=3):
@@ -84,7 +95,7 @@ def _reachable_generators(fun, static, depth=3):
     seen = set()
 
     def visit(obj, label, level):
-        if id(obj) in seen:
+        if id(obj) in seen or type(obj) in _SKIP:
             return
         seen.add(id(obj))
         if isinstance(obj, _RANDOM_TYPES):

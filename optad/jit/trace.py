@@ -24,7 +24,7 @@ import numpy as np
 
 from ..engine import Trace, recording
 from ..errors import LeakedTracerError
-from ..traced import Traced, traced
+from ..traced import Traced, TracedArray, traced
 
 __all__ = ["JitTrace", "Unjittable", "Ref", "Const", "Seq", "Dict", "Slice"]
 
@@ -195,15 +195,28 @@ class JitTrace(Trace):
     def record(self, fn, args, kwargs):
         """Run ``fn(*args, **kwargs)`` on the values and append it as a step; return its
         result as traced values (a tuple or list result item by item)."""
-        raw = []
-        tmpl = []
+        # The hot path of tracing: traced values and numbers inline, the rest by _scan.
+        if not self.active:
+            self.check_active()
+        raw = list(args)
+        tmpl = list(args)
         index_like = fn in DATA_SHAPED
-        for a in args:
-            r, t = self._scan(a)
-            raw.append(r)
-            tmpl.append(t)
-            if not index_like and type(t) is Ref and _index_like(r):
-                index_like = True
+        refs = self.refs
+        for i, a in enumerate(args):
+            kind = type(a)
+            if kind is TracedArray or kind is Traced:
+                if a._trace is not self:
+                    raise Unjittable("a value of a transform outside the jitted function")
+                v = raw[i] = a._value
+                tmpl[i] = refs[a._aux]
+                if not index_like and _index_like(v):
+                    index_like = True
+            elif kind is float or kind is np.float64:
+                tmpl[i] = Const(a)
+            elif kind is not int:
+                r, t = raw[i], tmpl[i] = self._scan(a)
+                if not index_like and type(t) is Ref and _index_like(r):
+                    index_like = True
         kw_raw = kw_tmpl = None
         if kwargs:
             kw_raw = {}
@@ -219,10 +232,31 @@ class JitTrace(Trace):
             raise
         if not self.nested and recording() > self.depth + 1:
             self.nested = True
-        result = self._result(out, (CALL, fn, tmpl, kw_tmpl), index_like)
-        if type(out) is np.ndarray and out.base is None and not any(out is r for r in raw):
-            self.owned.add(len(self.kinds) - 1)     # (the program may write into it)
-        return result
+        kind = type(out)
+        if kind is np.ndarray and out.dtype.kind != "c":
+            # (the commonest result, inlined: _new and _result)
+            var = len(self.kinds)
+            self.kinds.append(kind)
+            self.shapes.append(out.shape)
+            self.dtypes.append(out.dtype)
+            self.refs.append(Ref(var))
+            self.steps.append((CALL, fn, tmpl, kw_tmpl, var, index_like))
+            if out.base is None:
+                for r in raw:
+                    if r is out:
+                        break
+                else:
+                    self.owned.add(var)     # a new array: the program may write into it
+            return TracedArray(out, self, var)
+        if kind is np.float64 or kind is float:
+            var = len(self.kinds)
+            self.kinds.append(kind)
+            self.shapes.append(None)
+            self.dtypes.append(None)
+            self.refs.append(Ref(var))
+            self.steps.append((CALL, fn, tmpl, kw_tmpl, var, False))
+            return Traced(out, self, var)
+        return self._result(out, (CALL, fn, tmpl, kw_tmpl), index_like)
 
     def _result(self, out, head, shape_guard):
         kind = type(out)

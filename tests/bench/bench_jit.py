@@ -123,7 +123,7 @@ def first_call_row(n, repeats):
     for _ in range(max(repeats, 5) * 4):
         jitted = optad.jit(optad.value_and_grad(rosenbrock))
         start = time.perf_counter()
-        jitted(x)
+        jitted(x)           # traces (and returns the traced values)
         samples.append(time.perf_counter() - start)
     second = []
     for _ in range(max(repeats, 5) * 4):
