@@ -128,12 +128,11 @@ class ProgramCache:
 
     def promote(self, entry, program):
         """``program`` just ran at ``entry``'s signature: try it first next time."""
-        variants = entry.variants
-        if variants and variants[0] is not program:
+        if entry.variants and entry.variants[0] is not program:
             with self.lock:
-                if program in variants:
-                    variants.remove(program)
-                    variants.insert(0, program)
+                # (a new list: other threads may be iterating over the old one)
+                if program in entry.variants:
+                    entry.variants = [program] + [p for p in entry.variants if p is not program]
 
     def add(self, key, program, failed=False):
         """Keep ``program`` for ``key`` (``failed``: traced because the guards of the

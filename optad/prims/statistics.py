@@ -32,7 +32,7 @@ import warnings
 import numpy as np
 
 from ..engine import Traced, value_of
-from ..traced import data_of
+from ..traced import data_of, plain
 from ..errors import UnsupportedFunctionError
 from .declare import implements, no_out
 
@@ -276,12 +276,16 @@ def _ptp(a, axis=None, out=None, keepdims=False):
 
 # --- NaN-aware reductions ----------------------------------------------------------------
 def _skipped(a, where):
-    """The entries a nan-reduction leaves out (a plain mask): NaNs, and where=False."""
-    plain = np.asarray(value_of(a))
-    skip = np.isnan(plain)
-    if where is not _NO and where is not True:
-        skip = skip | ~np.broadcast_to(np.asarray(value_of(where), dtype=bool), plain.shape)
-    return skip
+    """The entries a nan-reduction leaves out (a mask without derivative; under optad.jit
+    recomputed on every replay): NaNs, and where=False."""
+    if where is _NO or where is True:
+        return plain(lambda v: np.isnan(np.asarray(v)), a)
+    return plain(_skipped_plain, a, where)
+
+
+def _skipped_plain(a, where):
+    a = np.asarray(a)
+    return np.isnan(a) | ~np.broadcast_to(np.asarray(where, dtype=bool), a.shape)
 
 
 def _filled(a, skip, neutral):
