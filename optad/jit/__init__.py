@@ -25,6 +25,23 @@ effects (``print``, appending to a list) happen when tracing only.
 **Inside another transform** (``grad(jit(f))``, or a jitted function called while any
 transform records), ``jit(f)`` simply calls ``f``: the outer transform records it.
 
+**When to turn it on.** When one function is called many times at the same shapes
+(an optimizer's objective and gradient, a training step): a replay costs the NumPy
+calls alone, with no per-operation bookkeeping, so small and medium problems and scalar
+loops gain most (several times faster); large arrays gain less (NumPy's arithmetic
+dominates). It does not pay for a function called once or twice (the first call
+traces, the second compiles the replay), nor for one whose Python branches read values
+that change on every call (each change is a new trace: ``jit`` warns when a signature
+keeps retracing; write such branches with ``np.where``). What runs without ``jit``: a
+derivative of complex values, arguments that are neither arrays, numbers nor hashable
+(a warning says so).
+
+**The replay** (:mod:`optad.jit.optimize`) drops steps whose results nothing reads,
+reuses repeated subexpressions, adds the adjoints of indexing into one temporary, and
+writes elementwise results into temporaries that nothing reads afterwards (``out=``),
+so few arrays are allocated. Each call makes its own temporaries: threads share nothing
+but the read-only program.
+
 >>> import numpy as np, optad
 >>> rosen = lambda x: np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
 >>> fast = optad.jit(optad.value_and_grad(rosen))
