@@ -373,3 +373,15 @@ def test_compare_and_the_command_line_take_jit(tmp_path):
                  "--out", str(out), "--workers", "1", "--quiet", "--no-figures"]) == 0
     record = json.loads((out / "results.jsonl").read_text().splitlines()[0])
     assert record["status"] == "ok" and record["budget"]["jit"] is True
+
+
+def test_an_exception_caught_while_tracing_is_not_frozen():
+    def f(a):
+        try:
+            return np.sum(np.linalg.cholesky(a))       # raises for a matrix not PD
+        except np.linalg.LinAlgError:
+            return np.sum(a) * 0.0 - 1.0
+    vg = optad.value_and_grad(f)
+    pd, not_pd = np.array([[2.0, 0.5], [0.5, 1.0]]), np.array([[1.0, 2.0], [2.0, 1.0]])
+    jitted = against(vg, (not_pd,), (pd,), (not_pd,), (pd * 2.0,), (not_pd * 3.0,))
+    assert jitted.cache_info().traces == 2

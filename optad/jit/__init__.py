@@ -172,8 +172,9 @@ class Jitted:
                     continue
                 except Exception:
                     # Raised where tracing did not: the function may catch it and go
-                    # another way, so tracing decides (and raises it if the function does).
-                    break
+                    # another way (another variant, or a new trace, decides; tracing
+                    # raises it again if the function does not catch it).
+                    continue
                 self.replays += 1
                 if program is not entry.variants[0]:
                     self.cache.promote(entry, program)
