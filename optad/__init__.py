@@ -19,13 +19,14 @@ from .registry import supported
 from .pool import release_memory
 from .settings import config
 from .engines import reference
+from .jit import jit
 from . import fast, ref  # noqa: F401  (optad.fast, optad.ref: the two engines)
 
 __all__ = [
     "grad", "value_and_grad", "vjp", "jvp", "stop_gradient", "value_of",
     "jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad",
     "check_grad", "numerical_grad", "trace", "explain", "Trace", "TraceRow",
-    "supported", "release_memory", "config", "reference",
+    "supported", "release_memory", "config", "reference", "jit",
     "primitive", "defvjp", "defjvp", "Primitive", "Traced", "errors", "tree",
 ]
 __version__ = "0.1.0"

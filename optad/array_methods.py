@@ -17,9 +17,12 @@ instead; converting methods (``item``, ``tolist``, ``tobytes``...) raise
 array([10.,  1.,  0.])
 """
 
+import math
+
 import numpy as np
 
-from .engine import Traced, TracedArray, bind, value_of
+from .engine import Traced, TracedArray, bind
+from .traced import is_jit, peek, plain, read
 from .errors import UnsupportedMethodError
 from .prims import shape as _shape
 from .prims.declare import no_out
@@ -33,12 +36,13 @@ T = Traced
 
 
 # --- attributes --------------------------------------------------------------------------
-T.shape = property(lambda self: np.shape(value_of(self)))
-T.ndim = property(lambda self: np.ndim(value_of(self)))
-T.size = property(lambda self: np.size(value_of(self)))
-T.dtype = property(lambda self: np.result_type(value_of(self)))
-T.itemsize = property(lambda self: np.result_type(value_of(self)).itemsize)
-T.nbytes = property(lambda self: np.size(value_of(self)) * np.result_type(value_of(self)).itemsize)
+# (metadata: looked at, never a guard under optad.jit, whose signature fixes it)
+T.shape = property(lambda self: getattr(peek(self), "shape", ()))   # (raw values: arrays, numbers)
+T.ndim = property(lambda self: len(getattr(peek(self), "shape", ())))
+T.size = property(lambda self: math.prod(getattr(peek(self), "shape", ())))
+T.dtype = property(lambda self: np.result_type(peek(self)))
+T.itemsize = property(lambda self: np.result_type(peek(self)).itemsize)
+T.nbytes = property(lambda self: np.size(peek(self)) * np.result_type(peek(self)).itemsize)
 T.T = property(lambda self: np.transpose(self))
 T.mT = property(lambda self: np.swapaxes(self, -1, -2))
 T.real = property(lambda self: np.real(self))
@@ -57,14 +61,17 @@ T.to_device = _to_device
 
 
 # --- conversions to plain data: refused (they would drop the gradient) --------------------
-def _refuse(what):
+def _refuse(what, convert=None):
+    # (a value at optad.jit's own level holds plain data: converting it is a guarded read)
     def method(self, *args, **kwargs):
+        if convert is not None and is_jit(self):
+            return read(self, lambda v: convert(v, *args, **kwargs))
         raise conversion_error(what)
     return method
 
 
-T.item = _refuse("Python scalar (.item())")
-T.tolist = _refuse("list (.tolist())")
+T.item = _refuse("Python scalar (.item())", lambda v, *a: np.asarray(v).item(*a))
+T.tolist = _refuse("list (.tolist())", lambda v: np.asarray(v).tolist())
 T.tobytes = _refuse("bytes (.tobytes())")
 T.tostring = _refuse("bytes (.tostring())")
 T.tofile = _refuse("file (.tofile())")
@@ -75,7 +82,7 @@ T.dumps = _refuse("pickle (.dumps())")
 # --- methods that forward to their NumPy function ------------------------------------------
 def _astype(self, dtype, *args, **kwargs):
     dtype = np.dtype(dtype)
-    complex_self = np.iscomplexobj(value_of(self))
+    complex_self = np.iscomplexobj(peek(self))
     if dtype == np.float64:
         if complex_self:   # NumPy drops the imaginary part (with a ComplexWarning)
             return np.real(self)
@@ -83,7 +90,7 @@ def _astype(self, dtype, *args, **kwargs):
     if dtype == np.complex128:
         return bind(_shape.copy, (self,), _EMPTY) if complex_self else self + 0j
     if dtype.kind in "iub":
-        return value_of(self).astype(dtype)  # piecewise constant: no derivative to keep
+        return plain(lambda v: v.astype(dtype), self)  # piecewise constant: no derivative
     raise TypeError(
         f"optad differentiates in float64 and complex128; astype({dtype}) on a traced value "
         f"is not supported. Keep the value in float64 (or complex128)."
@@ -158,12 +165,14 @@ T.trace = _trace
 T.take = _take
 T.searchsorted = lambda self, v, side="left", sorter=None: np.searchsorted(
     self, v, side=side, sorter=sorter)
-T.argmax = lambda self, *a, **k: value_of(self).argmax(*a, **k)
-T.argmin = lambda self, *a, **k: value_of(self).argmin(*a, **k)
-T.argsort = lambda self, *a, **k: value_of(self).argsort(*a, **k)
-T.nonzero = lambda self: value_of(self).nonzero()
-T.any = lambda self, *a, **k: value_of(self).any(*a, **k)
-T.all = lambda self, *a, **k: value_of(self).all(*a, **k)
+# Indices and truth values carry no derivative: computed on the data (under optad.jit,
+# recomputed on every replay).
+T.argmax = lambda self, *a, **k: np.argmax(self, *a, **k)
+T.argmin = lambda self, *a, **k: np.argmin(self, *a, **k)
+T.argsort = lambda self, *a, **k: np.argsort(self, *a, **k)
+T.nonzero = lambda self: np.nonzero(self)
+T.any = lambda self, *a, **k: np.any(self, *a, **k)
+T.all = lambda self, *a, **k: np.all(self, *a, **k)
 T.reshape = _reshape
 T.transpose = _transpose
 

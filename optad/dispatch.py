@@ -26,6 +26,7 @@ import numpy as np
 
 from . import views
 from .engine import Traced, TracedArray, bind, value_of
+from .traced import is_jit, peek, plain, read
 from .errors import TracerConversionError, UnsupportedFunctionError
 from .primitive import FUNCTION_HANDLERS, UFUNC_PRIMITIVES
 from .registry import load_scipy_families
@@ -239,15 +240,28 @@ def _binary(prim):
 
 
 def _compare(op):
+    # A comparison has no derivative: it runs on the data (under optad.jit, as a step of
+    # the program, so the mask is recomputed on every replay rather than frozen).
     def method(self, other):
-        return op(value_of(self), value_of(other))
+        return plain(op, self, other)
     return method
 
 
-def _refuse(what):
+def _refuse(what, convert=None):
+    # Under optad.jit a value at the jit's own level holds plain data (no derivative to
+    # lose), so converting it is allowed, as a guarded read; a value of a derivative
+    # transform is refused: the conversion would drop its derivative.
     def method(self, *args, **kwargs):
+        if convert is not None and is_jit(self):
+            return read(self, convert)
         raise conversion_error(what)
     return method
+
+
+def _as_array(self, dtype=None, copy=None):
+    if is_jit(self):
+        return np.array(value_of(self), dtype=dtype, copy=True)
+    raise conversion_error("ndarray")
 
 
 T = Traced
@@ -269,23 +283,32 @@ T.__eq__ = _compare(lambda a, b: a == b)
 T.__ne__ = _compare(lambda a, b: a != b)
 T.__floordiv__ = _compare(lambda a, b: a // b)   # piecewise constant: derivative 0
 T.__rfloordiv__ = _compare(lambda a, b: b // a)
+T.__invert__ = lambda self: plain(operator.invert, self)     # of masks: no derivative
+T.__and__ = _compare(lambda a, b: a & b)
+T.__rand__ = _compare(lambda a, b: b & a)
+T.__or__ = _compare(lambda a, b: a | b)
+T.__ror__ = _compare(lambda a, b: b | a)
+T.__xor__ = _compare(lambda a, b: a ^ b)
+T.__rxor__ = _compare(lambda a, b: b ^ a)
 T.__hash__ = None
-T.__bool__ = lambda self: bool(value_of(self))
-TracedArray.__len__ = lambda self: len(value_of(self))
+# bool(x), int(x), len(x): Python reads the value (under optad.jit, a guard); the length
+# is a shape, fixed by the jit's signature.
+T.__bool__ = lambda self: read(self, bool)
+TracedArray.__len__ = lambda self: len(peek(self))
 # float(x) is refused: the float would carry on without x's derivative, silently dropped.
 # int(x) is allowed: it truncates, a piecewise constant function whose derivative really
 # is 0 (as np.floor's), so dropping the trace loses nothing.
-T.__float__ = _refuse("float")
-T.__int__ = lambda self: int(value_of(self))
-T.__complex__ = _refuse("complex")
+T.__float__ = _refuse("float", float)
+T.__int__ = lambda self: read(self, int)
+T.__complex__ = _refuse("complex", complex)
 
 
 def _index(self):
     # operator.index (range(x), a[x]): NumPy refuses a float there (np.float64(2.0) is no
     # index), and traced values hold floats; an integer value (rare) indexes as NumPy's.
-    value = value_of(self)
+    value = peek(self)
     if np.result_type(value).kind in "iub":
-        return operator.index(value)
+        return read(self, operator.index)
     raise TracerConversionError(
         f"A traced value holds a float ({value!r}), which cannot be used as an index (NumPy "
         f"refuses np.float64 as an index too). Write int(x) to truncate it (its derivative "
@@ -293,7 +316,7 @@ def _index(self):
 
 
 T.__index__ = _index
-T.__array__ = _refuse("ndarray")
+T.__array__ = _as_array
 # Only arrays index (see TracedArray for why scalars must not look like sequences).
 def _getitem(self, key):
     if type(key) is slice or type(key) is int:   # x[1:], x[0]: plain keys, straight to the trace
@@ -340,7 +363,8 @@ def _iter(self):
 
 def _repr(self):
     level = self._trace.level
-    return f"Traced({value_of(self)!r}, level={level})"
+    # (a look at the value, not a read: under optad.jit, printing shows the traced value)
+    return f"Traced({peek(self)!r}, level={level})"
 
 
 def _in_place(prim):
@@ -390,7 +414,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
                 )
             return bind(prim, inputs, _EMPTY)
         if ufunc in ew.PIECEWISE_CONSTANT:
-            return ufunc(*[value_of(a) for a in inputs], **kwargs)
+            return plain(ufunc, *inputs, **kwargs)
         raise unsupported(ufunc)
     if method == "at":
         return _ufunc_at(ufunc, *inputs)
@@ -412,7 +436,7 @@ def _ufunc_at(ufunc, target, indices, values=None):
             f"their gradients. Create the array with np.zeros_like(x) (which is traced) "
             f"instead of np.zeros(n).")
     key = indexing.normalize_key(indices)
-    shape = np.shape(value_of(target))
+    shape = np.shape(peek(target))
     if isinstance(values, Traced):
         spread = bind(indexing.untake, (values, key, shape), _EMPTY)
     else:

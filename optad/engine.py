@@ -16,17 +16,34 @@ fast engine (:mod:`optad.fast`, a layer of speed tricks over it).
 """
 
 import itertools
+import threading
 
 import numpy as np
 
 from .errors import ComplexValueError, LeakedTracerError, NotDifferentiableError
 from .gcpause import gc_pause
-from .traced import Traced, TracedArray, traced, value_of
+from .traced import Traced, TracedArray, peek, traced, value_of
 
 __all__ = ["Trace", "Traced", "TracedArray", "traced", "bind", "value_of", "check_complex",
-           "missing_rule", "NeedsReference"]
+           "missing_rule", "NeedsReference", "recording"]
 
 _levels = itertools.count(1)
+
+
+class _Open(threading.local):
+    depth = 0       # traces open in this thread (a class attribute: each thread starts at 0)
+
+
+_open = _Open()
+
+
+def recording():
+    """How many traces (of any transform, ``optad.jit``'s included) are open in this thread.
+
+    >>> recording()
+    0
+    """
+    return _open.depth
 
 
 def bind(prim, args, kwargs):
@@ -53,17 +70,22 @@ class Trace:
 
     __slots__ = ("level", "active", "views_of")
 
+    #: Whether a read of this trace's values is a guard (:func:`optad.jit`'s trace only).
+    guards_reads = False
+
     def __init__(self):
         self.level = next(_levels)
         self.active = True
         self.views_of = {}      # id(array) -> weak references to its views
 
     def __enter__(self):
+        _open.depth += 1
         gc_pause.enter()
         return self
 
     def __exit__(self, *exc):
         self.active = False
+        _open.depth -= 1
         gc_pause.exit()
         return False
 
@@ -109,7 +131,7 @@ def has_complex(v):
     >>> has_complex(np.ones(2) * 1j), has_complex([1j]), has_complex(2.0)
     (True, False, False)
     """
-    return is_complex(value_of(v))
+    return is_complex(peek(v))
 
 
 def check_complex(prim, args, value):
@@ -118,7 +140,7 @@ def check_complex(prim, args, value):
     rules would give wrong derivatives for complex inputs, silently."""
     if prim.complex_safe:
         return
-    if is_complex(value_of(value)) or any(is_complex(value_of(a)) for a in args):
+    if is_complex(peek(value)) or any(is_complex(peek(a)) for a in args):
         raise refuse_complex(prim)
 
 
@@ -158,7 +180,8 @@ def missing_rule(prim, argnum, register):
 
 
 def plain_shape(v):
-    """The shape of ``v`` or of the plain value under it (cheaper than a traced ``.shape``)."""
+    """The shape of ``v`` or of the plain value under it (cheaper than a traced ``.shape``;
+    a metadata read: never a guard under ``optad.jit``)."""
     while isinstance(v, Traced):
         v = v._value
     return getattr(v, "shape", ())

@@ -16,6 +16,7 @@ import numpy as np
 from . import tree
 from .engine import is_complex, value_of
 from .errors import ArgnumsError, ComplexValueError
+from .traced import peek
 from .settings import config
 from .transforms import _grad, _jvp, _Recording, as_input, jvp, normalize_argnums
 
@@ -24,12 +25,12 @@ __all__ = ["jacobian", "jacrev", "jacfwd", "hessian", "hvp", "elementwise_grad"]
 
 def _blocks(matrix_rows, out_leaves, out_def, in_leaves_per_arg, single):
     """Split a dense (m_total, n_total) matrix into the nested pytree of blocks."""
-    out_shapes = [np.shape(value_of(o)) for o in out_leaves]
+    out_shapes = [np.shape(peek(o)) for o in out_leaves]
     out_sizes = [int(np.prod(s)) for s in out_shapes]
     result_args = []
     col = 0
     for in_td, in_leaves in in_leaves_per_arg:
-        in_shapes = [np.shape(value_of(x)) for x in in_leaves]
+        in_shapes = [np.shape(peek(x)) for x in in_leaves]
         per_out = []
         row = 0
         for oshape, osize in zip(out_shapes, out_sizes):
@@ -56,7 +57,7 @@ def _refuse_complex_inputs(args, nums, fname):
     a non-holomorphic function is not one complex matrix."""
     for i in nums:
         for leaf in tree.flatten(args[i])[0]:
-            if is_complex(value_of(leaf)):
+            if is_complex(peek(leaf)):
                 raise ComplexValueError(
                     f"{fname} takes derivatives with respect to real inputs; argument {i} is "
                     f"complex.\nPass its real and imaginary parts as separate real arguments "
@@ -70,9 +71,9 @@ def _stack_rows(rows, total_cols):
 
 def _rows_of(rec, single):
     """The Jacobian from one recording: a backward pass per output element (seed 1 there)."""
-    out_values = [value_of(o) for o in rec.out_leaves]
+    out_values = [peek(o) for o in rec.out_leaves]     # (their shapes and dtypes)
     in_leaves = [(td, values) for td, _, values in rec.inputs]
-    n_total = sum(int(np.size(value_of(x))) for _, leaves in in_leaves for x in leaves)
+    n_total = sum(int(np.size(peek(x))) for _, leaves in in_leaves for x in leaves)
     rows = []
     for k, ov in enumerate(out_values):
         size = int(np.size(ov))
@@ -198,7 +199,7 @@ def jacobian(f, argnums=0, *, sparse=False, sparsity=None):
         # Record once: the sizes decide the mode, and reverse mode reuses this tape.
         rec = _Recording(f, args, {}, nums, "jacobian")
         n_in = sum(int(np.size(v)) for _, _, values in rec.inputs for v in values)
-        n_out = sum(int(np.size(value_of(o))) for o in rec.out_leaves)
+        n_out = sum(int(np.size(peek(o))) for o in rec.out_leaves)
         if n_out <= config.forward_pass_cost * n_in:
             return _rows_of(rec, single)
         del rec
@@ -264,7 +265,7 @@ def elementwise_grad(f):
     """
     def elementwise_grad_f(x):
         rec = _Recording(f, (x,), {}, (0,), "elementwise_grad")
-        seeds = [np.ones(np.shape(value_of(o))) if np.shape(value_of(o)) else np.float64(1.0)
+        seeds = [np.ones(np.shape(peek(o))) if np.shape(peek(o)) else np.float64(1.0)
                  for o in rec.out_leaves]
         return rec.pull(seeds, free=True)[0]
 

@@ -13,7 +13,8 @@ operators and NumPy protocols are attached in :mod:`optad.dispatch`.
 
 import numpy as np
 
-__all__ = ["Traced", "TracedArray", "traced", "is_array", "value_of", "broadcast", "is_view"]
+__all__ = ["Traced", "TracedArray", "traced", "is_array", "value_of", "peek", "data_of", "plain",
+           "decide", "read", "is_jit", "carries_derivative", "broadcast", "is_view"]
 
 
 class Traced:
@@ -88,12 +89,130 @@ def is_view(x):
 def value_of(x):
     """The plain value under any number of traces.
 
+    This is a read of the *data*: under :func:`optad.jit` it is a guard (the program
+    checks, on every replay, that the value read is still the same, and traces again if
+    not). Read shapes and dtypes with :func:`peek`, and compute masks from traced values
+    with :func:`plain`, so that the program recomputes them instead.
+
     >>> value_of(2.0)
+    2.0
+    """
+    while isinstance(x, Traced):
+        trace = x._trace
+        if trace.guards_reads:
+            return trace.read(x)
+        x = x._value
+    return x
+
+
+def peek(x):
+    """The plain value under any number of traces, for its *metadata* only (shape, ndim,
+    size, dtype): never a guard under :func:`optad.jit`, whose signature fixes those. A
+    decision that depends on the numbers must use :func:`value_of` (or :func:`decide`).
+
+    >>> peek(2.0)
     2.0
     """
     while isinstance(x, Traced):
         x = x._value
     return x
+
+
+def is_jit(x):
+    """Whether ``x`` is a value of an :func:`optad.jit` trace (it holds its data itself).
+
+    >>> is_jit(1.0)
+    False
+    """
+    return isinstance(x, Traced) and x._trace.guards_reads
+
+
+def carries_derivative(x):
+    """Whether ``x`` is a traced value of a derivative transform (grad, jvp, ...): what
+    rules mean by "traced again" (second derivatives). The values of :func:`optad.jit`'s
+    own trace are plain data and carry none.
+
+    >>> carries_derivative(1.0)
+    False
+    """
+    return isinstance(x, Traced) and not x._trace.guards_reads
+
+
+def data_of(x):
+    """``x`` without the traces of derivative transforms: its plain value, or, under
+    :func:`optad.jit`, the jit's traced value (so that what is computed from it is
+    recorded in the program, not frozen).
+
+    >>> data_of(3.0)
+    3.0
+    """
+    while isinstance(x, Traced):
+        if x._trace.guards_reads:
+            return x
+        x = x._value
+    return x
+
+
+def plain(fn, *args, **kwargs):
+    """``fn`` applied to the data of ``args`` (:func:`data_of`): a result that carries no
+    derivative (a mask, an index, a comparison). Under :func:`optad.jit` it is a step of
+    the program, recomputed on every replay; elsewhere it is just ``fn(...)``.
+
+    Arguments may be lists or tuples of traced values (one level).
+
+    >>> plain(lambda a, b: a > b, 2.0, 1.0)
+    True
+    """
+    jit = None
+    vals = []
+    for a in args:
+        if isinstance(a, (list, tuple)):
+            items = []
+            for b in a:
+                b = data_of(b)
+                if isinstance(b, Traced):
+                    jit = b._trace
+                items.append(b)
+            a = type(a)(items)
+        else:
+            a = data_of(a)
+            if isinstance(a, Traced):
+                jit = a._trace
+        vals.append(a)
+    if kwargs:
+        kw = {}
+        for k, v in kwargs.items():
+            v = data_of(v)
+            if isinstance(v, Traced):
+                jit = v._trace
+            kw[k] = v
+        kwargs = kw
+    if jit is None:
+        return fn(*vals, **kwargs)
+    return jit.record(fn, vals, kwargs)
+
+
+def decide(fn, *args, **kwargs):
+    """:func:`plain`, read as a plain value: a Python-side decision (``if``, a count).
+    Under :func:`optad.jit` only its result is a guard (a bool, not the arrays it reads).
+
+    >>> decide(lambda a: bool(a > 0), -1.0)
+    False
+    """
+    return value_of(plain(fn, *args, **kwargs))
+
+
+def read(x, convert):
+    """``convert(value)`` of a traced value (``bool``, ``int``, ``operator.index``): a
+    Python-side read of its data. Under :func:`optad.jit` the converted value is the guard.
+
+    >>> read(2.5, int)
+    2
+    """
+    x = data_of(x)
+    if isinstance(x, Traced):
+        return x._trace.read(x, convert)
+    return convert(x)
 
 
 def broadcast(value, shape):

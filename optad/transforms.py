@@ -15,6 +15,7 @@ import numpy as np
 
 from . import tree
 from .engine import NeedsReference, Traced, hand_over, is_complex, value_of
+from .traced import data_of, decide, is_jit, peek
 from .engines import forward_trace, reference, reverse_trace
 from .errors import (ArgnumsError, ComplexValueError, InputTypeError, NonScalarOutputError,
                      ShapeError)
@@ -54,8 +55,11 @@ def as_input(x, fname):
     """A differentiable leaf as float64 or complex128 (a traced value from an outer
     transform passes)."""
     if isinstance(x, Traced):
-        kind = np.result_type(value_of(x)).kind
+        kind = np.result_type(peek(x)).kind
         if kind in "fc":
+            if is_jit(x) and type(peek(x)) is float:
+                # a Python float argument of a jitted function: as np.float64(x) would be
+                return x._trace.record(np.float64, (x,), None)
             return x
     elif isinstance(x, np.ndarray):
         if x.dtype.kind == "f":
@@ -84,7 +88,7 @@ def _describe(x):
     if isinstance(x, np.ndarray):
         return f"an array of dtype {x.dtype} and shape {x.shape}"
     if isinstance(x, Traced):
-        return f"a traced value of dtype {np.result_type(value_of(x))}"
+        return f"a traced value of dtype {np.result_type(peek(x))}"
     return f"{type(x).__name__} {x!r}"
 
 
@@ -110,7 +114,7 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
         if not leaves:
             raise InputTypeError(f"{fname}: argument {i} has no leaves to differentiate.")
         leaves = [as_input(leaf, fname) for leaf in leaves]
-        if hasattr(trace, "handed_over") and any(is_complex(value_of(v)) for v in leaves):
+        if hasattr(trace, "handed_over") and any(is_complex(peek(v)) for v in leaves):
             raise hand_over(trace)      # complex inputs: the reference engine's job
         if tangents is None:
             boxes = [trace.new_input(leaf) for leaf in leaves]
@@ -133,7 +137,7 @@ def _trace_args(trace, args, argnums, fname, tangents=None):
 def _match(seed, like, what):
     """``seed`` as float64 (complex128 for a complex ``like``) with the shape of ``like``,
     or a ShapeError saying what differs."""
-    complex_like = is_complex(value_of(like))
+    complex_like = is_complex(peek(like))
     if not isinstance(seed, Traced):
         if not complex_like and np.iscomplexobj(seed):
             raise ComplexValueError(f"{what} is complex, but the value is real: give a real one.")
@@ -150,12 +154,14 @@ def _as_output(g, like, fresh=True):
     """A gradient leaf as float64 (complex128 for a complex ``like`` or ``g``) with
     ``like``'s shape; zeros where nothing flowed."""
     if g is None:
-        g = np.zeros(np.shape(value_of(like)))
+        g = np.zeros(np.shape(peek(like)))
     if isinstance(g, Traced):
-        if is_complex(value_of(like)) and not is_complex(value_of(g)):
+        if is_jit(g):   # under optad.jit: the same conversion, as a step of the program
+            return g._trace.record(_as_output, (g, data_of(like)), {"fresh": fresh})
+        if is_complex(peek(like)) and not is_complex(peek(g)):
             return g + 0j       # a complex input's cotangent is complex, traced or not
         return g
-    dtype = np.complex128 if is_complex(value_of(like)) or np.iscomplexobj(g) else np.float64
+    dtype = np.complex128 if is_complex(peek(like)) or np.iscomplexobj(g) else np.float64
     if type(g) is np.ndarray:
         if g.ndim == 0:
             return dtype(g)
@@ -167,6 +173,8 @@ def _as_output(g, like, fresh=True):
 
 def _leaf_value(x):
     """A traced output's value as seen by the caller: 0-d arrays as scalars."""
+    if is_jit(x):       # under optad.jit: the same conversion, as a step of the program
+        return x._trace.record(_leaf_value, (x,), None) if x.ndim == 0 else x
     if type(x) is np.ndarray and x.ndim == 0:
         return x[()] if x.dtype.kind == "c" else np.float64(x)
     return x
@@ -203,7 +211,7 @@ class _Recording:
 
     def trace_is_complex(self):
         """Whether any differentiated input is complex."""
-        return any(is_complex(value_of(v)) for _, _, values in self.inputs for v in values)
+        return any(is_complex(peek(v)) for _, _, values in self.inputs for v in values)
 
     def is_mine(self, leaf):
         return isinstance(leaf, Traced) and leaf._trace is self.trace
@@ -241,7 +249,7 @@ class _Recording:
 
 
 def _conj_if_complex(g):
-    return np.conjugate(g) if is_complex(value_of(g)) else g
+    return np.conjugate(g) if is_complex(peek(g)) else g
 
 
 def vjp(f, *args, argnums=None):
@@ -266,7 +274,7 @@ def vjp(f, *args, argnums=None):
         if bar_def != rec.out_def:
             raise ShapeError(f"pullback: the cotangent has structure {bar_def}, the output "
                              f"{rec.out_def}.")
-        seeds = [_match(b, value_of(o), "pullback: the cotangent")
+        seeds = [_match(b, peek(o), "pullback: the cotangent")
                  for b, o in zip(bar_leaves, rec.out_leaves)]
         return tuple(rec.pull(seeds, free=False))
 
@@ -301,17 +309,17 @@ def _value_and_grad(f, argnums, caller, output_is_derivative=False):
                 f"or use optad.jacobian / optad.vjp for several outputs."
             )
         out = rec.out
-        shape = getattr(value_of(out), "shape", ())
+        shape = getattr(peek(out), "shape", ())
         if shape != ():
             raise NonScalarOutputError(
                 f"{caller} needs a function with a scalar output; this one returned shape {shape}.\n"
                 f"Reduce it to one number (np.sum, np.mean, a norm), or use optad.jacobian, "
                 f"optad.vjp or optad.elementwise_grad for vector outputs."
             )
-        if is_complex(value_of(out)):
+        if is_complex(peek(out)):
             raise ComplexValueError(
                 f"{caller} needs a real-valued function; this one returned a complex value "
-                f"({value_of(out)!r}).\nDifferentiate a real number made from it "
+                f"({peek(out)!r}).\nDifferentiate a real number made from it "
                 f"(np.real(y), np.abs(y) ** 2), or use optad.vjp with a complex cotangent.")
         grads = rec.pull([_ONE], free=True)  # a NumPy 1: x/0 gives inf, not ZeroDivisionError
         if rec.trace_is_complex():
@@ -418,13 +426,17 @@ def _suspect(derivatives, values):
     computed) are finite. Traced ones (a transform nested in another, as in ``hessian``)
     are judged by their plain values: the inner call falls back to the reference engine
     too, so the outer one never records an inner 0·inf."""
-    d_leaves = [value_of(d) for d in tree.flatten(derivatives)[0]]
-    if all(np.all(np.isfinite(d)) for d in d_leaves):
+    # (decisions on the data: under optad.jit, guards on these two truth values only)
+    if decide(_all_finite, tree.flatten(derivatives)[0]):
         return False
     if values is None:
         return True
-    v_leaves = [value_of(v) for v in tree.flatten(values)[0]]
-    return all(np.all(np.isfinite(v)) for v in v_leaves if np.asarray(v).dtype.kind in "fc")
+    return decide(_all_finite, [v for v in tree.flatten(values)[0]
+                                if np.asarray(peek(v)).dtype.kind in "fc"])
+
+
+def _all_finite(leaves):
+    return all(bool(np.all(np.isfinite(v))) for v in leaves)
 
 
 def stop_gradient(x):
@@ -434,4 +446,4 @@ def stop_gradient(x):
     >>> float(optad.grad(lambda x: x * optad.stop_gradient(x))(3.0))
     3.0
     """
-    return tree.tree_map(value_of, x)
+    return tree.tree_map(data_of, x)   # (under optad.jit: still the jit's value, not frozen)

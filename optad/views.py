@@ -34,7 +34,7 @@ import weakref
 import numpy as np
 
 from .errors import ViewWriteError
-from .traced import TracedArray, is_view, value_of
+from .traced import TracedArray, is_view, value_of, peek
 
 __all__ = ["make_view", "write", "check_source"]
 
@@ -133,7 +133,7 @@ def _back(base, how, new):
     if kind == GETITEM:
         return indexing.setitem(base, arg, new)
     if kind == RESHAPE:
-        return shape.reshape(new, shape=np.shape(value_of(base)))
+        return shape.reshape(new, shape=np.shape(peek(base)))
     if kind == TRANSPOSE:
         return shape.transpose(new, axes=tuple(int(a) for a in np.argsort(arg)))
     if kind == NO_WRITE_BACK:
@@ -164,11 +164,11 @@ def check_source(target, key, value):
         return True
     if value._base is target and value._how[0] == GETITEM and _same_basic_key(value._how[1], key):
         return False
-    region = value_of(target)
+    region = peek(target)       # (memory: which elements overlap)
     parts = key if isinstance(key, tuple) else (key,)
     if not any(isinstance(p, np.ndarray) for p in parts):
         region = region[key]     # basic indexing: exactly the memory written
-    if np.may_share_memory(np.asarray(region), np.asarray(value_of(value))):
+    if np.may_share_memory(np.asarray(region), np.asarray(peek(value))):
         raise ViewWriteError(
             "The right side of this write is a view of the array being written, and the two "
             "overlap: NumPy may read elements it has already overwritten, so the result "

@@ -32,7 +32,8 @@ BUDGET_KEYS = ("gtol", "ftol", "maxiter", "maxfev", "max_time")
 
 
 def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=None,
-            resume=True, on_result=None, progress=True, *, resolve=None, workers=None):
+            resume=True, on_result=None, progress=True, *, resolve=None, workers=None,
+            jit=False):
     """Run every (method, problem, seed); return one record per run, in study order.
 
     * ``methods``: names, or ``(name, options)`` pairs: ``["BFGS", ("adam", {"lr": 0.01})]``;
@@ -58,6 +59,8 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
       is written; an exception from it stops the study (pending runs are cancelled) and
       propagates.
     * ``progress``: a tqdm progress bar on stderr.
+    * ``jit``: every run computes values and gradients with ``optad.jit`` (``minimize``'s
+      ``jit=True``); records show it in their ``budget``.
 
     A run whose objective raises or becomes non-finite is recorded with
     ``"status": "failed"`` and its message; the study goes on. Records hold ``method,
@@ -75,6 +78,8 @@ def compare(methods, problems, seeds=(0,), budget=None, executor=None, results=N
     [('BFGS', 'ok', True), ('gd(lr=0.1)', 'ok', True)]
     """
     budget = _budget(budget)
+    if jit:
+        budget["jit"] = True        # (passed to minimize with the stopping options)
     method_specs = _methods(methods)
     problem_specs = _problems(problems, resolve)
     seeds = [int(s) for s in ([seeds] if isinstance(seeds, int) else seeds)]

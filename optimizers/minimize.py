@@ -27,7 +27,7 @@ FIRST_ORDER_DEFAULTS = {"gtol": 1e-5, "ftol": None, "maxiter": 10_000}
 
 
 def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=(), gtol=None,
-             ftol=None, maxiter=None, maxfev=None, max_time=None, callback=None,
+             ftol=None, maxiter=None, maxfev=None, max_time=None, callback=None, jit=False,
              **method_options):
     """Minimize ``fun(x, *args)`` from ``x0`` with exact optad gradients; SciPy's vocabulary.
 
@@ -49,6 +49,12 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
     * ``callback(intermediate_result)`` after each iteration, with an ``OptimizeResult``
       (``x, fun, jac, nit, nfev, njev, grad_norm, time``); a callback with another
       signature gets a copy of ``x``. Raising ``StopIteration`` or returning True stops.
+
+    ``jit=True`` computes values and gradients with ``optad.jit(optad.value_and_grad(fun))``:
+    traced on the first evaluation, replayed on the others, for much less Python overhead
+    per evaluation. ``fun`` must then read changing data only from its arguments (pass it
+    in ``args``): values it reads from globals or closures are frozen at the first
+    evaluation (see ``optad.jit``). Hessian-vector products and Hessians are not jitted.
 
     Mistakes are refused before the first evaluation: ``fun`` or ``callback`` not callable,
     ``x0`` not real numbers, an option of the wrong type (``maxiter=2.5``, ``lr="fast"``; a
@@ -107,7 +113,7 @@ def minimize(fun, x0, method="L-BFGS-B", *, args=(), bounds=None, constraints=()
 
     t0 = time.perf_counter()
     obj = Objective(fun, x0, args, maxfev=maxfev,
-                    deadline=None if max_time is None else t0 + max_time)
+                    deadline=None if max_time is None else t0 + max_time, jit=bool(jit))
     obj.max_time = max_time
     if spec.first_order:
         run = Run(obj, gtol=gtol, ftol=ftol, maxiter=maxiter, max_time=max_time,

@@ -113,7 +113,7 @@ class Objective:
     ((9.0, array([6.])), 3.0)
     """
 
-    def __init__(self, fun, x0, args=(), *, maxfev=None, deadline=None):
+    def __init__(self, fun, x0, args=(), *, maxfev=None, deadline=None, jit=False):
         self.fun = fun
         self.args = tuple(args)
         self.x0, self.unravel, self.ravel = flattener(x0)
@@ -124,7 +124,11 @@ class Objective:
         if not np.all(np.isfinite(self.x0)):
             raise ValueError(f"x0 has non-finite entries ({_describe_bad(self.x0)}); "
                              "start from a finite point.")
+        # jit: the value-and-gradient pass traced once and replayed (optad.jit); args are
+        # arguments of the jitted call, so data passed there is never frozen.
         self._vg = optad.value_and_grad(fun)
+        if jit:
+            self._vg = optad.jit(self._vg)
         self._zeros = np.zeros(self.x0.size)   # for the gradient's finiteness test
         self.maxfev = maxfev
         self.deadline = deadline

@@ -117,6 +117,8 @@ def build_parser():
     c.add_argument("--no-figures", action="store_true",
                    help="only the table and the results file")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.add_argument("--jit", action="store_true",
+                   help="compute gradients with optad.jit (traced once per run, then replayed)")
 
     sub.add_parser("list", help="show the problems (n, f*, tags) and the methods",
                    description="Show the registered problems with their dimension, known "
@@ -154,7 +156,8 @@ def _cmd_compare(args):
     run_study(problems=args.problems, methods=args.methods, seeds=seeds,
               max_iter=args.max_iter, out=args.out, workers=args.workers,
               resume=args.resume, formats=formats, tol=args.tol, progress=not args.quiet,
-              trajectories=not args.no_trajectories, figures=not args.no_figures)
+              trajectories=not args.no_trajectories, figures=not args.no_figures,
+              jit=args.jit)
     return 0
 
 

@@ -188,13 +188,13 @@ def study_budget(max_iter=None):
 
 def run_study(problems=None, methods=None, seeds=(0,), max_iter=None, out="optad-out",
               workers=None, resume=False, formats=("png",), tol=DEFAULT_TOL, progress=True,
-              trajectories=True, figures=True, stdout=None):
+              trajectories=True, figures=True, stdout=None, jit=False):
     """Run the study, print the summary table, write results and figures; return the records.
 
     ``problems`` / ``methods`` are ``--problems`` / ``--methods`` text (``None``: the
     default study). ``max_iter`` replaces the iteration budget (default: compare's).
     ``workers``: ``None`` lets ``optimizers.compare`` size its process pool, 1 runs in
-    this process. Without ``resume`` an old results file in ``out`` is replaced; with it,
+    this process. ``jit``: every run uses ``optad.jit`` (``--jit``). Without ``resume`` an old results file in ``out`` is replaced; with it,
     runs already there are kept and only the missing ones run.
 
     >>> run_study.__name__
@@ -225,7 +225,8 @@ def run_study(problems=None, methods=None, seeds=(0,), max_iter=None, out="optad
         warnings.simplefilter("ignore", RuntimeWarning)
         records = optimizers.compare(method_list, problem_list, seeds=tuple(seeds),
                                      budget=budget, results=results, resume=resume,
-                                     progress=progress, resolve=_problems.get, workers=workers)
+                                     progress=progress, resolve=_problems.get, workers=workers,
+                                     jit=jit)
     table = summary_table(records, tol=tol)
     print(table, file=stdout)
     with open(os.path.join(out, "summary.txt"), "w", encoding="utf-8") as fh:

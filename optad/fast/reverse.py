@@ -39,7 +39,7 @@ from ..pool import POOL
 from ..ref import reverse as reference
 from ..ref.broadcasting import sum_to_shape
 from ..settings import config
-from ..traced import Traced, TracedArray, broadcast, is_array
+from ..traced import Traced, TracedArray, broadcast, is_array, peek
 from .pooling import CallArrays, into_pooled_buffer
 
 __all__ = ["ReverseTrace", "Shaped", "FastEntry"]
@@ -94,7 +94,9 @@ class Shaped:
 
 def _droppable(v, min_size):
     # Plain arrays, and traced arrays of an outer transform (their memory is the same).
-    return (type(v) is np.ndarray or isinstance(v, TracedArray)) and v.size >= min_size
+    if type(v) is np.ndarray:
+        return v.size >= min_size
+    return isinstance(v, TracedArray) and peek(v).size >= min_size
 
 
 class ReverseTrace(reference.ReverseTrace):

@@ -33,6 +33,7 @@ import warnings
 import numpy as np
 
 from ..engine import Traced, bind, value_of
+from ..traced import carries_derivative, data_of, peek, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements, no_out
@@ -107,7 +108,7 @@ def _ediff1d(ary, to_end=None, to_begin=None):
     array([-1.,  2.])
     """
     ary = np.ravel(_plain(ary))
-    dtype = value_of(ary).dtype
+    dtype = np.result_type(peek(ary))
     begin, end = (_end_part(name, extra, dtype) for name, extra in
                   (("to_begin", to_begin), ("to_end", to_end)))
     parts = begin + [ary[1:] - ary[:-1]] + end
@@ -119,7 +120,7 @@ def _end_part(name, extra, dtype):
     if extra is None:
         return []
     extra = _plain(extra)
-    if not np.can_cast(np.asarray(value_of(extra)).dtype, dtype, casting="same_kind"):
+    if not np.can_cast(np.asarray(peek(extra)).dtype, dtype, casting="same_kind"):
         raise TypeError(f"dtype of `{name}` must be compatible with input `ary` under the "
                         f"`same_kind` rule.")
     return [np.ravel(extra)]
@@ -167,9 +168,9 @@ def _spacing(distances, length):
     if len(distances) != length:
         raise ValueError("when 1d, distances must match the length of the corresponding "
                          "dimension")
-    if isinstance(distances, Traced):
+    if carries_derivative(distances):
         return np.diff(distances)   # the general formula: see the module docstring
-    distances = np.asanyarray(distances)
+    distances = np.asanyarray(value_of(distances))     # (under optad.jit: a guard)
     if np.issubdtype(distances.dtype, np.integer):
         distances = distances.astype(np.float64)
     diffx = np.diff(distances)
@@ -270,11 +271,11 @@ def _reverse_cumsum(g, axis):
 def _zeros(x, axis):
     """(is zero, is the first zero of its lane), or None when x has no exact zero; refuses
     traced x (second derivatives) with two zeros in a lane (see the module docstring)."""
-    zero = value_of(x) == 0
+    zero = data_of(x) == 0      # (under optad.jit: a recorded mask; its truth a guard)
     if not zero.any():
         return None
     seen = np.cumsum(zero, axis=axis)
-    if isinstance(x, Traced) and np.any(seen >= 2):
+    if carries_derivative(x) and np.any(seen >= 2):
         raise NotDifferentiableError(
             "Higher derivatives of np.cumprod at a point with two or more exact zeros along "
             "the axis are not implemented in optad (first derivatives are). Perturb the "
@@ -362,7 +363,7 @@ def _nancumsum(a, axis=None, dtype=None, out=None):
     """
     _check_dtype("np.nancumsum", dtype)
     no_out("np.nancumsum", out)
-    return np.cumsum(np.where(np.isnan(value_of(a)), 0.0, a), axis=axis)
+    return np.cumsum(np.where(np.isnan(data_of(a)), 0.0, a), axis=axis)
 
 
 @implements(np.nancumprod)
@@ -374,7 +375,7 @@ def _nancumprod(a, axis=None, dtype=None, out=None):
     array([3., 0., 2.])
     """
     a, axis = _cumulative_axis("np.nancumprod", a, axis, dtype, out)
-    return bind(cumprod, (np.where(np.isnan(value_of(a)), 1.0, a),), {"axis": axis})
+    return bind(cumprod, (np.where(np.isnan(data_of(a)), 1.0, a),), {"axis": axis})
 
 
 # --- cross product ------------------------------------------------------------------------

@@ -28,6 +28,7 @@ engine (the fast one hands them over; :mod:`optad.transforms`).
 import numpy as np
 
 from ..engine import bind, value_of
+from ..traced import data_of, peek
 from ..primitive import Primitive
 from .declare import elementwise, implements, register
 
@@ -35,12 +36,12 @@ __all__ = ["real", "imag", "conjugate", "angle"]
 
 
 def _is_complex(x):
-    return np.iscomplexobj(value_of(x))
+    return np.iscomplexobj(peek(x))
 
 
 def _nonzero(v):
     """``v`` with its zeros replaced by 1 (a divisor that cannot give inf or nan)."""
-    return np.where(value_of(v) == 0, 1.0, v)
+    return np.where(data_of(v) == 0, 1.0, v)
 
 
 def _imag_partial(ans, x):
@@ -54,7 +55,7 @@ def _angle_partial(ans, x):
     # At z = 0 the angle jumps: the subgradient 0, as for |z|.
     if not _is_complex(x):
         return 0.0
-    return np.where(value_of(x) == 0, 0.0, -1j / _nonzero(x))
+    return np.where(data_of(x) == 0, 0.0, -1j / _nonzero(x))
 
 
 def abs_partial(ans, x):
@@ -67,7 +68,7 @@ def abs_partial(ans, x):
     if not _is_complex(x):
         return np.sign(x)
     magnitude = np.abs(x)      # (from x, not ans: the rule declares it reads x only)
-    return np.where(value_of(magnitude) == 0, 0.0, np.conjugate(x) / _nonzero(magnitude))
+    return np.where(data_of(magnitude) == 0, 0.0, np.conjugate(x) / _nonzero(magnitude))
 
 
 real = elementwise(np.real, lambda ans, x: 1.0, expr="Re({0})", texts=("1",), reads=(),

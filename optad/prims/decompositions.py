@@ -51,6 +51,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..engine import bind, value_of
+from ..traced import decide, peek
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements
@@ -77,13 +78,13 @@ def _mT(a):
 
 def _diag(v):
     """Batched diagonal matrices from vectors (…, n) -> (…, n, n)."""
-    n = np.shape(value_of(v))[-1]
+    n = np.shape(peek(v))[-1]
     return np.expand_dims(v, -1) * np.eye(n)
 
 
 def _diagonal(m):
     """Batched diagonals (…, n, n) -> (…, n)."""
-    n = np.shape(value_of(m))[-1]
+    n = np.shape(peek(m))[-1]
     return np.sum(m * np.eye(n), axis=-1)
 
 
@@ -94,7 +95,7 @@ def _pack(*parts, batch):
 
 def _unpack(packed, shapes):
     """The parts of ``_pack``'s output, given each part's core shape."""
-    batch = np.shape(value_of(packed))[:-1]
+    batch = np.shape(peek(packed))[:-1]
     parts, start = [], 0
     for shape in shapes:
         size = int(np.prod(shape))
@@ -112,7 +113,7 @@ def _symmetric_from(t, uplo):
 
 def _triangle_adjoint(s_bar, uplo):
     """Adjoint of ``_symmetric_from``: S̄ folded onto the triangle read (0 elsewhere)."""
-    n = np.shape(value_of(s_bar))[-1]
+    n = np.shape(peek(s_bar))[-1]
     both = s_bar + _mT(s_bar)
     off = np.tril(both, -1) if uplo == "L" else np.triu(both, 1)
     return off + s_bar * np.eye(n)
@@ -120,7 +121,7 @@ def _triangle_adjoint(s_bar, uplo):
 
 def _inverse_gaps(w):
     """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it (batched)."""
-    n = np.shape(value_of(w))[-1]
+    n = np.shape(peek(w))[-1]
     eye = np.eye(n, dtype=bool)
     diff = np.expand_dims(w, -2) - np.expand_dims(w, -1)
     return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
@@ -163,7 +164,7 @@ def _any_nonzero(x):
 # --- cholesky ----------------------------------------------------------------------------
 def _phi(x):
     """Lower triangle with the diagonal halved (Murray's Φ)."""
-    n = np.shape(value_of(x))[-1]
+    n = np.shape(peek(x))[-1]
     return x * (np.tril(np.ones((n, n))) - 0.5 * np.eye(n))
 
 
@@ -215,7 +216,7 @@ def _eigh_impl(a, UPLO):
 
 
 def _eigh_parts(packed):
-    n = int(round((np.sqrt(1 + 4 * np.shape(value_of(packed))[-1]) - 1) / 2))
+    n = int(round((np.sqrt(1 + 4 * np.shape(peek(packed))[-1]) - 1) / 2))
     return _unpack(packed, [(n,), (n, n)])
 
 
@@ -237,7 +238,7 @@ def _eigh_jvp(t, ans, a, UPLO):
                      "even when only the eigenvalues are used; reverse mode does not.")
     m = np.matmul(_mT(v), np.matmul(_symmetric_from(t, UPLO.upper()), v))
     dv = np.matmul(v, _inverse_gaps(w) * m)
-    return _pack(_diagonal(m), dv, batch=np.shape(value_of(w))[:-1])
+    return _pack(_diagonal(m), dv, batch=np.shape(peek(w))[:-1])
 
 
 eigh = Primitive(
@@ -311,7 +312,7 @@ def _svd_impl(a, full_matrices):
 
 
 def _svd_parts(packed, a, full_matrices):
-    m, n = np.shape(value_of(a))[-2:]
+    m, n = np.shape(peek(a))[-2:]
     return _unpack(packed, _svd_shapes(m, n, full_matrices))
 
 
@@ -335,7 +336,7 @@ def _check_svd_vectors(s, m, n, function):
 
 
 def _svd_vjp(g, ans, a, full_matrices):
-    m, n = np.shape(value_of(a))[-2:]
+    m, n = np.shape(peek(a))[-2:]
     k = min(m, n)
     u, s, vh = _svd_parts(ans, a, full_matrices)
     gu, gs, gvh = _svd_parts(g, a, full_matrices)
@@ -362,7 +363,7 @@ def _svd_vjp(g, ans, a, full_matrices):
 
 
 def _svd_jvp(t, ans, a, full_matrices):
-    m, n = np.shape(value_of(a))[-2:]
+    m, n = np.shape(peek(a))[-2:]
     k = min(m, n)
     if full_matrices and m != n:
         _refuse_full("np.linalg.svd (forward mode)", m, n, forward=True)
@@ -380,7 +381,7 @@ def _svd_jvp(t, ans, a, full_matrices):
     if n > k:
         ttu = np.matmul(_mT(t), u)
         dv = dv + (ttu - np.matmul(v, np.matmul(_mT(v), ttu))) / np.expand_dims(s, -2)
-    return _pack(du, _diagonal(p), _mT(dv), batch=np.shape(value_of(s))[:-1])
+    return _pack(du, _diagonal(p), _mT(dv), batch=np.shape(peek(s))[:-1])
 
 
 svd = Primitive(
@@ -455,7 +456,7 @@ def _qr_shapes(m, n, complete):
 
 
 def _qr_parts(packed, a, complete):
-    m, n = np.shape(value_of(a))[-2:]
+    m, n = np.shape(peek(a))[-2:]
     return _unpack(packed, _qr_shapes(m, n, complete))
 
 
@@ -489,7 +490,7 @@ def _qr_square_jvp(t, q, r):
 
 
 def _qr_vjp(g, ans, a, complete):
-    m, n = np.shape(value_of(a))[-2:]
+    m, n = np.shape(peek(a))[-2:]
     q, r = _qr_parts(ans, a, complete)
     gq, gr = _qr_parts(g, a, complete)
     if complete and m > n:
@@ -506,12 +507,12 @@ def _qr_vjp(g, ans, a, complete):
 
 
 def _qr_jvp(t, ans, a, complete):
-    m, n = np.shape(value_of(a))[-2:]
+    m, n = np.shape(peek(a))[-2:]
     if complete and m > n:
         _refuse_complete(m, n, forward=True)
     q, r = _qr_parts(ans, a, complete)
     _refuse_qr("np.linalg.qr (forward mode)", r, m, n)
-    batch = np.shape(value_of(q))[:-2]
+    batch = np.shape(peek(q))[:-2]
     if m >= n:
         dq, dr = _qr_square_jvp(t, q, r)
         return _pack(dq, dr, batch=batch)
@@ -625,7 +626,7 @@ def _pinv(a, rcond=None, hermitian=False, *, rtol=_UNSET):
            [-0.125 , -0.0625],
            [ 0.25  ,  0.0625]])
     """
-    m, n = np.shape(value_of(a))[-2:]
+    m, n = np.shape(peek(a))[-2:]
     if rcond is None:
         if rtol is _UNSET:
             rcond = 1e-15
@@ -646,22 +647,22 @@ def _lstsq_impl(a, b, rcond):
 
 def _lstsq_parts(packed, a, b):
     """(x, residuals, s) of the packed result (its last entry, the rank, has no derivative)."""
-    (m, n), tail = np.shape(value_of(a)), np.shape(value_of(b))[1:]
+    (m, n), tail = np.shape(peek(a)), np.shape(peek(b))[1:]
     xsize, k = n * int(np.prod(tail)), min(m, n)
-    total = np.shape(value_of(packed))[-1]
+    total = np.shape(peek(packed))[-1]
     x = np.reshape(packed[:xsize], (n,) + tail)
     return x, packed[xsize:total - 1 - k], packed[total - 1 - k:total - 1]
 
 
 def _pinv_rcond(a, rcond):
-    m, n = np.shape(value_of(a))
+    m, n = np.shape(peek(a))
     eps = np.finfo(float).eps
     return eps * max(m, n) if rcond is None else (eps if rcond < 0 else rcond)
 
 
 def _outer_last(u, v):
     """u vᵀ for vectors, u @ vᵀ for matrices (the shapes of x and b)."""
-    if np.ndim(value_of(u)) == 1:
+    if np.ndim(peek(u)) == 1:
         return np.expand_dims(u, -1) * np.expand_dims(v, -2)
     return np.matmul(u, _mT(v))
 
@@ -677,14 +678,14 @@ def _lstsq_vjp(k):
             p = np.linalg.pinv(a, rcond=pr)              # traced again for second order
             out = out + (np.matmul(_mT(p), gx) if k == 1
                          else _pinv_vjp_formula(_outer_last(gx, b), p, a))
-        if np.size(value_of(res)) and _any_nonzero(gres):
+        if np.size(peek(res)) and _any_nonzero(gres):
             # the residuals ‖b - A x‖² at the optimum x: only their explicit dependence
             r = b - np.matmul(a, x)
-            weighted = 2.0 * r * (gres[0] if np.ndim(value_of(b)) == 1 else gres)
+            weighted = 2.0 * r * (gres[0] if np.ndim(peek(b)) == 1 else gres)
             out = out + (weighted if k == 1 else -_outer_last(weighted, x))
         if k == 0 and _any_nonzero(gs):
             out = out + _svdvals_vjp(gs, None, a)
-        return out if np.ndim(value_of(out)) else np.zeros(np.shape(value_of((a, b)[k])))
+        return out if np.ndim(peek(out)) else np.zeros(np.shape(peek((a, b)[k])))
     return rule
 
 
@@ -700,7 +701,7 @@ def _lstsq_jvp(k):
         else:
             dx = np.matmul(_pinv_jvp_formula(t, p, a), b)
             dr, ds = -np.matmul(t, x), _svdvals_jvp(t, None, a)
-        dres = 2.0 * np.sum(r * dr, axis=0) if np.size(value_of(res)) else res * 0.0
+        dres = 2.0 * np.sum(r * dr, axis=0) if np.size(peek(res)) else res * 0.0
         return np.concatenate([np.ravel(dx), np.ravel(dres), ds, np.zeros(1)])
     return rule
 
@@ -738,7 +739,7 @@ def _lstsq(a, b, rcond=None if NUMPY2 else "warn"):
 # transposes: optad.prims.complex); eigenvectors with complex entries are defined only up
 # to a phase, so their derivative is refused.
 def _refuse_complex_vectors(v, function):
-    if np.iscomplexobj(value_of(v)) and np.any(np.imag(value_of(v)) != 0):
+    if np.iscomplexobj(peek(v)) and decide(lambda v: bool(np.any(np.imag(v) != 0)), v):
         raise NotDifferentiableError(
             f"{function}: the eigenvectors are complex, and a complex eigenvector is defined "
             f"only up to a phase, so it has no derivative. Differentiate a function of the "
@@ -779,7 +780,7 @@ def _eig_jvp(t, ans, a):
     m = np.linalg.solve(v, np.matmul(t, v))                   # V⁻¹ dA V
     dv = np.matmul(v, _inverse_gaps(w) * m)
     dv = dv - v * np.expand_dims(np.sum(v * dv, axis=-2), -2)   # keep each ‖vᵢ‖ = 1
-    return _pack(_diagonal(m), dv, batch=np.shape(value_of(w))[:-1])
+    return _pack(_diagonal(m), dv, batch=np.shape(peek(w))[:-1])
 
 
 _EIG_ADVICE = ("Differentiate a function of the eigenvalues only (np.linalg.eigvals), or "

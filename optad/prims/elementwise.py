@@ -12,6 +12,7 @@ import operator
 import numpy as np
 
 from ..engine import value_of
+from ..traced import data_of
 from ..fast import arithmetic as fast
 from ..primitive import Primitive
 from .declare import elementwise, register
@@ -98,7 +99,7 @@ arctan2 = elementwise(np.arctan2, lambda ans, y, x: x / (x * x + y * y),
                       texts=("{1}/({0}²+{1}²)", "-{0}/({0}²+{1}²)"), reads=(0, 1), singular=True)
 def _over_hypot(v, ans):
     # The kink at (0, 0) takes the subgradient 0, as ‖x‖ does (and JAX), not 0/0 = nan.
-    return v / np.where(value_of(ans) == 0, 1.0, ans)
+    return v / np.where(data_of(ans) == 0, 1.0, ans)
 
 
 hypot = elementwise(np.hypot, lambda ans, x, y: _over_hypot(x, ans),
@@ -124,7 +125,7 @@ register(np.degrees, rad2deg)
 def _sinc_slope(ans, x):
     # sinc(x) = sin(πx)/(πx): sinc'(x) = (cos(πx) - sinc(x))/x. Near 0 that cancels (and is
     # 0/0 at 0): there its Taylor series, whose own derivatives are sinc's higher ones.
-    small = np.abs(value_of(x)) < 1e-3
+    small = np.abs(data_of(x)) < 1e-3
     if not np.any(small):
         return (np.cos(np.pi * x) - ans) / x
     p2 = np.pi ** 2

@@ -10,18 +10,21 @@ new value, so the tape never sees a mutation.
 import numpy as np
 
 from ..engine import Traced, bind, value_of
+from ..traced import data_of, is_jit, peek
 from ..errors import NotDifferentiableError
-from ..primitive import Primitive, Speed
+from ..primitive import Primitive, Speed, Variadic
 from . import shape as shape_prims
 from .declare import implements, no_out
 
 
 def normalize_key(key):
-    """A hashable-enough, plain index: lists become arrays; traced indices are refused."""
+    """A hashable-enough, plain index: lists become arrays; traced indices are refused,
+    except the plain data of ``optad.jit`` (an index computed from its inputs, such as
+    ``np.argmax(x)``, which the program recomputes on every replay)."""
     parts = key if isinstance(key, tuple) else (key,)
     out = []
     for p in parts:
-        if isinstance(p, Traced):
+        if isinstance(p, Traced) and not is_jit(p):
             raise NotDifferentiableError(
                 "An index was a traced value: indices cannot carry derivatives. Compute the "
                 "index from plain values (e.g. np.argmax(x) gives a plain int), or use "
@@ -35,7 +38,69 @@ def normalize_key(key):
 
 def is_advanced(key):
     parts = key if isinstance(key, tuple) else (key,)
-    return any(isinstance(p, np.ndarray) for p in parts)
+    return any(isinstance(p, np.ndarray) or (isinstance(p, Traced) and isinstance(
+        peek(p), np.ndarray)) for p in parts)
+
+
+# --- keys holding optad.jit's traced indices ---------------------------------------------
+# An index array computed from the inputs of a jitted function (an argsort permutation, an
+# argmax) is a traced value of the jit. Inside a key (a tuple) no trace would see it, so
+# such keys travel as a template plus the traced parts as positional arguments: every
+# trace then sees them, and the jit records them as arguments of the step.
+class _Slot:
+    """Where the i-th traced part goes in a key template."""
+
+    __slots__ = ("i",)
+
+    def __init__(self, i):
+        self.i = i
+
+    def __repr__(self):
+        return f"<part {self.i}>"
+
+
+def split_key(key):
+    """``(template, parts)`` for a key with traced (jit) parts, or None for a plain key."""
+    if type(key) is slice or type(key) is int:
+        return None
+    parts = key if isinstance(key, tuple) else (key,)
+    if not any(isinstance(p, Traced) for p in parts):
+        return None
+    traced_parts = []
+    tmpl = []
+    for p in parts:
+        if isinstance(p, Traced):
+            tmpl.append(_Slot(len(traced_parts)))
+            traced_parts.append(data_of(p))
+        else:
+            tmpl.append(p)
+    return (tuple(tmpl) if isinstance(key, tuple) else tmpl[0]), traced_parts
+
+
+def fill_key(tmpl, parts):
+    """The key ``split_key`` took apart."""
+    if type(tmpl) is tuple:
+        return tuple(parts[p.i] if type(p) is _Slot else p for p in tmpl)
+    return parts[tmpl.i] if type(tmpl) is _Slot else tmpl
+
+
+def _first_only(rule):
+    return Variadic(lambda k: rule if k == 0 else None)
+
+
+getitem_dyn = Primitive(
+    "getitem", lambda x, tmpl, *parts: x[fill_key(tmpl, parts)],
+    vjps=_first_only(lambda g, ans, x, tmpl, *parts:
+                     bind(untake_dyn, (g, tmpl, np.shape(x), *parts), {})),
+    jvps=_first_only(lambda t, ans, x, tmpl, *parts: bind(getitem_dyn, (t, tmpl, *parts), {})),
+    complex_safe=True, explain=("{0}[...]", ("1",)))
+untake_dyn = Primitive(
+    "untake", lambda g, tmpl, shape, *parts: _untake_impl(g, fill_key(tmpl, parts), shape),
+    vjps=_first_only(lambda g, ans, x, tmpl, shape, *parts:
+                     bind(getitem_dyn, (g, tmpl, *parts), {})),
+    jvps=_first_only(lambda t, ans, x, tmpl, shape, *parts:
+                     bind(untake_dyn, (t, tmpl, shape, *parts), {})),
+    complex_safe=True, explain=("scatter({0})", ("1",)))
 
 
 def _untake_impl(g, key, shape):
@@ -85,6 +150,9 @@ untake = Primitive(
 
 
 def getitem_raw(x, key):
+    split = split_key(key)
+    if split is not None:
+        return bind(getitem_dyn, (x, split[0], *split[1]), {})
     return bind(getitem_prim, (x, key), {})
 
 
@@ -99,7 +167,7 @@ getitem_prim = Primitive(
 
 def getitem(x, key):
     """``x[key]`` on a traced ``x`` (basic and advanced indexing)."""
-    return bind(getitem_prim, (x, normalize_key(key)), {})
+    return getitem_raw(x, normalize_key(key))
 
 
 def _setitem_impl(x, key, v):
@@ -110,7 +178,7 @@ def _setitem_impl(x, key, v):
 
 def _setitem_jvp(tangents, ans, x, key, v):
     tx, tv = tangents[0], tangents[2]
-    base = np.zeros(np.shape(x), dtype=np.result_type(value_of(x), np.float64)) if tx is None else tx
+    base = np.zeros(np.shape(x), dtype=np.result_type(peek(x), np.float64)) if tx is None else tx
     return bind(setitem_prim, (base, key, 0.0 if tv is None else tv), {})
 
 
@@ -123,6 +191,27 @@ setitem_prim = Primitive(
     entry_map=True, complex_safe=True, explain=("{0} with [{1}] = {2}", ("1 off [{1}]", None, ("1", "slice:[{1}]"))), needs=((1,), (), (1,)))
 
 
+def _setitem_dyn_impl(x, v, tmpl, *parts):
+    return _setitem_impl(x, fill_key(tmpl, parts), v)
+
+
+def _zeros_of(x):
+    return np.zeros(np.shape(x), dtype=np.result_type(peek(x), np.float64))
+
+
+setitem_dyn = Primitive(
+    "setitem", _setitem_dyn_impl,
+    vjps=Variadic(lambda k: (lambda g, ans, x, v, tmpl, *parts:
+                             bind(setitem_dyn, (g, 0.0, tmpl, *parts), {})) if k == 0 else
+                  (lambda g, ans, x, v, tmpl, *parts:
+                   bind(getitem_dyn, (g, tmpl, *parts), {})) if k == 1 else None),
+    jvps=Variadic(lambda k: (lambda t, ans, x, v, tmpl, *parts:
+                             bind(setitem_dyn, (t, 0.0, tmpl, *parts), {})) if k == 0 else
+                  (lambda t, ans, x, v, tmpl, *parts:
+                   bind(setitem_dyn, (_zeros_of(x), t, tmpl, *parts), {})) if k == 1 else None),
+    complex_safe=True, explain=("{0} with [...] = {1}", ("1 off [...]", "1")))
+
+
 def setitem(x, key, v):
     """The value of ``x`` after ``x[key] = v``, recorded as a new value.
 
@@ -131,18 +220,27 @@ def setitem(x, key, v):
     write keeps exactly those, so the gradient goes only to the values NumPy kept.
     """
     key = normalize_key(key)
-    kept = _last_writes(np.shape(value_of(x)), key)
+    split = split_key(key)
+    if split is not None:
+        tmpl, parts = split
+        if all(np.result_type(peek(p)) == bool for p in parts):
+            # masks computed from a jitted function's inputs: never a repeated write
+            return bind(setitem_dyn, (x, v, tmpl, *parts), {})
+        # Integer indices computed from a jitted function's inputs: which writes win where
+        # they repeat depends on their values, read here (guards under optad.jit).
+        key = fill_key(tmpl, [value_of(p) for p in parts])
+    kept = _last_writes(np.shape(peek(x)), key)
     if kept is None:
         return bind(setitem_prim, (x, key, v), {})
     positions, picks, selection_shape = kept
     if isinstance(v, Traced):
-        if np.shape(value_of(v)) != selection_shape:
+        if np.shape(peek(v)) != selection_shape:
             v = bind(shape_prims.broadcast_to, (v,), {"shape": selection_shape})
         v = bind(shape_prims.reshape, (v,), {"shape": (int(np.prod(selection_shape)),)})
         v = getitem_raw(v, picks)
     else:
         v = np.broadcast_to(v, selection_shape).reshape(-1)[picks]
-    shape = np.shape(value_of(x))
+    shape = np.shape(peek(x))
     flat = bind(shape_prims.reshape, (x,), {"shape": (int(np.prod(shape)),)})
     flat = bind(setitem_prim, (flat, positions, v), {})
     return bind(shape_prims.reshape, (flat,), {"shape": shape})
@@ -167,7 +265,7 @@ def _last_writes(shape, key):
 @implements(np.take)
 def _take(a, indices, axis=None, out=None, mode="raise"):
     no_out("np.take", out)
-    indices = np.asarray(indices)
+    indices = data_of(indices) if isinstance(indices, Traced) else np.asarray(indices)
     n = int(np.size(a)) if axis is None else np.shape(a)[axis]
     if mode == "wrap":
         indices = indices % n
@@ -186,7 +284,7 @@ def _take(a, indices, axis=None, out=None, mode="raise"):
 def _take_along_axis(arr, indices, axis):
     if axis is None:
         arr, axis = np.ravel(arr), 0
-    indices = np.asarray(indices)
+    indices = data_of(indices) if isinstance(indices, Traced) else np.asarray(indices)
     if indices.ndim == np.ndim(arr):
         # NumPy broadcasts the index against arr on every axis but `axis`: so must the
         # grid, or a (1, k) index of a (n, k) array would take only the first row.
@@ -205,7 +303,5 @@ def _take_along_axis(arr, indices, axis):
 def _sort(a, axis=-1, kind=None, order=None, stable=None):
     if axis is None:
         a, axis = np.ravel(a), 0
-    plain = a
-    while isinstance(plain, Traced):
-        plain = plain._value
-    return np.take_along_axis(a, np.argsort(plain, axis=axis), axis)
+    # The permutation is data: under optad.jit it is recomputed on every replay.
+    return np.take_along_axis(a, np.argsort(data_of(a), axis=axis), axis)

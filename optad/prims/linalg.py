@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import views
 from ..engine import Traced, TracedArray, bind, value_of
+from ..traced import carries_derivative, data_of, peek, plain
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Variadic
 from .declare import implements, no_out, register
@@ -225,7 +226,7 @@ def _einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting=
     result = bind(einsum, operands, kwargs)
     if (len(operands) == 1 and isinstance(operands[0], TracedArray)
             and isinstance(result, TracedArray)
-            and np.may_share_memory(value_of(result), value_of(operands[0]))):
+            and np.may_share_memory(peek(result), peek(operands[0]))):   # (layout)
         # np.einsum('ij->ji', a) is a view of a: a later write into a reaches it
         return views.make_view(operands[0], result, views.NO_WRITE_BACK,
                                (lambda base: bind(einsum, (base,), kwargs), "np.einsum"))
@@ -236,7 +237,7 @@ def _einsum(*operands, out=None, optimize=False, dtype=None, order="K", casting=
 def _einsum_path(*operands, optimize="greedy", einsum_call=False):
     """The contraction order NumPy would use: it depends on shapes only, so it is computed
     from the plain values (nothing to differentiate)."""
-    return np.einsum_path(*[value_of(o) for o in operands], optimize=optimize,
+    return np.einsum_path(*[peek(o) for o in operands], optimize=optimize,   # (shapes)
                           einsum_call=einsum_call)
 
 
@@ -320,9 +321,9 @@ def _cofactors(a, ans):
     """∂det(A)/∂A = adj(A)ᵀ, the cofactor matrix: det(A)·A⁻ᵀ where A is invertible, and
     still finite and exact where it is singular (from the SVD A = U S Vᵀ:
     adj(A)ᵀ = det(U)·det(V)·U·diag(∏_{j≠i} s_j)·Vᵀ)."""
-    if isinstance(a, Traced) or isinstance(ans, Traced):
+    if carries_derivative(a) or carries_derivative(ans):
         # Traced again (second derivatives): the formula must be recorded, so use det·A⁻ᵀ.
-        if np.all(value_of(ans) != 0):
+        if np.all(data_of(ans) != 0):
             return np.expand_dims(np.expand_dims(ans, -1), -1) * _mT(np.linalg.inv(a))
         raise NotDifferentiableError(
             "Second derivatives of np.linalg.det at a singular matrix are not implemented "
@@ -372,7 +373,7 @@ class SlogdetResult(tuple):
 
 @implements(np.linalg.slogdet)
 def _slogdet(a):
-    sign = np.linalg.slogdet(value_of(a))[0]
+    sign = plain(lambda v: np.linalg.slogdet(v)[0], a)   # (data: recomputed under jit)
     return SlogdetResult((sign, bind(logabsdet, (a,), {})))
 
 
@@ -381,12 +382,12 @@ def _norm2_vjp(g, ans, x, axis, keepdims):
     if not keepdims and axis is not None:
         ans = np.expand_dims(ans, axis)
         g = np.expand_dims(g, axis)
-    safe = np.where(value_of(ans) == 0, 1.0, ans)
+    safe = np.where(data_of(ans) == 0, 1.0, ans)
     return g * x / safe
 
 
 def _norm2_jvp(t, ans, x, axis, keepdims):
-    safe = np.where(value_of(ans) == 0, 1.0, ans)
+    safe = np.where(data_of(ans) == 0, 1.0, ans)
     return np.sum(x * t, axis=axis, keepdims=keepdims) / safe
 
 
@@ -404,7 +405,7 @@ def _norm(x, ord=None, axis=None, keepdims=False):
     elif axis is not None:
         axis = tuple(int(a) % ndim for a in axis)
     vector = (axis is not None and len(axis) == 1) or (axis is None and ndim == 1)
-    if np.iscomplexobj(value_of(x)) and (vector or ord in (None, "fro", 1, -1, np.inf, -np.inf)):
+    if np.iscomplexobj(peek(x)) and (vector or ord in (None, "fro", 1, -1, np.inf, -np.inf)):
         # These norms depend on |x| alone; d|z| = Re(conj(z)/|z|·dz) carries the complex
         # part (optad.prims.complex). (Spectral norms of complex matrices do not.)
         x = np.abs(x)
@@ -447,7 +448,7 @@ def _svd_norm(x, ord, axis, keepdims):
     s = np.linalg.svd(y, compute_uv=False)
     res = (np.sum if ord == "nuc" else np.max if ord == 2 else np.min)(s, axis=-1)
     if keepdims:
-        shape = list(np.shape(value_of(x)))
+        shape = list(np.shape(peek(x)))
         shape[axis[0]] = shape[axis[1]] = 1
         res = np.reshape(res, shape)
     return res
@@ -463,7 +464,7 @@ def _matrix_power(a, n):
     array([[6., 3.],
            [4., 6.]])
     """
-    shape = np.shape(value_of(a))
+    shape = np.shape(peek(a))
     if len(shape) < 2:
         raise np.linalg.LinAlgError(
             f"{len(shape)}-dimensional array given. Array must be at least two-dimensional")
@@ -532,7 +533,7 @@ def _multi_dot(arrays, *, out=None):
         arrays[0] = np.atleast_2d(arrays[0])
     if last == 1:
         arrays[-1] = np.atleast_2d(arrays[-1]).T
-    shapes = [np.shape(value_of(a)) for a in arrays]
+    shapes = [np.shape(peek(a)) for a in arrays]
     if any(len(s) != 2 for s in shapes):
         raise np.linalg.LinAlgError("multi_dot: every array but a 1-D first or last one "
                                     "must be two-dimensional")

@@ -23,6 +23,7 @@ columns near the edges (the only entries a pad reads).
 import numpy as np
 
 from ..engine import Traced, value_of
+from ..traced import carries_derivative, data_of, peek, value_of
 from ..errors import NotDifferentiableError, UnsupportedFunctionError
 from .declare import implements
 
@@ -64,6 +65,18 @@ def _holds_traced(value):
         _holds_traced(v) for v in value)
 
 
+def _holds_derivative(value):
+    return carries_derivative(value) or isinstance(value, (list, tuple)) and any(
+        _holds_derivative(v) for v in value)
+
+
+def _read(value):
+    """A count or position: its plain value (under optad.jit, a guard)."""
+    if isinstance(value, (list, tuple)):
+        return type(value)(_read(v) for v in value)
+    return value_of(value)
+
+
 def _array(value):
     """A value of np.pad's (constant_values, end_values) as an array: a nested list or
     tuple holding traced values becomes one traced array (np.stack)."""
@@ -102,7 +115,7 @@ def _pad(array, pad_width, mode="constant", **kwargs):
     if unsupported:
         raise ValueError(f"unsupported keyword arguments for mode '{mode}': {unsupported}")
     for name, value in [("pad_width", pad_width), ("stat_length", kwargs.get("stat_length"))]:
-        if _holds_traced(value):
+        if _holds_derivative(value):
             raise NotDifferentiableError(f"np.pad's {name} was a traced value: it is a count "
                                          f"and cannot carry a derivative.")
     shape, ndim = np.shape(array), np.ndim(array)
@@ -148,7 +161,7 @@ def _ramp(edge, end, width, axis, ndim):
     k = np.arange(width, dtype=float).reshape([-1 if d == axis else 1 for d in range(ndim)])
     delta = edge - end
     step = delta / width
-    if np.any(value_of(step) == 0):
+    if np.any(data_of(step) == 0):
         return (k / width) * delta + end
     return k * step + end
 
@@ -317,11 +330,10 @@ def _append(arr, values, axis=None):
 
 
 def _plain_index(name, obj):
-    if isinstance(obj, Traced) or (isinstance(obj, (list, tuple)) and any(
-            isinstance(o, Traced) for o in obj)):
+    if _holds_derivative(obj):
         raise NotDifferentiableError(f"np.{name}'s obj (the positions) was a traced value: "
                                      f"positions cannot carry derivatives.")
-    return obj
+    return _read(obj)
 
 
 @implements(np.insert)
@@ -335,7 +347,7 @@ def _insert(arr, obj, values, axis=None):
     3.0
     """
     obj = _plain_index("insert", obj)
-    if isinstance(values, Traced) and not isinstance(arr, Traced) and (
+    if carries_derivative(values) and not isinstance(arr, Traced) and (
             np.asarray(arr).dtype.kind not in "fc"):
         raise NotDifferentiableError(
             "np.insert into a plain integer array casts the inserted values to integers, "
@@ -399,7 +411,7 @@ def _select(condlist, choicelist, default=0):
     if len(condlist) == 0:
         raise ValueError("select with an empty condition list is not possible")
     for i, cond in enumerate(condlist):
-        if isinstance(cond, Traced) or np.asarray(cond).dtype != bool:
+        if carries_derivative(cond) or np.result_type(peek(cond)) != bool:
             raise TypeError(f"invalid entry {i} in condlist: should be boolean ndarray")
     result = default
     for cond, choice in zip(condlist[::-1], choicelist[::-1]):

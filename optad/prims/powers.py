@@ -6,7 +6,7 @@
 
 import numpy as np
 
-from ..traced import value_of
+from ..traced import data_of, value_of
 
 __all__ = ["pow_dbase", "pow_dexp", "singular_power"]
 
@@ -22,7 +22,7 @@ def pow_dbase(ans, x, y):
         if y == 0:
             return 0.0
         return y * x ** (y - 1)
-    zero = value_of(y) == 0
+    zero = data_of(y) == 0
     if not np.any(zero):
         return y * x ** (y - 1)
     # Exponent 1 where y = 0 (x**0, finite), then 0 there: the branch not taken must not
@@ -33,7 +33,7 @@ def pow_dbase(ans, x, y):
 
 def pow_dexp(ans, x, y):
     """∂(x**y)/∂y = x**y·log x; where x = 0 the product is 0 (for y > 0), not nan."""
-    safe = np.where(value_of(x) == 0, 1.0, x)
+    safe = np.where(data_of(x) == 0, 1.0, x)
     return ans * np.log(safe)
 
 

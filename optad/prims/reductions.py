@@ -19,7 +19,7 @@ import numpy as np
 
 from ..engine import Traced, bind, value_of
 from ..fast.tangents import LinearForm
-from ..traced import broadcast
+from ..traced import broadcast, carries_derivative, data_of, peek
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Speed
 from .declare import implements, no_out
@@ -119,12 +119,12 @@ def _prod_partial(ans, x, axis, keepdims):
     there is any, else 1; kept traced so higher derivatives see it):
     nonzero x_k: (P / x_k) · Z;  zero x_k: P if it is the only zero, else 0.
     """
-    plain = value_of(x)
-    is_zero = plain == 0
+    # (the zeros are data: under optad.jit a recorded mask, and truth values as guards)
+    is_zero = data_of(x) == 0
     if not np.any(is_zero):
         return _expand(ans, np.shape(x), axis, keepdims) / x
     zeros = np.sum(is_zero, axis=axis, keepdims=True)
-    if np.any(zeros >= 2) and isinstance(x, Traced):
+    if np.any(zeros >= 2) and carries_derivative(x):
         raise NotDifferentiableError(
             "Higher derivatives of np.prod at a point with two or more exact zeros along the "
             "reduced axis are not implemented in optad (first derivatives are). Perturb the "
@@ -147,7 +147,7 @@ prod = Primitive(
 
 def _extreme_mask(ans, x, axis, keepdims):
     # Ties share the adjoint evenly (the subgradient autograd and JAX use).
-    hit = (value_of(x) == value_of(_expand(ans, np.shape(x), axis, keepdims)))
+    hit = (data_of(x) == data_of(_expand(ans, np.shape(x), axis, keepdims)))
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
 
@@ -208,7 +208,8 @@ def float_dtype(name, dtype):
 
 def _mask(where):
     """``where=`` as a plain boolean array: a mask selects, it is never differentiated."""
-    return np.asarray(value_of(where))
+    where = data_of(where)
+    return where if isinstance(where, Traced) else np.asarray(where)
 
 
 def _is_default(where, initial):
@@ -240,8 +241,8 @@ def _sum_or_prod(prim, name, neutral, combine):
         # NumPy's own checks first (mask dtype and shape, a scalar initial, the axis), on the
         # plain values; then the same computation written with traced operations:
         # sum(x, where=m, initial=c) = sum(where(m, x, 0)) + c, and prod with 1 and *.
-        func(value_of(a), axis=axis, keepdims=keepdims, initial=value_of(initial),
-             where=_mask(where))
+        func(peek(a), axis=axis, keepdims=keepdims, initial=peek(initial),
+             where=np.asarray(peek(where)))
         x = a if where is True else np.where(_mask(where), a, neutral)
         res = _bind_reduction(prim, x, axis, keepdims)
         return res if initial is _NO else combine(res, initial)
@@ -258,8 +259,8 @@ def _extreme_handler(prim, name, ufunc):
             return _bind_reduction(prim, a, axis, keepdims)
         # max(x, where=m, initial=c) = maximum(max(where(m, x, c)), c): the masked entries
         # and an empty reduction both give c; NumPy demands initial= with where=.
-        expected = func(value_of(a), axis=axis, keepdims=keepdims, initial=value_of(initial),
-                        where=_mask(where))
+        expected = func(peek(a), axis=axis, keepdims=keepdims, initial=peek(initial),
+                        where=np.asarray(peek(where)))   # (its shape only)
         if np.size(a) == 0 or _count(np.shape(a), _norm_axis(axis, np.ndim(a))) == 0:
             # nothing to reduce: every entry is the initial value (a does not enter)
             return np.broadcast_to(initial, np.shape(expected)) + np.zeros(np.shape(expected))
@@ -282,7 +283,7 @@ def _mean(a, axis=None, dtype=None, out=None, keepdims=False, *, where=True):
         return _bind_reduction(mean, a, axis, keepdims)
     # mean(x, where=m) = sum(where(m, x, 0)) / count(m)
     mask = _mask(where)
-    np.mean(value_of(a), axis=axis, keepdims=keepdims, where=mask)   # NumPy's checks
+    np.mean(peek(a), axis=axis, keepdims=keepdims, where=np.asarray(peek(mask)))  # NumPy's checks
     axis = _norm_axis(axis, np.ndim(a))
     total = np.sum(np.where(mask, a, 0.0), axis=axis, keepdims=keepdims)
     return total / _count_where(np.shape(a), axis, mask, keepdims)
@@ -313,8 +314,8 @@ def _spread(name, a, axis, dtype, out, ddof, keepdims, where, mean_, correction)
     # NumPy's own checks (ddof with correction, the shape of mean=, the mask); mean= and
     # correction= only when given: NumPy 1.x has neither (and refuses them itself then)
     given = {k: v for k, v in (("mean", mean_), ("correction", correction)) if v is not _NO}
-    getattr(np, name)(value_of(a), axis=axis, ddof=ddof, keepdims=keepdims, where=_mask(where),
-                      **{k: value_of(v) for k, v in given.items()})
+    getattr(np, name)(peek(a), axis=axis, ddof=ddof, keepdims=keepdims,
+                      where=np.asarray(peek(where)), **{k: peek(v) for k, v in given.items()})
     if correction is not _NO:
         ddof = correction
     return _norm_axis(axis, np.ndim(a)), ddof, keepdims, True
@@ -350,7 +351,7 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
                                       correction)
     dev, count = _deviations(a, axis, where, mean)
     # |x - mean|² as NumPy computes it (for complex values: times the conjugate)
-    square = (np.real(dev * np.conjugate(dev)) if np.iscomplexobj(value_of(dev)) else dev * dev)
+    square = (np.real(dev * np.conjugate(dev)) if np.iscomplexobj(peek(dev)) else dev * dev)
     return np.sum(square, axis=axis, keepdims=keepdims) / (_out_count(count, axis, keepdims)
                                                              - ddof)
 
@@ -360,7 +361,7 @@ def _std_slope(ans, x, axis, ddof, keepdims):
     kink, like |x| at 0 and ‖x‖ at 0; not 0/0 = nan)."""
     shape = np.shape(x)
     std = _expand(ans, shape, axis, keepdims)
-    safe = np.where(value_of(std) == 0, 1.0, std)
+    safe = np.where(data_of(std) == 0, 1.0, std)
     n = _count(shape, axis)
     return (x - np.mean(x, axis=axis, keepdims=True)) / ((n - ddof) * safe)
 

@@ -6,7 +6,8 @@ arrays: they pick which input the adjoint goes to, and carry no derivative thems
 
 import numpy as np
 
-from ..engine import Traced, bind, value_of
+from ..engine import Traced, bind
+from ..traced import data_of, peek, plain
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Speed
 from .declare import implements, no_out
@@ -30,34 +31,45 @@ where = Primitive(
 @implements(np.where)
 def _where(condition, *xy):
     if not xy:
-        return np.nonzero(value_of(condition))
+        return np.nonzero(condition)
     if isinstance(condition, Traced):
-        condition = value_of(condition) != 0
+        # (the mask's data; under optad.jit a traced mask, recomputed on every replay)
+        condition = data_of(condition)
+        if np.result_type(peek(condition)) != bool:
+            condition = condition != 0
     else:
         condition = np.asarray(condition, dtype=bool)   # (a list: the rules negate it)
     return bind(where, (condition, *xy), {})
 
 
-def _inside(x, lo, hi):
-    """[lo <= x <= hi], of the broadcast shape of x and the bounds (plain: no derivative)."""
-    x = value_of(x)
+def _inside_plain(x, lo, hi):
     mask = np.ones(np.shape(x), dtype=bool)
     if lo is not None:
-        mask = mask & (x >= value_of(lo))
+        mask = mask & (x >= lo)
     if hi is not None:
-        mask = mask & (x <= value_of(hi))
+        mask = mask & (x <= hi)
     return mask
+
+
+def _inside(x, lo, hi):
+    """[lo <= x <= hi], of the broadcast shape of x and the bounds (plain: no derivative;
+    under optad.jit recomputed on every replay)."""
+    return plain(_inside_plain, x, lo, hi)
+
+
+def _below(a, b):
+    return plain(np.less, a, b)
 
 
 # clip(x, lo, hi): the adjoint goes to x where lo <= x <= hi, else to the active bound.
 clip = Primitive(
     "clip", lambda x, lo, hi: np.clip(x, lo, hi),
     vjps=(lambda g, ans, x, lo, hi: g * _inside(x, lo, hi),
-          lambda g, ans, x, lo, hi: g * (value_of(x) < value_of(lo)),
-          lambda g, ans, x, lo, hi: g * (value_of(x) > value_of(hi))),
+          lambda g, ans, x, lo, hi: g * _below(x, lo),
+          lambda g, ans, x, lo, hi: g * _below(hi, x)),
     jvps=(lambda t, ans, x, lo, hi: t * _inside(x, lo, hi),
-          lambda t, ans, x, lo, hi: t * (value_of(x) < value_of(lo)),
-          lambda t, ans, x, lo, hi: t * (value_of(x) > value_of(hi))),
+          lambda t, ans, x, lo, hi: t * _below(x, lo),
+          lambda t, ans, x, lo, hi: t * _below(hi, x)),
     explain=("clip({0}, {1}, {2})", ("[{1}≤{0}≤{2}]", "[{0}<{1}]", "[{0}>{2}]")),
     needs=((0, 1, 2), (0, 1), (0, 2)))
 

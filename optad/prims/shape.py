@@ -10,7 +10,7 @@ import numpy as np
 from .. import views
 from ..engine import Traced, bind, value_of
 from ..primitive import Primitive, Variadic
-from ..traced import TracedArray
+from ..traced import TracedArray, peek, plain
 from .declare import implements, no_out
 
 NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"   # np.broadcast_arrays: a tuple, else a list
@@ -101,8 +101,9 @@ def _reshaped(a, shape, contiguous_only=False):
     # NumPy answers with a view unless it had to copy (a transposed array, say); the
     # values under a traced array have NumPy's own layout, so their memory tells which.
     # ravel copies anything that is not C-contiguous, even where a reshape would not.
-    if isinstance(a, TracedArray) and np.may_share_memory(value_of(out), value_of(a)) and (
-            not contiguous_only or np.asarray(value_of(a)).flags.c_contiguous):
+    # (memory layout, not data: the jit's signature holds the strides of its inputs)
+    if isinstance(a, TracedArray) and np.may_share_memory(peek(out), peek(a)) and (
+            not contiguous_only or np.asarray(peek(a)).flags.c_contiguous):
         return views.make_view(a, out, views.RESHAPE, shape)
     return out
 
@@ -376,19 +377,31 @@ def _full_like(a, fill_value, dtype=None, order="K", subok=True, shape=None):
 
 
 def _on_values(func):
-    """Run ``func`` on the plain values: its result carries no derivative."""
+    """Run ``func`` on the data: its result carries no derivative (under optad.jit it is
+    a step of the program, recomputed on every replay: indices, masks, truth values)."""
     def handler(*args, **kwargs):
-        args = [value_of(a) if not isinstance(a, (list, tuple)) else type(a)(
-            value_of(x) for x in a) for a in args]
-        kwargs = {k: value_of(v) for k, v in kwargs.items()}
+        return plain(func, *args, **kwargs)
+    handler.value_only = True
+    return handler
+
+
+def _on_metadata(func):
+    """Run ``func`` on the plain values for what it reads of them: shapes and dtypes only
+    (never a guard under optad.jit, whose signature fixes them)."""
+    def handler(*args, **kwargs):
+        args = [peek(a) if not isinstance(a, (list, tuple)) else type(a)(
+            peek(x) for x in a) for a in args]
+        kwargs = {k: peek(v) for k, v in kwargs.items()}
         return func(*args, **kwargs)
     handler.value_only = True
     return handler
 
 
-for _f in (np.shape, np.ndim, np.size, np.argmax, np.argmin, np.argsort, np.nonzero,
+for _f in (np.argmax, np.argmin, np.argsort, np.nonzero,
            np.count_nonzero, np.isclose, np.allclose, np.array_equal, np.any, np.all,
-           np.round, np.around, np.iscomplexobj, np.isrealobj, np.result_type,
-           np.searchsorted, np.argwhere, np.flatnonzero, np.array_equiv,
-           np.isreal, np.iscomplex, np.min_scalar_type, np.can_cast):
+           np.round, np.around, np.searchsorted, np.argwhere, np.flatnonzero,
+           np.array_equiv, np.isreal, np.iscomplex):
     implements(_f)(_on_values(_f))
+for _f in (np.shape, np.ndim, np.size, np.iscomplexobj, np.isrealobj, np.result_type,
+           np.min_scalar_type, np.can_cast):
+    implements(_f)(_on_metadata(_f))

@@ -29,6 +29,7 @@ array([0.        , 0.5651591])
 
 import numpy as np
 
+from ..traced import data_of, peek
 from ..engine import Traced, bind, value_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
@@ -145,14 +146,14 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     x, xp, fp = (v if isinstance(v, Traced) else np.asarray(v, dtype=np.float64)
                  for v in (x, xp, fp))
     # NumPy checks the arguments (lengths, dimensions, period != 0) with its own messages
-    np.interp(np.empty(0), value_of(xp), value_of(fp), value_of(left), value_of(right),
+    np.interp(np.empty(0), peek(xp), peek(fp), peek(left), peek(right),   # (their shapes)
               value_of(period))
     if period is not None:
         period = abs(period)
         left = right = None
         x = x % period
         xp = xp % period
-        order = np.argsort(value_of(xp))
+        order = np.argsort(data_of(xp))     # (data: under optad.jit, recomputed)
         xp, fp = xp[order], fp[order]
         xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
         fp = np.concatenate((fp[-1:], fp, fp[0:1]))
@@ -160,8 +161,9 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
 
 
 def _interp_values(x, xp, fp, left, right):
-    xv, xpv = value_of(x), value_of(xp)
-    n = len(xpv)
+    # (the data of x and xp: under optad.jit, the masks and intervals are recomputed)
+    xv, xpv = data_of(x), data_of(xp)
+    n = np.shape(peek(xp))[0]
     below, above = xv < xpv[0], xv > xpv[-1]
     lo = fp[0] if left is None else left
     hi = fp[-1] if right is None else right
@@ -171,8 +173,9 @@ def _interp_values(x, xp, fp, left, right):
         # j: the interval [xp_j, xp_j+1) NumPy's binary search picks (a NaN x lands past
         # the end, clipped: the formula then gives NaN, as NumPy does)
         j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
-        x0, f0 = xp[j], fp[j]
-        slope = (fp[j + 1] - f0) / (xp[j + 1] - x0)
+        # (np.take, not xp[j]: a plain table indexed by a jit's traced j stays recorded)
+        x0, f0 = np.take(xp, j), np.take(fp, j)
+        slope = (np.take(fp, j + 1) - f0) / (np.take(xp, j + 1) - x0)
         inside = np.where(xv == xpv[-1], fp[-1], slope * (x - x0) + f0)
     return np.where(below, lo, np.where(above, hi, inside))
 
@@ -209,7 +212,7 @@ def _i1(x):
 
 def _i1_slope(ans, x):
     # i1'(x) = i0(x) - i1(x)/x, whose limit at 0 is 1/2 (i1(x) = x/2 + x³/16 + ...)
-    at_zero = value_of(x) == 0
+    at_zero = data_of(x) == 0
     if not np.any(at_zero):
         return np.i0(x) - ans / x
     return np.where(at_zero, 0.5, np.i0(x) - ans / np.where(at_zero, 1.0, x))

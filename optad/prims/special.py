@@ -53,6 +53,7 @@ import numpy as np
 import scipy.special as sp
 
 from ..engine import value_of
+from ..traced import data_of
 from ..errors import ComplexValueError
 from ..primitive import Primitive
 from ..registry import extend_builtin
@@ -159,7 +160,7 @@ betaln = elementwise(sp.betaln, _dbetaln(0), _dbetaln(1), expr="log|B({0}, {1})|
 def _x_over(x, y):
     """x / y, and exactly 0 where x = 0 and y = 0 (0/0: the function is constant 0 in y
     there). Only those points change: elsewhere x/y's derivative in x stays 1/y."""
-    both = (value_of(x) == 0) & (value_of(y) == 0)
+    both = (data_of(x) == 0) & (data_of(y) == 0)
     if not np.any(both):
         return x / y
     return x / np.where(both, 1.0, y)
@@ -207,7 +208,7 @@ def _i1_slope(x, scaled):
     next term is below 1e-20), whose derivatives are i1's higher ones.
     """
     i0, i1 = (sp.i0e, sp.i1e) if scaled else (sp.i0, sp.i1)
-    small = np.abs(value_of(x)) < 1e-2
+    small = np.abs(data_of(x)) < 1e-2
     if not np.any(small):
         return i0(x) - i1(x) / x
     x2 = x * x

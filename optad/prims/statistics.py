@@ -40,6 +40,7 @@ import warnings
 import numpy as np
 
 from ..engine import Traced, value_of
+from ..traced import data_of, plain
 from ..errors import UnsupportedFunctionError
 from .declare import implements, no_out
 
@@ -118,7 +119,7 @@ def _pick(s, index):
 def _lerp(a, b, t):
     """NumPy's ``_lerp``: a + (b-a)·t, or b - (b-a)·(1-t) where t >= 1/2 (same values)."""
     diff = b - a
-    return np.where(np.asarray(value_of(t)) >= 0.5, b - diff * (1 - t), a + diff * t)
+    return np.where(data_of(t) >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
 def _continuous(alpha, beta):
@@ -139,7 +140,7 @@ def _same(gamma, index):
 _METHODS = {
     "inverted_cdf": (lambda n, q: _boundaries(n * q - 1, lambda g, i: g == 0), None),
     "averaged_inverted_cdf": (lambda n, q: (n * q) - 1,
-                              lambda g, i: np.where(np.asarray(value_of(g)) == 0, 0.5, 1.0)),
+                              lambda g, i: np.where(data_of(g) == 0, 0.5, 1.0)),
     # at a tie, the even order statistic (1-based) from NumPy 2.0 on, the odd one before
     "closest_observation": (lambda n, q: _boundaries(
         (n * q) - 1 - 0.5, lambda g, i: (g == 0) & (np.floor(i) % 2 == (1 if NUMPY2 else 0))),
@@ -326,12 +327,16 @@ def _ptp(a, axis=None, out=None, keepdims=False):
 
 # --- NaN-aware reductions ----------------------------------------------------------------
 def _skipped(a, where):
-    """The entries a nan-reduction leaves out (a plain mask): NaNs, and where=False."""
-    plain = np.asarray(value_of(a))
-    skip = np.isnan(plain)
-    if where is not _NO and where is not True:
-        skip = skip | ~np.broadcast_to(np.asarray(value_of(where), dtype=bool), plain.shape)
-    return skip
+    """The entries a nan-reduction leaves out (a mask without derivative; under optad.jit
+    recomputed on every replay): NaNs, and where=False."""
+    if where is _NO or where is True:
+        return plain(lambda v: np.isnan(np.asarray(v)), a)
+    return plain(_skipped_plain, a, where)
+
+
+def _skipped_plain(a, where):
+    a = np.asarray(a)
+    return np.isnan(a) | ~np.broadcast_to(np.asarray(where, dtype=bool), a.shape)
 
 
 def _filled(a, skip, neutral):
@@ -442,8 +447,8 @@ def _nanstd(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where
     array([-0.5,  0.5,  0. ])
     """
     var = _nanvar("nanstd", a, axis, dtype, out, ddof, keepdims, where, mean, correction)
-    zero = np.asarray(value_of(var)) == 0
-    if not zero.any():
+    zero = data_of(var) == 0
+    if not np.any(zero):
         return np.sqrt(var)
     return np.where(zero, 0.0, np.sqrt(np.where(zero, 1.0, var)))
 

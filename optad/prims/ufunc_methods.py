@@ -30,6 +30,7 @@ import functools
 import numpy as np
 
 from ..engine import Traced, value_of
+from ..traced import data_of, peek, plain
 from ..errors import UnsupportedFunctionError
 from ..primitive import UFUNC_PRIMITIVES
 from .elementwise import PIECEWISE_CONSTANT
@@ -99,8 +100,7 @@ def ufunc_method(ufunc, method, inputs, kwargs):
     """
     if ufunc in PIECEWISE_CONSTANT and method != "at":
         # derivative 0 wherever it exists: the method of the plain values is the answer
-        return getattr(ufunc, method)(*[value_of(a) for a in inputs],
-                                      **{k: value_of(v) for k, v in kwargs.items()})
+        return plain(getattr(ufunc, method), *inputs, **kwargs)
     if method == "outer":
         return _outer(ufunc, *inputs, **kwargs)
     if not _binary(ufunc):
@@ -131,8 +131,8 @@ def _reduce(ufunc, a, axis=0, dtype=None, out=None, keepdims=False, initial=_NO,
         return _REDUCTIONS[ufunc](a, axis=axis, keepdims=keepdims, **extra)
     # NumPy's own checks (the axis of a non-reorderable ufunc, an empty reduction without
     # identity) and the result's shape, from the plain values
-    expected = ufunc.reduce(value_of(a), axis=axis, keepdims=keepdims,
-                            **{k: value_of(v) for k, v in extra.items()})
+    expected = ufunc.reduce(peek(a), axis=axis, keepdims=keepdims,     # (its shape only)
+                            **{k: peek(v) for k, v in extra.items()})
     if np.size(expected) == 0:
         return expected
     if ufunc in (np.logaddexp, np.logaddexp2):
@@ -165,13 +165,17 @@ def _logsumexp(ufunc, a, axis, keepdims, initial, where):
     shift cancels in the derivative, and keeps exp from overflowing). Base 2 for
     logaddexp2. Masked entries are -inf (the identity); ``initial`` joins at the end."""
     exp, log = (np.exp, np.log) if ufunc is np.logaddexp else (np.exp2, np.log2)
-    x = a if where is True else np.where(np.asarray(value_of(where)), a, -np.inf)
-    plain = np.asarray(value_of(x))
-    m = np.max(plain, axis=axis, keepdims=True) if plain.size else np.zeros(())
+    if where is not True:
+        where = data_of(where)
+        x = np.where(where if isinstance(where, Traced) else np.asarray(where), a, -np.inf)
+    else:
+        x = a
+    data = data_of(x)       # (a constant shift: under optad.jit recomputed, not frozen)
+    m = np.max(data, axis=axis, keepdims=True) if np.size(data) else np.zeros(())
     m = np.where(np.isfinite(m), m, 0.0)
     res = log(np.sum(exp(x - m), axis=axis, keepdims=True)) + m
     if not keepdims:
-        res = np.reshape(res, np.shape(np.sum(plain, axis=axis)))
+        res = np.reshape(res, np.shape(np.sum(peek(x), axis=axis)))
     return res if initial is _NO else ufunc(res, initial)
 
 
@@ -180,12 +184,12 @@ def _accumulate(ufunc, a, axis=0, dtype=None, out=None):
     float_dtype(f"np.{ufunc.__name__}.accumulate", dtype)
     if out is not None:
         raise _refuse(ufunc, "accumulate", "with out=: write y = ... instead.")
-    expected = ufunc.accumulate(value_of(a), axis=axis)   # NumPy's checks of the axis
+    expected = ufunc.accumulate(peek(a), axis=axis)   # NumPy's checks of the axis
     axis = int(axis) % max(np.ndim(a), 1)
     if ufunc is np.add:
         return np.cumsum(a, axis=axis)
     if ufunc in (np.maximum, np.minimum):
-        return _running_extreme(ufunc, a, axis, expected)
+        return _running_extreme(ufunc, a, axis)
     moved = a if axis == 0 else np.moveaxis(a, axis, 0)
     if np.shape(moved)[0] == 0:
         return expected
@@ -196,20 +200,28 @@ def _accumulate(ufunc, a, axis=0, dtype=None, out=None):
     return res if axis == 0 else np.moveaxis(res, 0, axis)
 
 
-def _running_extreme(ufunc, a, axis, extreme):
+def _running_extreme(ufunc, a, axis):
     """maximum.accumulate(x)[k] = x[j_k], j_k the first index where the running maximum
     took its value: a gather, so the adjoint goes to the extreme so far (NaN propagates as
-    in NumPy: from the first NaN on, j_k is that NaN)."""
+    in NumPy: from the first NaN on, j_k is that NaN). The indices are data (under
+    optad.jit, recomputed on every replay)."""
+    if np.shape(a)[axis] == 0:
+        return ufunc.accumulate(peek(a), axis=axis)
+    index = plain(_running_index, ufunc, a, axis)
+    return np.take_along_axis(a, index, axis=axis)
+
+
+def _running_index(ufunc, a, axis):
+    """The indices j_k of :func:`_running_extreme`, from plain values."""
+    extreme = ufunc.accumulate(a, axis=axis)
     moved = np.moveaxis(extreme, axis, -1)
     n = moved.shape[-1]
-    if n == 0:
-        return extreme
     prev, cur = moved[..., :-1], moved[..., 1:]
     changed = (cur != prev) & ~(np.isnan(cur) & np.isnan(prev))
     first = np.ones(moved.shape[:-1] + (1,), dtype=bool)
     start = np.concatenate([first, changed], axis=-1)
     index = np.maximum.accumulate(np.where(start, np.arange(n), 0), axis=-1)
-    return np.take_along_axis(a, np.moveaxis(index, -1, axis), axis=axis)
+    return np.moveaxis(index, -1, axis)
 
 
 # --- outer and reduceat --------------------------------------------------------------------
@@ -230,7 +242,7 @@ def _reduceat(ufunc, a, indices, axis=0, dtype=None, out=None):
     float_dtype(f"np.{ufunc.__name__}.reduceat", dtype)
     if out is not None:
         raise _refuse(ufunc, "reduceat", "with out=: write y = ... instead.")
-    ufunc.reduceat(value_of(a), indices, axis=axis)          # NumPy's checks of the indices
+    ufunc.reduceat(peek(a), indices, axis=axis)          # NumPy's checks of the indices
     axis = int(axis) % max(np.ndim(a), 1)
     indices = [int(i) for i in np.ravel(indices)]
     n = np.shape(a)[axis]

@@ -14,20 +14,20 @@ array([[2., 2.],
 
 import numpy as np
 
-from ..traced import broadcast, value_of
+from ..traced import broadcast, value_of, peek
 
 __all__ = ["unbroadcast", "sum_to_shape"]
 
 
 def unbroadcast(c, like):
     """The contribution ``c`` summed (or broadcast) to the shape of the value ``like``."""
-    shape = np.shape(value_of(like))
+    shape = np.shape(peek(like))
     return sum_to_shape(c, shape)
 
 
 def sum_to_shape(c, shape):
     """``c`` summed over the axes broadcasting added to ``shape`` (broadcast if smaller)."""
-    cshape = np.shape(value_of(c))
+    cshape = np.shape(peek(c))
     if cshape == shape:
         return c
     extra = len(cshape) - len(shape)

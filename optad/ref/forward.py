@@ -20,7 +20,7 @@ nobody computed) and the tangent's structural zeros (:mod:`optad.ref.zeros`).
 import numpy as np
 
 from ..engine import Trace, bind, check_complex, is_complex, missing_rule, traced
-from ..traced import Traced, broadcast, value_of
+from ..traced import Traced, broadcast, value_of, peek
 from .zeros import both, elementwise_contribution, seed_mask
 
 __all__ = ["ForwardTrace"]
@@ -89,11 +89,11 @@ class ForwardTrace(Trace):
         tangent = None
         for _, c in contributions:
             tangent = c if tangent is None else tangent + c
-        shape = np.shape(value_of(value))
-        if tangent is not None and np.shape(value_of(tangent)) != shape:
+        shape = np.shape(peek(value))
+        if tangent is not None and np.shape(peek(tangent)) != shape:
             tangent = broadcast(tangent, shape)     # x + y, y a row
             zeros = None
-        if tangent is not None and is_complex(value_of(tangent)) and not is_complex(value_of(value)):
+        if tangent is not None and is_complex(peek(tangent)) and not is_complex(peek(value)):
             tangent = np.real(tangent)  # a real value's tangent is real (optad.complex_rules)
         out = traced(value, self, (tangent, None if zeros is True else zeros))
         if self.watch is not None:

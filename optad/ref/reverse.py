@@ -28,7 +28,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..engine import Trace, bind, check_complex, is_complex, missing_rule, traced
-from ..traced import Traced, value_of
+from ..traced import Traced, decide, peek, plain, value_of
 from .broadcasting import unbroadcast
 from .zeros import apply, both, elementwise_contribution, seed_mask
 
@@ -109,9 +109,9 @@ class ReverseTrace(Trace):
                 parent = self.tape[j].value
                 if prim.entry_map and zeros[i] is not None:
                     c, mask = mapped_zeros(prim, argnum, c, zeros[i], entry, parent)
-                elif np.shape(value_of(c)) != np.shape(value_of(parent)):
+                elif np.shape(peek(c)) != np.shape(peek(parent)):
                     c, mask = unbroadcast(c, parent), None     # a mask does not survive a sum
-                if is_complex(value_of(c)) and not is_complex(value_of(parent)):
+                if is_complex(peek(c)) and not is_complex(peek(parent)):
                     c = np.real(c)      # a real argument's adjoint is real (optad.complex_rules)
                 if watch is not None:
                     watch(i, argnum, j, c)
@@ -126,10 +126,10 @@ def mapped_zeros(prim, argnum, c, zeros, entry, parent):
     it inherits: the rule applied to the indicator of the adjoint's nonzeros is 0 exactly
     where only structural zeros landed (its weights are positive: no cancellation)."""
     indicator = prim.vjp(argnum)((~zeros).astype(float), entry.value, *entry.args, **entry.kwargs)
-    if np.shape(value_of(c)) != np.shape(value_of(parent)):
+    if np.shape(peek(c)) != np.shape(peek(parent)):
         c, indicator = unbroadcast(c, parent), unbroadcast(indicator, parent)
-    mask = np.asarray(value_of(indicator)) == 0
-    if not mask.any():
+    mask = plain(lambda ind: np.asarray(ind) == 0, indicator)
+    if not decide(np.any, mask):
         return c, None
     return apply(c, mask), mask
 

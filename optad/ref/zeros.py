@@ -26,7 +26,7 @@ does not survive a reduction, a reshape or indexing.
 
 import numpy as np
 
-from ..traced import Traced, value_of
+from ..traced import Traced, data_of, is_jit, peek, value_of
 
 __all__ = ["elementwise_contribution", "seed_mask", "both", "apply"]
 
@@ -53,15 +53,21 @@ def elementwise_contribution(prim, argnum, d, d_mask, value, args, varying):
     mask = d_mask
     reads = prim.structural_zeros[argnum] if prim.structural_zeros is not None else None
     if reads is not None and not any(k in varying for k in reads):
-        zero = value_of(partial) == 0
-        if np.any(zero):
+        zero = data_of(partial) == 0
+        # (under optad.jit the mask is recomputed on every replay: combined whether or
+        # not it has a zero, so that no replay depends on that)
+        if is_jit(zero) or np.any(zero):
             mask = zero if mask is None else mask | zero
     return apply(c, mask), _shaped(mask, c)
 
 
 def apply(c, mask):
     """``c`` with its structural zeros set to exactly 0."""
-    if mask is None or not np.any(mask):
+    if mask is None:
+        return c
+    if is_jit(mask) and np.shape(mask) == np.shape(c):
+        return np.where(mask, 0.0, c)   # (the same values when mask has no zero)
+    if not np.any(mask):
         return c
     return np.where(mask, 0.0, c)
 
@@ -69,7 +75,7 @@ def apply(c, mask):
 def _shaped(mask, c):
     if mask is None:
         return None
-    shape = np.shape(value_of(c))
+    shape = np.shape(peek(c))
     return mask if np.shape(mask) == shape else np.broadcast_to(mask, shape)
 
 

@@ -29,6 +29,7 @@ import numpy as np
 import scipy.linalg as _sl
 
 from ..engine import Traced, bind, value_of
+from ..traced import data_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 
@@ -192,7 +193,7 @@ def cho_factor(a, lower=False, overwrite_a=False, check_finite=True):
     if np.ndim(a) != 2:
         raise NotDifferentiableError(
             f"optad.scipy.linalg.cho_factor takes a 2-D matrix (got {np.ndim(a)}-D).")
-    if check_finite and not np.all(np.isfinite(value_of(a))):
+    if check_finite and not np.all(np.isfinite(data_of(a))):
         raise ValueError("array must not contain infs or NaNs")
     keep, flag = _scipy_cho_factor_layout()
     if lower:

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.special as _sp
 
 from ..engine import Traced, bind, value_of
+from ..traced import carries_derivative, data_of
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from ..prims import special as _rules
@@ -60,7 +61,7 @@ def _weights(ans, a, b, axis, keepdims, signed, with_b):
     e = np.exp(a - _expanded(ans, a, b, axis, keepdims))
     w = e * b if (with_b and b is not None) else e
     if signed and b is not None:
-        weighted = value_of(e) * value_of(b)
+        weighted = data_of(e) * data_of(b)
         sigma = np.sign(np.sum(weighted, axis=_axes(axis, len(_shape(a, b))), keepdims=True))
         w = w * sigma
     return w
@@ -121,7 +122,7 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
 # --- softmax and log_softmax: SciPy's formulas, on traced values ---------------------------
 def _shift(x, axis):
     """The maximum over ``axis`` (kept), a constant: 0 where it is not finite (SciPy's)."""
-    m = np.amax(value_of(x), axis=axis, keepdims=True)
+    m = np.amax(data_of(x), axis=axis, keepdims=True)
     return np.where(np.isfinite(m), m, 0.0)
 
 
@@ -136,7 +137,7 @@ def softmax(x, axis=None):
            [-0.25,  0.25]])
     """
     x = _array(x)
-    e = np.exp(x - np.amax(value_of(x), axis=axis, keepdims=True))
+    e = np.exp(x - np.amax(data_of(x), axis=axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
@@ -177,10 +178,11 @@ def polygamma(n, x):
     >>> polygamma(np.array([0, 1]), np.array([2.0, 2.0]))
     array([0.42278434, 0.64493407])
     """
-    if isinstance(n, Traced):
+    if carries_derivative(n):
         raise NotDifferentiableError(
             "polygamma's order n is a whole number, not differentiable; pass it as a plain "
             "int (optad.stop_gradient(n)).")
+    n = value_of(n)         # the orders: plain (under optad.jit, a guard)
     if not isinstance(x, Traced):
         return _sp.polygamma(n, x)
     if np.ndim(n) == 0:

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.special as _sp
 
 from ..engine import Traced, value_of
+from ..traced import data_of
 from ..errors import NotDifferentiableError
 from ..registry import load_scipy_families
 from .linalg import cholesky, solve_triangular
@@ -42,7 +43,8 @@ def _plain_or_traced(v):
 
 def _bad_scale(scale, result):
     """``result`` with nan where ``scale <= 0`` (SciPy's answer there)."""
-    bad = ~(np.asarray(value_of(scale)) > 0)
+    scale = data_of(scale)
+    bad = ~((scale if isinstance(scale, Traced) else np.asarray(scale)) > 0)
     if not np.any(bad):
         return result
     return np.where(bad, np.nan, result)
