@@ -191,10 +191,18 @@ def _dbetainc(ans, a, b, x):
     return np.exp(sp.xlogy(a - 1.0, x) + sp.xlog1py(b - 1.0, -x) - sp.betaln(a, b))
 
 
+def _t_density(df, t):
+    # Γ((df+1)/2)/(Γ(df/2)·√(df·π))·(1 + t²/df)^(−(df+1)/2), with the ratio of gammas as
+    # √π/B(df/2, ½) (betaln stays accurate for large df, where two gammaln's would cancel)
+    return np.exp(-sp.betaln(0.5 * df, 0.5) - 0.5 * np.log(df) - 0.5 * (df + 1.0) * np.log1p(t * t / df))
+
+
 def _dstdtr(ans, df, t):
-    # ∂stdtr(df, t)/∂t = Student's t density, Γ((df+1)/2)/(Γ(df/2)·√(df·π))·(1 + t²/df)^(−(df+1)/2)
-    return np.exp(sp.gammaln(0.5 * (df + 1.0)) - sp.gammaln(0.5 * df) - 0.5 * np.log(df * np.pi)
-                  - 0.5 * (df + 1.0) * np.log1p(t * t / df))
+    # ∂stdtr(df, t)/∂t = Student's t density; the normal one where df = inf (its limit)
+    inf = np.isinf(value_of(df))
+    if not np.any(inf):
+        return _t_density(df, t)
+    return np.where(inf, np.exp(-0.5 * t * t) / _SQRT_2PI, _t_density(np.where(inf, 1.0, df), t))
 
 
 gammainc = elementwise(sp.gammainc, _refused("gammainc", "a", 0), _dgammainc,

@@ -556,6 +556,9 @@ class _Gamma(_Univariate):
     def _cdf(self, z, a):
         return _sp.gammainc(a, z)
 
+    def _median(self, a):
+        return _sp.gammaincinv(a, 0.5)              # SciPy's gamma._ppf(0.5, a)
+
     def _sf(self, z, a):
         return _sp.gammaincc(a, z)
 
@@ -580,6 +583,9 @@ class _Chi2(_Univariate):
     def _sf(self, z, df):
         return _sp.gammaincc(df / 2.0, z / 2.0)
 
+    def _median(self, df):
+        return 2.0 * _sp.gammaincinv(df / 2.0, 0.5)  # SciPy's chi2._ppf(0.5, df)
+
 
 class _Beta(_Univariate):
     """``scipy.stats.beta``: the beta distribution on [loc, loc + scale] with shapes ``a``,
@@ -601,6 +607,9 @@ class _Beta(_Univariate):
 
     def _sf(self, z, a, b):
         return _sp.betaincc(a, b, z)
+
+    def _median(self, a, b):
+        return _sp.betaincinv(a, b, 0.5)
 
 
 class _Expon(_Univariate):
