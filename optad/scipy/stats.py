@@ -370,27 +370,51 @@ class _Univariate:
         return _Frozen(self, shapes, loc, scale)
 
     def logpdf(self, x, *args, **kwds):
-        """log of the density at ``x``."""
+        """log of the density at ``x`` (−inf outside the support, nan for invalid parameters).
+
+        >>> round(float(gamma.logpdf(1.0, 2.0)), 6), float(gamma.logpdf(-1.0, 2.0))
+        (-1.0, -inf)
+        """
         return self._evaluate("logpdf", x, args, kwds)
 
     def pdf(self, x, *args, **kwds):
-        """The density at ``x``."""
+        """The density at ``x``.
+
+        >>> float(uniform.pdf(1.0, loc=0.0, scale=4.0))
+        0.25
+        """
         return self._evaluate("pdf", x, args, kwds)
 
     def cdf(self, x, *args, **kwds):
-        """P(X <= x)."""
+        """P(X <= x).
+
+        >>> float(t.cdf(0.0, 5.0)), float(beta.cdf(2.0, 2.0, 3.0))
+        (0.5, 1.0)
+        """
         return self._evaluate("cdf", x, args, kwds)
 
     def logcdf(self, x, *args, **kwds):
-        """log P(X <= x)."""
+        """log P(X <= x), accurate in both tails.
+
+        >>> round(float(logistic.logcdf(-50.0)), 6)
+        -50.0
+        """
         return self._evaluate("logcdf", x, args, kwds)
 
     def sf(self, x, *args, **kwds):
-        """P(X > x) = 1 − cdf."""
+        """P(X > x) = 1 − cdf, accurate in the right tail.
+
+        >>> round(float(expon.sf(2.0)), 6)
+        0.135335
+        """
         return self._evaluate("sf", x, args, kwds)
 
     def logsf(self, x, *args, **kwds):
-        """log P(X > x)."""
+        """log P(X > x).
+
+        >>> float(expon.logsf(30.0))
+        -30.0
+        """
         return self._evaluate("logsf", x, args, kwds)
 
     def __repr__(self):
@@ -768,7 +792,8 @@ class _Poisson:
     ``mu``; ``cdf(k) = gammaincc(⌊k⌋ + 1, mu)`` (SciPy's pdtr) and ``sf = gammainc(⌊k⌋ + 1,
     mu)`` too, through the incomplete gamma function's derivative in its second argument,
     −mu^⌊k⌋e^(−mu)/⌊k⌋!. The counts ``k`` and ``loc`` are whole numbers: traced ones are
-    refused. ``poisson(mu, loc)`` freezes the parameters.
+    refused. ``poisson(mu, loc)`` freezes the parameters. (At k = inf the pmf is 0, where
+    SciPy's formula gives nan for mu > 1.)
 
     >>> import optad
     >>> round(float(poisson.pmf(2, 3.0)), 6), round(float(poisson.cdf(2, 3.0)), 6)
