@@ -175,7 +175,8 @@ def conversion_error(what):
     if drop_in is not None:
         scipy_name, optad_name = drop_in
         module, _, short = optad_name.rpartition(".")
-        if short in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf"):
+        if short in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf", "ppf", "isf", "pmf",
+                     "logpmf"):
             module, _, short = module.rpartition(".")      # a method: import its object
         return TracerConversionError(
             f"{scipy_name} converts its input to a plain {what}{at}, which would drop its "

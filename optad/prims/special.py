@@ -7,8 +7,9 @@ registered for one, or :mod:`optad.scipy` is imported): see
 :func:`optad.registry.load_scipy_families`.
 
 Covered: ``expit, logit, log_expit, erf, erfc, erfinv, erfcinv, ndtr, ndtri, log_ndtr,
-gammaln, gamma, loggamma, digamma`` (``psi`` is the same ufunc), ``beta, betaln, xlogy,
-xlog1py, entr, rel_entr, kl_div, i0, i0e, i1, i1e``, and ``polygamma`` (a Python function
+gammaln, gamma, loggamma, digamma`` (``psi`` is the same ufunc), ``beta, betaln, gammainc,
+gammaincc, betainc, betaincc, stdtr, xlogy, xlog1py, entr, rel_entr, kl_div, i0, i0e, i1,
+i1e``, and ``polygamma`` (a Python function
 in SciPy: :data:`polygamma` is its primitive, ``polygamma(x, n=k)`` with a static order;
 :func:`optad.scipy.special.polygamma` is the drop-in with SciPy's signature).
 
@@ -37,6 +38,13 @@ the derivative exists:
   x log(x/y) − x + y``: ∂x = log(x/y), ∂y = 1 − x/y. At x = 0 (value 0, resp. y, for
   every y ≥ 0) ∂y is exact (0, resp. 1, also at y = 0) and ∂x is the one-sided −inf
   (for y > 0; at x = y = 0 both jump to inf for x > 0: no ∂x, nan).
+* The regularized incomplete functions ``gammainc(a, x) = P(a, x)``, ``gammaincc = 1 − P``,
+  ``betainc(a, b, x) = I_x(a, b)``, ``betaincc = 1 − I`` and Student's t cdf
+  ``stdtr(df, t)`` are differentiable in their last argument only: ∂P/∂x =
+  x^(a−1)e^(−x)/Γ(a), ∂I/∂x = x^(a−1)(1−x)^(b−1)/B(a, b), ∂stdtr/∂t = the t density
+  (written in logs: gammaln, betaln, xlogy). Their derivatives in a, b, df have no
+  closed form: a traced value there raises :class:`~optad.errors.NotDifferentiableError`
+  naming the argument (when its rule runs), rather than an approximation.
 * ``loggamma`` of a real x < 0 is complex (SciPy returns nan for real input): refused
   with :class:`~optad.errors.ComplexValueError`; ``gammaln`` gives log|Γ(x)| there.
 
@@ -47,6 +55,8 @@ True
 -inf
 >>> float(optad.grad(lambda y: sp.xlogy(0.0, y))(0.0))           # 0·log y is 0 for every y
 0.0
+>>> float(optad.grad(lambda x: sp.gammainc(1.0, x))(0.0))     # P(1, x) = 1 − e^(−x)
+1.0
 """
 
 import numpy as np
@@ -54,7 +64,7 @@ import scipy.special as sp
 
 from ..engine import value_of
 from ..traced import data_of
-from ..errors import ComplexValueError
+from ..errors import ComplexValueError, NotDifferentiableError
 from ..primitive import Primitive
 from ..registry import extend_builtin
 from .declare import elementwise
@@ -156,6 +166,70 @@ betaln = elementwise(sp.betaln, _dbetaln(0), _dbetaln(1), expr="log|B({0}, {1})|
                      singular=True)
 
 
+# --- the regularized incomplete gamma and beta functions, Student's t cdf -----------------
+# Their derivatives in the integration limit x are the integrands (densities); those in the
+# shape parameters (a, b, df) are integrals with no closed form (series of hypergeometric
+# functions), so they are refused, naming the argument, rather than approximated.
+def _refused(function, argument, position):
+    """A partial that refuses: ∂function/∂argument has no closed form."""
+    def partial(ans, *args):
+        raise NotDifferentiableError(
+            f"scipy.special.{function}: the derivative with respect to its argument "
+            f"{argument} (position {position}) has no closed form, and optad refuses it "
+            f"rather than approximate it; only the derivative in the last argument (x) is "
+            f"given.\nPass {argument} as a plain value (optad.stop_gradient({argument})), or, "
+            f"to fit it, use the density (logpdf), whose derivative in every parameter exists.")
+    return partial
+
+
+def _dgammainc(ans, a, x):
+    # ∂P(a, x)/∂x = x^(a−1)·e^(−x)/Γ(a), in logs (Γ(a) overflows long before the ratio)
+    return np.exp(sp.xlogy(a - 1.0, x) - x - sp.gammaln(a))
+
+
+def _dbetainc(ans, a, b, x):
+    # ∂I_x(a, b)/∂x = x^(a−1)·(1 − x)^(b−1)/B(a, b), the beta density
+    return np.exp(sp.xlogy(a - 1.0, x) + sp.xlog1py(b - 1.0, -x) - sp.betaln(a, b))
+
+
+def _t_density(df, t):
+    # Γ((df+1)/2)/(Γ(df/2)·√(df·π))·(1 + t²/df)^(−(df+1)/2), with the ratio of gammas as
+    # √π/B(df/2, ½) (betaln stays accurate for large df, where two gammaln's would cancel)
+    return np.exp(-sp.betaln(0.5 * df, 0.5) - 0.5 * np.log(df) - 0.5 * (df + 1.0) * np.log1p(t * t / df))
+
+
+def _dstdtr(ans, df, t):
+    # ∂stdtr(df, t)/∂t = Student's t density; the normal one where df = inf (its limit)
+    inf = np.isinf(value_of(df))
+    if not np.any(inf):
+        return _t_density(df, t)
+    return np.where(inf, np.exp(-0.5 * t * t) / _SQRT_2PI, _t_density(np.where(inf, 1.0, df), t))
+
+
+gammainc = elementwise(sp.gammainc, _refused("gammainc", "a", 0), _dgammainc,
+                       expr="P({0}, {1})", texts=("(no closed form)", "{1}^({0}-1)·e^(-{1})/Γ({0})"),
+                       reads=(0, 1), singular=True)
+gammaincc = elementwise(sp.gammaincc, _refused("gammaincc", "a", 0),
+                        lambda ans, a, x: -_dgammainc(ans, a, x), expr="Q({0}, {1})",
+                        texts=("(no closed form)", "-{1}^({0}-1)·e^(-{1})/Γ({0})"),
+                        reads=(0, 1), singular=True)
+betainc = elementwise(sp.betainc, _refused("betainc", "a", 0), _refused("betainc", "b", 1),
+                      _dbetainc, expr="I_{2}({0}, {1})",
+                      texts=("(no closed form)", "(no closed form)",
+                             "{2}^({0}-1)·(1-{2})^({1}-1)/B({0}, {1})"),
+                      reads=(0, 1, 2), singular=True)
+betaincc = elementwise(sp.betaincc, _refused("betaincc", "a", 0), _refused("betaincc", "b", 1),
+                       lambda ans, a, b, x: -_dbetainc(ans, a, b, x), expr="1-I_{2}({0}, {1})",
+                       texts=("(no closed form)", "(no closed form)",
+                              "-{2}^({0}-1)·(1-{2})^({1}-1)/B({0}, {1})"),
+                       reads=(0, 1, 2), singular=True)
+# Student's t cdf has its own ufunc: as betainc(df/2, 1/2, df/(df+t²)) its derivative at
+# t = 0 would be betainc's infinite slope at x = 1 times d(t²)/dt = 0, NaN; stdtr's is the
+# density, finite everywhere.
+stdtr = elementwise(sp.stdtr, _refused("stdtr", "df", 0), _dstdtr, expr="T_{0}({1})",
+                    texts=("(no closed form)", "t density"), reads=(0, 1), singular=True)
+
+
 # --- x·log y and the entropies ----------------------------------------------------------
 def _x_over(x, y):
     """x / y, and exactly 0 where x = 0 and y = 0 (0/0: the function is constant 0 in y
@@ -232,6 +306,6 @@ i1e = elementwise(sp.i1e, lambda ans, x: _i1_slope(x, True) - np.sign(x) * ans, 
 #: The SciPy ufuncs this module declares (``psi`` is ``digamma``).
 UFUNCS = (sp.expit, sp.logit, sp.log_expit, sp.erf, sp.erfc, sp.erfinv, sp.erfcinv, sp.ndtr,
           sp.ndtri, sp.log_ndtr, sp.gammaln, sp.gamma, sp.loggamma, sp.digamma, sp.beta,
-          sp.betaln, sp.xlogy, sp.xlog1py, sp.entr, sp.rel_entr, sp.kl_div, sp.i0, sp.i0e,
-          sp.i1, sp.i1e)
+          sp.betaln, sp.gammainc, sp.gammaincc, sp.betainc, sp.betaincc, sp.stdtr, sp.xlogy,
+          sp.xlog1py, sp.entr, sp.rel_entr, sp.kl_div, sp.i0, sp.i0e, sp.i1, sp.i1e)
 extend_builtin(ufuncs=UFUNCS)

@@ -13,7 +13,13 @@ differentiable to any order:
 ``optad.scipy.linalg``                      ``solve_triangular``, ``cho_factor``, ``cho_solve``
 ``optad.scipy.stats``                       ``norm`` (logpdf, pdf, cdf, logcdf, sf, logsf,
                                             ppf, isf; frozen ``norm(loc, scale)``),
-                                            ``multivariate_normal`` (logpdf, pdf)
+                                            ``multivariate_normal`` (logpdf, pdf),
+                                            ``t``, ``gamma``, ``chi2``, ``beta``, ``expon``,
+                                            ``laplace``, ``logistic``, ``cauchy``,
+                                            ``uniform`` (logpdf, pdf, cdf, logcdf, sf,
+                                            logsf; frozen forms), ``poisson`` (pmf,
+                                            logpmf, cdf, logcdf, sf, logsf),
+                                            ``dirichlet`` (logpdf, pdf)
 ==========================================  ==================================================
 
 The submodules import SciPy; importing ``optad.scipy`` itself does not (each submodule
@@ -38,7 +44,12 @@ DROP_INS = {
         ("linalg", ("solve_triangular", "cho_factor", "cho_solve")),
         ("stats", tuple(f"norm.{m}" for m in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf",
                                                "ppf", "isf"))
-         + ("multivariate_normal.logpdf", "multivariate_normal.pdf")),
+         + ("multivariate_normal.logpdf", "multivariate_normal.pdf")
+         + tuple(f"{dist}.{m}" for dist in ("t", "gamma", "chi2", "beta", "expon", "laplace",
+                                            "logistic", "cauchy", "uniform")
+                 for m in ("logpdf", "pdf", "cdf", "logcdf", "sf", "logsf"))
+         + tuple(f"poisson.{m}" for m in ("pmf", "logpmf", "cdf", "logcdf", "sf", "logsf"))
+         + ("dirichlet.logpdf", "dirichlet.pdf")),
     ]
     for name in names
 }
