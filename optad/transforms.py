@@ -150,15 +150,16 @@ def _match(seed, like, what):
     return seed
 
 
-def _as_output(g, like, fresh=True):
+def _as_output(g, like, fresh=True, read_like=True):
     """A gradient leaf as float64 (complex128 for a complex ``like`` or ``g``) with
-    ``like``'s shape; zeros where nothing flowed."""
+    ``like``'s shape; zeros where nothing flowed. ``read_like=False``: ``like``'s value is
+    never read for its dtype (hvp's deferred primal values must stay uncomputed)."""
     if g is None:
         g = np.zeros(np.shape(peek(like)))
     if isinstance(g, Traced):
         if is_jit(g):   # under optad.jit: the same conversion, as a step of the program
             return g._trace.record(_as_output, (g, data_of(like)), {"fresh": fresh})
-        if is_complex(peek(like)) and not is_complex(peek(g)):
+        if read_like and is_complex(peek(like)) and not is_complex(peek(g)):
             return g + 0j       # a complex input's cotangent is complex, traced or not
         return g
     dtype = np.complex128 if is_complex(peek(like)) or np.iscomplexobj(g) else np.float64
@@ -406,7 +407,7 @@ def _jvp(f, primals, tangents, tangents_only=False):
             if not tangents_only:
                 values.append(_leaf_value(leaf._value))
             dot, fresh = trace.plain_tangent(leaf._aux)
-            dots.append(_as_output(dot, leaf, fresh=fresh))
+            dots.append(_as_output(dot, leaf, fresh=fresh, read_like=not tangents_only))
         else:
             values.append(leaf)
             dots.append(_as_output(None, leaf))
