@@ -153,14 +153,17 @@ def _first_wins(x, y):
     return (x == y) * 0.5
 
 
+# Complex values: NumPy orders them lexicographically (real part, then imaginary), and
+# its comparisons do too, so the masks select the element NumPy selects; a selection is
+# holomorphic (the identity on the element chosen), so the masks are the complex rule.
 maximum = elementwise(np.maximum, lambda ans, x, y: (x > y) + _first_wins(x, y),
                       lambda ans, x, y: (y > x) + _first_wins(x, y),
                       expr="max({0}, {1})", texts=("[{0}≥{1}]", "[{1}≥{0}]"), reads=(0, 1),
-                      structural=((), ()))     # 0 where the other is strictly larger
+                      structural=((), ()), complex_safe=True)   # 0 where the other is larger
 minimum = elementwise(np.minimum, lambda ans, x, y: (x < y) + _first_wins(x, y),
                       lambda ans, x, y: (y < x) + _first_wins(x, y),
                       expr="min({0}, {1})", texts=("[{0}≤{1}]", "[{1}≤{0}]"), reads=(0, 1),
-                      structural=((), ()))
+                      structural=((), ()), complex_safe=True)
 register(np.fmax, maximum)
 register(np.fmin, minimum)
 

@@ -146,7 +146,9 @@ prod = Primitive(
 
 
 def _extreme_mask(ans, x, axis, keepdims):
-    # Ties share the adjoint evenly (the subgradient autograd and JAX use).
+    # Ties share the adjoint evenly (the subgradient autograd and JAX use). Complex values:
+    # NumPy's max is the lexicographic one (real part, then imaginary) and returns the
+    # element itself, so == finds it, and ties are equal complex values.
     hit = (value_of(x) == value_of(_expand(ans, np.shape(x), axis, keepdims)))
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
@@ -158,7 +160,7 @@ def _extreme(name, func):
               _expand(g, np.shape(x), axis, keepdims) * _extreme_mask(ans, x, axis, keepdims),),
         jvps=(lambda t, ans, x, axis=None, keepdims=False:
               np.sum(t * _extreme_mask(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-        explain=(f"{name}({{0}})", (f"[{{0}} = {name}]",)), needs=((0, -1),))
+        explain=(f"{name}({{0}})", (f"[{{0}} = {name}]",)), needs=((0, -1),), complex_safe=True)
 
 
 max_ = _extreme("max", np.max)
@@ -355,12 +357,22 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
 
 def _std_slope(ans, x, axis, ddof, keepdims):
     """∂std/∂x = (x - mean) / ((n - ddof)·std), with the subgradient 0 at zero spread (a
-    kink, like |x| at 0 and ‖x‖ at 0; not 0/0 = nan)."""
+    kink, like |x| at 0 and ‖x‖ at 0; not 0/0 = nan). For complex x, std = sqrt of the
+    mean of |x - mean|² and d std = Re Σ conj(x - mean)·dx / ((n - ddof)·std) (the
+    mean's own change drops out: Σ conj(x - mean) = 0), so the partial is conjugated."""
     shape = np.shape(x)
     std = _expand(ans, shape, axis, keepdims)
     safe = np.where(value_of(std) == 0, 1.0, std)
     n = _count(shape, axis)
-    return (x - np.mean(x, axis=axis, keepdims=True)) / ((n - ddof) * safe)
+    dev = x - np.mean(x, axis=axis, keepdims=True)
+    if np.iscomplexobj(value_of(dev)):
+        dev = np.conjugate(dev)
+    return dev / ((n - ddof) * safe)
+
+
+def _std_jvp(t, ans, x, axis=None, ddof=0, keepdims=False):
+    dstd = np.sum(t * _std_slope(ans, x, axis, ddof, keepdims), axis=axis, keepdims=keepdims)
+    return np.real(dstd) if np.iscomplexobj(value_of(dstd)) else dstd    # std is real
 
 
 std = Primitive(
@@ -368,8 +380,7 @@ std = Primitive(
                                                                keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, ddof=0, keepdims=False:
           _expand(g, np.shape(x), axis, keepdims) * _std_slope(ans, x, axis, ddof, keepdims),),
-    jvps=(lambda t, ans, x, axis=None, ddof=0, keepdims=False:
-          np.sum(t * _std_slope(ans, x, axis, ddof, keepdims), axis=axis, keepdims=keepdims),),
+    jvps=(_std_jvp,), complex_safe=True,
     explain=("std({0})", ("({0}-mean)/(n·std)",)), needs=((0, -1),))
 
 
@@ -383,6 +394,8 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
     # With where= or mean=: std = ‖deviations‖ / sqrt(n - ddof); the norm's subgradient 0
     # at zero spread keeps std's (sqrt of the variance would be 1/0 there).
     dev, count = _deviations(a, axis, where, mean)
+    if np.iscomplexobj(value_of(dev)):
+        dev = np.abs(dev)       # ‖dev‖ of complex values: the 2-norm of their magnitudes
     norm = bind(norm2, (dev,), {"axis": axis, "keepdims": keepdims})
     return norm / np.sqrt(_out_count(count, axis, keepdims) - ddof)
 
