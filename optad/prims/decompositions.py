@@ -1,7 +1,8 @@
 """Matrix decompositions: ``np.linalg`` cholesky, eigh, eigvalsh, svd, qr, pinv, lstsq, and
 eig, eigvals for matrices with real eigenvalues.
 
-All are batched over leading axes as NumPy is, for real (float64) matrices. Values are
+All are batched over leading axes as NumPy is, for real (float64) and complex
+(complex128) matrices (eig: complex eigenvalues, real eigenvectors). Values are
 NumPy's own (each primitive's implementation calls NumPy); the rules below are the
 standard matrix-calculus identities, written with differentiable NumPy calls
 (``matmul``, ``solve``, ``tril``, ``where``) so that they can be traced again.
@@ -43,6 +44,30 @@ naming the repeated values (JAX and PyTorch return inf or NaN). The sign of each
 eigenvector or singular vector is NumPy's (LAPACK's); the rules differentiate exactly
 those vectors, and functions that do not depend on the sign (``V * V``,
 ``U @ diag(s) @ Vh``) are the ones worth differentiating.
+
+**Complex matrices.** The decompositions conjugate inside their own math (A = U S Vᴴ,
+S = L Lᴴ, a Hermitian S = V diag(w) Vᴴ with real w, A = Q R with Qᴴ Q = I and, as LAPACK
+returns it, a real diagonal of R), while the cotangents keep the engines' convention
+(:mod:`optad.prims.complex`: the pairing Re Σ ḡ·ż, no conjugation), so a reverse rule is
+the transpose of the forward one under that pairing: a term in dA carries ``conj(U)``,
+``Vᵀ = conj(Vh)`` (svd: Ā = conj(U) C Vᵀ), a term in dAᴴ a conjugate of the whole (pinv).
+Triangles: cholesky and eigh read one triangle and the *real part* of the diagonal (LAPACK
+ignores its imaginary part), S = tril(A, -1) + tril(A, -1)ᴴ + Re diag(A), so
+Ā = tril(S̄ + conj(S̄)ᵀ, -1) + Re diag(S̄). The real outputs (eigenvalues of eigh, singular
+values, lstsq's residuals and s) are real arrays, as NumPy's.
+
+*Phases.* Each complex eigenvector of eigh, and each pair (uᵢ, vᵢ) of singular vectors,
+is defined only up to a factor e^{iθ} (LAPACK picks one); only functions that do not
+depend on it are differentiable: ``np.abs(V) ** 2``, projectors ``V @ diag(c) @ V.conj().T``,
+``U @ diag(s) @ Vh``. The reverse rules refuse a cotangent that depends on a phase
+(Im diag(Vᵀ V̄) ≠ 0, for svd Im diag(UᵀŪ + VᵀV̄), a first-order test of the function
+used) with :class:`~optad.errors.NotDifferentiableError`. Forward mode cannot see how the
+vectors are used: it returns their tangent in the gauge Im diag(Vᴴ dV) = 0 (JAX's), for svd
+with the phase difference that A fixes, Im diag(Uᴴ dU) = Im diag(Uᴴ dA V)/s, put on U;
+a phase-invariant function gets its exact tangent, another one the tangent of that gauge
+(not of LAPACK's choice). svd of a complex matrix also refuses its vectors where a
+singular value is 0 (the phases of uᵢ and vᵢ separate there). QR has no phase: R's real
+diagonal fixes Q and R (Ω = Qᴴ dQ gets i Im diag(Qᴴ dA R⁻¹) on its diagonal).
 """
 
 from collections import namedtuple
@@ -246,7 +271,8 @@ cholesky = Primitive(
 
 @implements(np.linalg.cholesky)
 def _cholesky(a, /, *, upper=False):
-    """np.linalg.cholesky on traced values (only the triangle NumPy reads gets a gradient).
+    """np.linalg.cholesky on traced values (only the triangle NumPy reads gets a gradient;
+    for a complex Hermitian matrix, only the real part of its diagonal).
 
     >>> import numpy as np, optad
     >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
@@ -334,6 +360,15 @@ def _eigh(a, UPLO="L"):
     >>> optad.grad(lambda a: np.sum(np.linalg.eigh(a).eigenvectors[:, 0] ** 2 * [1.0, 0.0]))(a)
     array([[-0.17888544,  0.        ],
            [-0.17888544,  0.17888544]])
+
+    A complex matrix is read as Hermitian (the lower triangle, the real diagonal); its
+    eigenvectors, each defined up to a phase, differentiate through phase-invariant
+    functions (``np.abs(v) ** 2``, ``v @ v.conj().T``); others are refused.
+
+    >>> h = np.array([[2.0, 1j], [-1j, 3.0]])
+    >>> np.round(optad.grad(lambda a: np.linalg.eigh(a).eigenvalues[1])(h), 6) + 0
+    array([[0.276393+0.j      , 0.      +0.j      ],
+           [0.      -0.894427j, 0.723607+0.j      ]])
     """
     w, v = _eigh_parts(bind(eigh, (a,), {"UPLO": _uplo(UPLO)}))
     return EighResult(_re(w), v)
@@ -500,8 +535,17 @@ def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """np.linalg.svd on traced values: ``(U, S, Vh)``, or ``S`` with ``compute_uv=False``.
 
     Singular values alone differentiate everywhere; U and Vh need distinct (and, for a
-    non-square matrix, nonzero) singular values, and with ``full_matrices=True`` only
-    the first min(m, n) columns of U / rows of Vh carry derivatives.
+    non-square or complex matrix, nonzero) singular values, and with ``full_matrices=True``
+    only the first min(m, n) columns of U / rows of Vh carry derivatives. Complex singular
+    vectors are defined up to a phase per pair (uᵢ, vᵢ): differentiate functions that do
+    not depend on it (``np.abs(U) ** 2``, ``U @ np.diag(S) @ Vh``, ``U @ U.conj().T``);
+    reverse mode refuses the others. The gradient of ‖A‖₂ is u₁ v₁ᴴ:
+
+    >>> import numpy as np, optad
+    >>> b = np.array([[1.0, 1j], [0.0, 2.0]])
+    >>> np.round(optad.grad(lambda a: np.linalg.norm(a, 2))(b), 6) + 0
+    array([[0.120788+0.j      , 0.      +0.511667j],
+           [0.      -0.19544j , 0.827895+0.j      ]])
 
     >>> import numpy as np, optad
     >>> a = np.array([[3.0, 0.0], [0.0, 1.0], [0.0, 0.0]])

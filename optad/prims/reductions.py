@@ -10,6 +10,11 @@ mask's count, ``var``/``std`` take the deviations where the mask holds); ``initi
 ``dtype=`` float64 only (an integer dtype truncates first: refused, with the fix);
 ``mean=``/``correction=`` of ``var``/``std``. ``out=`` is refused.
 
+Complex values: ``sum``, ``mean``, ``prod``, ``cumsum`` are holomorphic; ``max``/``min``
+select the element NumPy selects (the lexicographic order: real part, then imaginary;
+ties between equal values split evenly), a selection whose rule is the same mask;
+``var``/``std`` are real (the mean of |x − mean|², its square root).
+
 >>> import numpy as np, optad
 >>> x = np.array([1.0, 2.0, 3.0])
 >>> optad.grad(lambda x: np.sum(x * x, where=[True, False, True], initial=1.0))(x)

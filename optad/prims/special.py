@@ -40,6 +40,15 @@ the derivative exists:
 * ``loggamma`` of a real x < 0 is complex (SciPy returns nan for real input): refused
   with :class:`~optad.errors.ComplexValueError`; ``gammaln`` gives log|Γ(x)| there.
 
+**Complex arguments.** Where SciPy evaluates a function for complex z (its ufunc has a
+``'D->D'`` loop) and the function is holomorphic, its real partial is its complex
+derivative (:mod:`optad.prims.complex`), so ``erf, erfc, ndtr, log_ndtr, gamma,
+loggamma`` (the principal branch), ``digamma``, ``xlogy`` and ``xlog1py`` take complex
+values. SciPy's ``polygamma`` is real only, so digamma's complex derivatives (ψ⁽ⁿ⁾, n ≥ 1)
+come from :func:`_polygamma_complex` (the recurrence to Re z ≥ 20, then the asymptotic
+series; its cost grows with −Re z). The others have no complex loop in SciPy (``expit``,
+``gammaln``, the Bessel functions, ...) and refuse complex values.
+
 >>> import numpy as np, optad, scipy.special as sp
 >>> float(optad.grad(lambda x: sp.gammaln(x))(3.0)) == float(sp.digamma(3.0))
 True
