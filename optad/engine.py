@@ -136,7 +136,7 @@ def has_complex(v):
 
 def check_complex(prim, args, value):
     """Refuse complex values in a primitive whose rules are written for real ones only
-    (``Primitive.complex_safe`` False: ``maximum``, ``sort``, a user's primitive): their
+    (``Primitive.complex_safe`` False: ``sign``, ``clip``, a user's primitive): their
     rules would give wrong derivatives for complex inputs, silently."""
     if prim.complex_safe:
         return

@@ -134,15 +134,15 @@ class ViewWriteError(OptadError, TypeError):
 
 class ComplexValueError(OptadError, TypeError):
     """A complex value where optad cannot differentiate it: a function with no complex
-    rule (``np.maximum`` of complex values), ``grad`` of a complex output, a Jacobian
+    rule (``np.sign`` of complex values), ``grad`` of a complex output, a Jacobian
     with respect to a complex input.
 
     >>> import optad, numpy as np
     >>> try:
-    ...     optad.grad(lambda x: np.abs(np.maximum(x * 1j, 0.0)))(2.0)
+    ...     optad.grad(lambda x: np.abs(np.sign(x * 1j)))(2.0)
     ... except ComplexValueError as e:
     ...     print(str(e).splitlines()[0])
-    maximum got a complex value inside a traced computation, and optad has no complex derivative rule for it (its rules hold for real values only).
+    sign got a complex value inside a traced computation, and optad has no complex derivative rule for it (its rules hold for real values only).
     """
 
 

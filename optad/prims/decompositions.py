@@ -1,7 +1,8 @@
 """Matrix decompositions: ``np.linalg`` cholesky, eigh, eigvalsh, svd, qr, pinv, lstsq, and
 eig, eigvals for matrices with real eigenvalues.
 
-All are batched over leading axes as NumPy is, for real (float64) matrices. Values are
+All are batched over leading axes as NumPy is, for real (float64) and complex
+(complex128) matrices (eig: complex eigenvalues, real eigenvectors). Values are
 NumPy's own (each primitive's implementation calls NumPy); the rules below are the
 standard matrix-calculus identities, written with differentiable NumPy calls
 (``matmul``, ``solve``, ``tril``, ``where``) so that they can be traced again.
@@ -43,6 +44,30 @@ naming the repeated values (JAX and PyTorch return inf or NaN). The sign of each
 eigenvector or singular vector is NumPy's (LAPACK's); the rules differentiate exactly
 those vectors, and functions that do not depend on the sign (``V * V``,
 ``U @ diag(s) @ Vh``) are the ones worth differentiating.
+
+**Complex matrices.** The decompositions conjugate inside their own math (A = U S Vᴴ,
+S = L Lᴴ, a Hermitian S = V diag(w) Vᴴ with real w, A = Q R with Qᴴ Q = I and, as LAPACK
+returns it, a real diagonal of R), while the cotangents keep the engines' convention
+(:mod:`optad.prims.complex`: the pairing Re Σ ḡ·ż, no conjugation), so a reverse rule is
+the transpose of the forward one under that pairing: a term in dA carries ``conj(U)``,
+``Vᵀ = conj(Vh)`` (svd: Ā = conj(U) C Vᵀ), a term in dAᴴ a conjugate of the whole (pinv).
+Triangles: cholesky and eigh read one triangle and the *real part* of the diagonal (LAPACK
+ignores its imaginary part), S = tril(A, -1) + tril(A, -1)ᴴ + Re diag(A), so
+Ā = tril(S̄ + conj(S̄)ᵀ, -1) + Re diag(S̄). The real outputs (eigenvalues of eigh, singular
+values, lstsq's residuals and s) are real arrays, as NumPy's.
+
+*Phases.* Each complex eigenvector of eigh, and each pair (uᵢ, vᵢ) of singular vectors,
+is defined only up to a factor e^{iθ} (LAPACK picks one); only functions that do not
+depend on it are differentiable: ``np.abs(V) ** 2``, projectors ``V @ diag(c) @ V.conj().T``,
+``U @ diag(s) @ Vh``. The reverse rules refuse a cotangent that depends on a phase
+(Im diag(Vᵀ V̄) ≠ 0, for svd Im diag(UᵀŪ + VᵀV̄), a first-order test of the function
+used) with :class:`~optad.errors.NotDifferentiableError`. Forward mode cannot see how the
+vectors are used: it returns their tangent in the gauge Im diag(Vᴴ dV) = 0 (JAX's), for svd
+with the phase difference that A fixes, Im diag(Uᴴ dU) = Im diag(Uᴴ dA V)/s, put on U;
+a phase-invariant function gets its exact tangent, another one the tangent of that gauge
+(not of LAPACK's choice). svd of a complex matrix also refuses its vectors where a
+singular value is 0 (the phases of uᵢ and vᵢ separate there). QR has no phase: R's real
+diagonal fixes Q and R (Ω = Qᴴ dQ gets i Im diag(Qᴴ dA R⁻¹) on its diagonal).
 """
 
 import warnings
@@ -104,19 +129,48 @@ def _unpack(packed, shapes):
     return parts
 
 
+def _is_complex(x):
+    return np.iscomplexobj(peek(x))
+
+
+def _conj(a):
+    """conj(a) for a complex a; a itself (untouched, no recorded step) for a real one."""
+    return np.conjugate(a) if _is_complex(a) else a
+
+
+def _mH(a):
+    """The conjugate transpose (batched); the plain transpose of a real a."""
+    return _conj(_mT(a))
+
+
+def _re(a):
+    """The real part of a complex a (a real output packed with complex ones); a itself
+    for a real one."""
+    return np.real(a) if _is_complex(a) else a
+
+
 def _symmetric_from(t, uplo):
-    """The matrix NumPy decomposes when it reads only the ``uplo`` triangle of ``t``."""
-    if uplo == "L":
-        return np.tril(t) + _mT(np.tril(t, -1))
-    return np.triu(t) + _mT(np.triu(t, 1))
+    """The matrix NumPy decomposes when it reads only the ``uplo`` triangle of ``t``:
+    symmetric for a real t; Hermitian for a complex one, whose diagonal's imaginary
+    part LAPACK ignores (it takes the diagonal as real)."""
+    if not _is_complex(t):
+        if uplo == "L":
+            return np.tril(t) + _mT(np.tril(t, -1))
+        return np.triu(t) + _mT(np.triu(t, 1))
+    n = np.shape(peek(t))[-1]
+    off = np.tril(t, -1) if uplo == "L" else np.triu(t, 1)
+    return off + _mH(off) + np.real(t) * np.eye(n)
 
 
 def _triangle_adjoint(s_bar, uplo):
-    """Adjoint of ``_symmetric_from``: S̄ folded onto the triangle read (0 elsewhere)."""
+    """Adjoint of ``_symmetric_from``: S̄ folded onto the triangle read (0 elsewhere);
+    for a complex S̄, tril(S̄ + conj(S̄)ᵀ, -1) + Re diag(S̄) (Re Σ S̄·Ṡ with
+    Ṡ_ji = conj(Ȧ_ij) pairs conj(S̄_ji) with Ȧ_ij; the diagonal's imaginary part is
+    not read)."""
     n = np.shape(peek(s_bar))[-1]
-    both = s_bar + _mT(s_bar)
+    both = s_bar + _mH(s_bar)
     off = np.tril(both, -1) if uplo == "L" else np.triu(both, 1)
-    return off + s_bar * np.eye(n)
+    return off + _re(s_bar) * np.eye(n)
 
 
 def _inverse_gaps(w):
@@ -161,6 +215,36 @@ def _any_nonzero(x):
     return bool(np.any(np.asarray(value_of(x)) != 0))
 
 
+#: A cotangent of complex singular vectors or eigenvectors depends on their phases when
+#: Im diag(Vᵀ V̄) exceeds this times Σ|V|·|V̄| (rounding leaves ~1e-16 of a phase-invariant
+#: function's cotangent; a phase-dependent one has a part of order 1).
+PHASE_RTOL = 1e-8
+
+
+def _refuse_phase_dependent(pairs, function, kind, advice):
+    """Refuse cotangents of complex vectors that depend on the vectors' phases.
+
+    Each column of V (of U and V together for svd: ``pairs`` [(V, V̄), ...]) is defined
+    only up to a factor e^{iθ}; a function f of them is differentiable only if it does not
+    depend on θ: d/dθ f = Re Σ V̄·(iV) = -Im diag(Vᵀ V̄) must vanish, column by column."""
+    total = scale = 0.0
+    for v, gv in pairs:
+        vv, gg = np.asarray(value_of(v)), np.asarray(value_of(gv))
+        total = total + np.sum(vv * gg, axis=-2)
+        scale = scale + np.sum(np.abs(vv) * np.abs(gg), axis=-2)
+    bad = np.abs(np.imag(total)) > PHASE_RTOL * scale
+    if not np.any(bad):
+        return
+    where = np.argwhere(bad)[0]
+    at = f" of matrix {tuple(int(k) for k in where[:-1])} of the stack" if where.size > 1 else ""
+    raise NotDifferentiableError(
+        f"{function}: the {kind}vectors of a complex matrix are defined only up to a phase "
+        f"each (column j times any e^{{iθ}}{', in U and V together' if len(pairs) > 1 else ''}), "
+        f"and the function differentiated depends on that phase (column {int(where[-1])}{at}), "
+        f"so it has no derivative. Differentiate a phase-invariant function of them: "
+        f"np.abs(V) ** 2, projectors V @ diag(c) @ V.conj().T, U @ np.diag(s) @ Vh, ...\n{advice}")
+
+
 # --- cholesky ----------------------------------------------------------------------------
 def _phi(x):
     """Lower triangle with the diagonal halved (Murray's Φ)."""
@@ -169,32 +253,34 @@ def _phi(x):
 
 
 def _cholesky_vjp(g, ans, a, upper):
-    L, gL = (_mT(ans), _mT(g)) if upper else (ans, g)
+    # upper=True returns U = Lᴴ: L = Uᴴ, and Re Σ Ū·conj(L̇ᵀ) makes L̄ = Ūᴴ
+    L, gL = (_mH(ans), _mH(g)) if upper else (ans, g)
     p = _phi(np.matmul(_mT(L), gL))
     x = np.linalg.solve(_mT(L), p)                    # L⁻ᵀ Φ(Lᵀ L̄)
-    s_bar = _mT(np.linalg.solve(_mT(L), _mT(x)))      # … L⁻¹
+    s_bar = _mT(np.linalg.solve(_mH(L), _mT(x)))      # … conj(L)⁻¹
     return _triangle_adjoint(s_bar, "U" if upper else "L")
 
 
 def _cholesky_jvp(t, ans, a, upper):
-    L = _mT(ans) if upper else ans
+    L = _mH(ans) if upper else ans
     ds = _symmetric_from(t, "U" if upper else "L")
     y = np.linalg.solve(L, ds)                        # L⁻¹ dS
-    x = _mT(np.linalg.solve(L, _mT(y)))               # L⁻¹ dS L⁻ᵀ
+    x = _mH(np.linalg.solve(L, _mH(y)))               # L⁻¹ dS L⁻ᴴ
     dL = np.matmul(L, _phi(x))
-    return _mT(dL) if upper else dL
+    return _mH(dL) if upper else dL
 
 
 cholesky = Primitive(   # (upper=True only reaches here on NumPy 2, which has it)
     "cholesky",
     lambda a, upper: np.linalg.cholesky(a, upper=True) if upper else np.linalg.cholesky(a),
-    vjps=(_cholesky_vjp,), jvps=(_cholesky_jvp,), needs=((-1,),),
+    vjps=(_cholesky_vjp,), jvps=(_cholesky_jvp,), needs=((-1,),), complex_safe=True,
     explain=("cholesky({0})", ("L⁻ᵀ Φ(Lᵀ L̄) L⁻¹",)))
 
 
 @implements(np.linalg.cholesky)
 def _cholesky(a, /, *, upper=False):
-    """np.linalg.cholesky on traced values (only the triangle NumPy reads gets a gradient).
+    """np.linalg.cholesky on traced values (only the triangle NumPy reads gets a gradient;
+    for a complex Hermitian matrix, only the real part of its diagonal).
 
     >>> import numpy as np, optad
     >>> a = np.array([[4.0, 2.0], [2.0, 3.0]])
@@ -223,42 +309,47 @@ def _eigh_parts(packed):
 def _eigh_vjp(g, ans, a, UPLO):
     w, v = _eigh_parts(ans)
     gw, gv = _eigh_parts(g)
+    w, gw = _re(w), _re(gw)       # (the eigenvalues are real, packed with complex vectors)
     inner = _diag(gw)
     if _any_nonzero(gv):
         _refuse_repeated(w, "np.linalg.eigh", "eigen", _EIGH_ADVICE)
+        if _is_complex(v):
+            _refuse_phase_dependent([(v, gv)], "np.linalg.eigh", "eigen", _EIGH_ADVICE)
         inner = inner + _inverse_gaps(w) * np.matmul(_mT(v), gv)
-    s_bar = np.matmul(v, np.matmul(inner, _mT(v)))
+    s_bar = np.matmul(_conj(v), np.matmul(inner, _mT(v)))     # conj(V) K Vᵀ
     return _triangle_adjoint(s_bar, UPLO.upper())
 
 
 def _eigh_jvp(t, ans, a, UPLO):
     w, v = _eigh_parts(ans)
+    w = _re(w)
     _refuse_repeated(w, "np.linalg.eigh (forward mode)", "eigen",
                      _EIGH_ADVICE + " Forward mode computes the eigenvectors' tangent "
                      "even when only the eigenvalues are used; reverse mode does not.")
-    m = np.matmul(_mT(v), np.matmul(_symmetric_from(t, UPLO.upper()), v))
+    m = np.matmul(_mH(v), np.matmul(_symmetric_from(t, UPLO.upper()), v))
     dv = np.matmul(v, _inverse_gaps(w) * m)
-    return _pack(_diagonal(m), dv, batch=np.shape(peek(w))[:-1])
+    return _pack(_re(_diagonal(m)), dv, batch=np.shape(peek(w))[:-1])
 
 
 eigh = Primitive(
-    "eigh", _eigh_impl, vjps=(_eigh_vjp,), jvps=(_eigh_jvp,), needs=((-1,),),
+    "eigh", _eigh_impl, vjps=(_eigh_vjp,), jvps=(_eigh_jvp,), needs=((-1,),), complex_safe=True,
     explain=("eigh({0})", ("V (diag(w̄) + F∘VᵀV̄) Vᵀ",)))
 
 
 def _eigvalsh_vjp(g, ans, a, UPLO):
     v = np.linalg.eigh(a, UPLO)[1]        # traced again under a second derivative
-    return _triangle_adjoint(np.matmul(v * np.expand_dims(g, -2), _mT(v)), UPLO.upper())
+    # conj(V) diag(w̄) Vᵀ: each term conj(vⱼ) vⱼᵀ is phase-invariant
+    return _triangle_adjoint(np.matmul(_conj(v) * np.expand_dims(g, -2), _mT(v)), UPLO.upper())
 
 
 def _eigvalsh_jvp(t, ans, a, UPLO):
     v = np.linalg.eigh(a, UPLO)[1]
-    return np.sum(v * np.matmul(_symmetric_from(t, UPLO.upper()), v), axis=-2)
+    return _re(np.sum(_conj(v) * np.matmul(_symmetric_from(t, UPLO.upper()), v), axis=-2))
 
 
 eigvalsh = Primitive(
     "eigvalsh", lambda a, UPLO: np.linalg.eigvalsh(a, UPLO),
-    vjps=(_eigvalsh_vjp,), jvps=(_eigvalsh_jvp,), needs=((0,),),
+    vjps=(_eigvalsh_vjp,), jvps=(_eigvalsh_jvp,), needs=((0,),), complex_safe=True,
     explain=("eigvalsh({0})", ("V diag(w̄) Vᵀ",)))
 
 
@@ -277,9 +368,18 @@ def _eigh(a, UPLO="L"):
     >>> optad.grad(lambda a: np.sum(np.linalg.eigh(a).eigenvectors[:, 0] ** 2 * [1.0, 0.0]))(a)
     array([[-0.17888544,  0.        ],
            [-0.17888544,  0.17888544]])
+
+    A complex matrix is read as Hermitian (the lower triangle, the real diagonal); its
+    eigenvectors, each defined up to a phase, differentiate through phase-invariant
+    functions (``np.abs(v) ** 2``, ``v @ v.conj().T``); others are refused.
+
+    >>> h = np.array([[2.0, 1j], [-1j, 3.0]])
+    >>> np.round(optad.grad(lambda a: np.linalg.eigh(a).eigenvalues[1])(h), 6) + 0
+    array([[0.276393+0.j      , 0.      +0.j      ],
+           [0.      -0.894427j, 0.723607+0.j      ]])
     """
     w, v = _eigh_parts(bind(eigh, (a,), {"UPLO": _uplo(UPLO)}))
-    return EighResult(w, v)
+    return EighResult(_re(w), v)
 
 
 @implements(np.linalg.eigvalsh)
@@ -326,13 +426,15 @@ def _refuse_full(function, m, n, forward=False):
         f"complement, so they have no derivative. {use}")
 
 
-def _check_svd_vectors(s, m, n, function):
+def _check_svd_vectors(s, m, n, function, complex_=False):
     _refuse_repeated(s, function, "singular ", _SVD_ADVICE)
-    if m != n and np.any(np.asarray(value_of(s)) <= REPEATED_RTOL * np.max(
+    if (m != n or complex_) and np.any(np.asarray(value_of(s)) <= REPEATED_RTOL * np.max(
             np.asarray(value_of(s)), axis=-1, keepdims=True)):
+        why = ("(the matrix is rank-deficient)" if m != n else "(a complex matrix: the phases "
+               "of its pair of singular vectors are then independent)")
         raise NotDifferentiableError(
-            f"{function}: the singular vectors of a {m}×{n} matrix have no derivative where "
-            f"a singular value is 0 (the matrix is rank-deficient). {_SVD_ADVICE}")
+            f"{function}: the singular vectors of a {'complex ' if complex_ else ''}{m}×{n} "
+            f"matrix have no derivative where a singular value is 0 {why}. {_SVD_ADVICE}")
 
 
 def _svd_vjp(g, ans, a, full_matrices):
@@ -340,26 +442,35 @@ def _svd_vjp(g, ans, a, full_matrices):
     k = min(m, n)
     u, s, vh = _svd_parts(ans, a, full_matrices)
     gu, gs, gvh = _svd_parts(g, a, full_matrices)
+    s, gs = _re(s), _re(gs)       # (the singular values are real, packed with complex vectors)
     if full_matrices and m != n:
         if _any_nonzero(gu[..., :, k:]) or _any_nonzero(gvh[..., k:, :]):
             _refuse_full("np.linalg.svd", m, n)
         u, gu, vh, gvh = u[..., :, :k], gu[..., :, :k], vh[..., :k, :], gvh[..., :k, :]
     core = _diag(gs)
+    uc, vt = _conj(u), _conj(vh)          # Ā = conj(U) (coefficient of P = Uᴴ dA V) Vᵀ
     if _any_nonzero(gu) or _any_nonzero(gvh):
-        _check_svd_vectors(s, m, n, "np.linalg.svd")
-        v, gv = _mT(vh), _mT(gvh)
+        cplx = _is_complex(u)
+        _check_svd_vectors(s, m, n, "np.linalg.svd", cplx)
+        v, gv = _mH(vh), _mH(gvh)         # V = Vhᴴ, and V̄ = V̄hᴴ (Re Σ V̄h·conj(V̇ᵀ))
+        if cplx:
+            _refuse_phase_dependent([(u, gu), (v, gv)], "np.linalg.svd", "singular ",
+                                    _SVD_ADVICE)
         f = _inverse_gaps(s * s)
-        ut_gu, vt_gv = np.matmul(_mT(u), gu), np.matmul(_mT(v), gv)
-        j = f * (ut_gu - _mT(ut_gu))
-        kk = f * (vt_gv - _mT(vt_gv))
+        ut_gu, vt_gv = np.matmul(_mT(u), gu), np.matmul(_mT(v), gv)       # J, K
+        j = f * (ut_gu - _mH(ut_gu))
+        kk = f * (vt_gv - _mH(vt_gv))
         core = core + j * np.expand_dims(s, -2) + np.expand_dims(s, -1) * kk
-        out = np.matmul(u, np.matmul(core, vh))
-        if m > k:       # (I - UUᵀ) Ū S⁻¹ Vᵀ
-            out = out + np.matmul((gu - np.matmul(u, ut_gu)) / np.expand_dims(s, -2), vh)
-        if n > k:       # U S⁻¹ V̄ᵀ (I - VVᵀ)
-            out = out + np.matmul(u, _mT((gv - np.matmul(v, vt_gv)) / np.expand_dims(s, -2)))
+        if cplx:        # the phase of dU fixed by Im diag(P) (the forward rule's i Im Pᵢᵢ/sᵢ)
+            core = core + 1j * _diag(np.imag(_diagonal(ut_gu)) / s)
+        out = np.matmul(uc, np.matmul(core, vt))
+        if m > k:       # (I - conj(U)Uᵀ) Ū S⁻¹ Vᵀ
+            out = out + np.matmul((gu - np.matmul(uc, ut_gu)) / np.expand_dims(s, -2), vt)
+        if n > k:       # conj(U S⁻¹ V̄ᵀ (I - VVᴴ))
+            out = out + np.matmul(uc, _mT((_conj(gv) - np.matmul(v, _conj(vt_gv)))
+                                          / np.expand_dims(s, -2)))
         return out
-    return np.matmul(u * np.expand_dims(gs, -2), vh)
+    return np.matmul(uc * np.expand_dims(gs, -2), vt)
 
 
 def _svd_jvp(t, ans, a, full_matrices):
@@ -368,40 +479,47 @@ def _svd_jvp(t, ans, a, full_matrices):
     if full_matrices and m != n:
         _refuse_full("np.linalg.svd (forward mode)", m, n, forward=True)
     u, s, vh = _svd_parts(ans, a, full_matrices)
-    _check_svd_vectors(s, m, n, "np.linalg.svd (forward mode)")
-    v = _mT(vh)
-    p = np.matmul(_mT(u), np.matmul(t, v))
+    s = _re(s)
+    cplx = _is_complex(u)
+    _check_svd_vectors(s, m, n, "np.linalg.svd (forward mode)", cplx)
+    v = _mH(vh)
+    p = np.matmul(_mH(u), np.matmul(t, v))
     f = _inverse_gaps(s * s)
     ps, sp = p * np.expand_dims(s, -2), np.expand_dims(s, -1) * p      # P S, S P
-    du = np.matmul(u, f * (ps + _mT(ps)))
-    dv = np.matmul(v, f * (sp + _mT(sp)))
+    du = np.matmul(u, f * (ps + _mH(ps)))
+    dv = np.matmul(v, f * (sp + _mH(sp)))
+    if cplx:
+        # A = U S Vᴴ fixes only the difference of the phases of uᵢ and vᵢ: Im Pᵢᵢ/sᵢ.
+        # The gauge (JAX's): vᵢ's phase does not move, uᵢ's takes all of it.
+        du = du + u * np.expand_dims(1j * np.imag(_diagonal(p)) / s, -2)
     if m > k:
         tv = np.matmul(t, v)
-        du = du + (tv - np.matmul(u, np.matmul(_mT(u), tv))) / np.expand_dims(s, -2)
+        du = du + (tv - np.matmul(u, np.matmul(_mH(u), tv))) / np.expand_dims(s, -2)
     if n > k:
-        ttu = np.matmul(_mT(t), u)
-        dv = dv + (ttu - np.matmul(v, np.matmul(_mT(v), ttu))) / np.expand_dims(s, -2)
-    return _pack(du, _diagonal(p), _mT(dv), batch=np.shape(peek(s))[:-1])
+        ttu = np.matmul(_mH(t), u)
+        dv = dv + (ttu - np.matmul(v, np.matmul(_mH(v), ttu))) / np.expand_dims(s, -2)
+    return _pack(du, _re(_diagonal(p)), _mH(dv), batch=np.shape(peek(s))[:-1])
 
 
 svd = Primitive(
-    "svd", _svd_impl, vjps=(_svd_vjp,), jvps=(_svd_jvp,), needs=((0, -1),),
+    "svd", _svd_impl, vjps=(_svd_vjp,), jvps=(_svd_jvp,), needs=((0, -1),), complex_safe=True,
     explain=("svd({0})", ("U (…) Vᵀ (Townsend)",)))
 
 
 def _svdvals_vjp(g, ans, a):
     u, _, vh = np.linalg.svd(a, full_matrices=False)     # traced again for second order
-    return np.matmul(u * np.expand_dims(g, -2), vh)
+    # conj(U diag(s̄) Vh): each term conj(uᵢ vhᵢ) is phase-invariant
+    return np.matmul(_conj(u) * np.expand_dims(_re(g), -2), _conj(vh))
 
 
 def _svdvals_jvp(t, ans, a):
     u, _, vh = np.linalg.svd(a, full_matrices=False)
-    return np.sum(u * np.matmul(t, _mT(vh)), axis=-2)
+    return _re(np.sum(_conj(u) * np.matmul(t, _mH(vh)), axis=-2))      # Re diag(Uᴴ dA V)
 
 
 svdvals = Primitive(
     "svdvals", lambda a: np.linalg.svd(a, compute_uv=False),
-    vjps=(_svdvals_vjp,), jvps=(_svdvals_jvp,), needs=((0,),),
+    vjps=(_svdvals_vjp,), jvps=(_svdvals_jvp,), needs=((0,),), complex_safe=True,
     explain=("svd({0}).S", ("U diag(s̄) Vᵀ",)))
 
 
@@ -417,7 +535,7 @@ def _svd_hermitian(a, compute_uv):
     # (an index broadcast to u's shape: take_along_axis's rule mishandles a broadcasting one)
     u = np.take_along_axis(u, np.broadcast_to(order[..., None, :], np.shape(wv) + wv.shape[-1:]),
                            axis=-1)
-    return SVDResult(u, s, _mT(u * sign[..., None, :]))
+    return SVDResult(u, s, _mH(u * sign[..., None, :]))
 
 
 @implements(np.linalg.svd)
@@ -425,8 +543,17 @@ def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
     """np.linalg.svd on traced values: ``(U, S, Vh)``, or ``S`` with ``compute_uv=False``.
 
     Singular values alone differentiate everywhere; U and Vh need distinct (and, for a
-    non-square matrix, nonzero) singular values, and with ``full_matrices=True`` only
-    the first min(m, n) columns of U / rows of Vh carry derivatives.
+    non-square or complex matrix, nonzero) singular values, and with ``full_matrices=True``
+    only the first min(m, n) columns of U / rows of Vh carry derivatives. Complex singular
+    vectors are defined up to a phase per pair (uᵢ, vᵢ): differentiate functions that do
+    not depend on it (``np.abs(U) ** 2``, ``U @ np.diag(S) @ Vh``, ``U @ U.conj().T``);
+    reverse mode refuses the others. The gradient of ‖A‖₂ is u₁ v₁ᴴ:
+
+    >>> import numpy as np, optad
+    >>> b = np.array([[1.0, 1j], [0.0, 2.0]])
+    >>> np.round(optad.grad(lambda a: np.linalg.norm(a, 2))(b), 6) + 0
+    array([[0.120788+0.j      , 0.      +0.511667j],
+           [0.      -0.19544j , 0.827895+0.j      ]])
 
     >>> import numpy as np, optad
     >>> a = np.array([[3.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
@@ -441,7 +568,7 @@ def _svd(a, full_matrices=True, compute_uv=True, hermitian=False):
         return bind(svdvals, (a,), {})
     u, s, vh = _svd_parts(bind(svd, (a,), {"full_matrices": bool(full_matrices)}), a,
                           bool(full_matrices))
-    return SVDResult(u, s, vh)
+    return SVDResult(u, _re(s), vh)
 
 
 # --- qr ---------------------------------------------------------------------------------
@@ -471,21 +598,29 @@ def _refuse_qr(function, r, m, n):
 
 
 def _copyltu(x):
-    return np.tril(x) + _mT(np.tril(x, -1))
+    """tril(x) + tril(x, -1)ᵀ; for a complex x the Hermitian version, whose diagonal is
+    Re diag(x)."""
+    n = np.shape(peek(x))[-1]
+    low = np.tril(x, -1)
+    return low + _mH(low) + _re(x) * np.eye(n)
 
 
 def _qr_square_vjp(gq, gr, q, r):
-    """Ā for A = Q R with R square (m ≥ n): (Q̄ + Q copyltu(M)) R⁻ᵀ, M = R R̄ᵀ - Q̄ᵀ Q."""
-    mm = np.matmul(r, _mT(gr)) - np.matmul(_mT(gq), q)
-    b = gq + np.matmul(q, _copyltu(mm))
+    """Ā for A = Q R with R square (m ≥ n): (Q̄ + conj(Q) copyltu(M)) R⁻ᵀ,
+    M = conj(R R̄ᵀ - Q̄ᵀ Q) (Q, R plain for a real A)."""
+    mm = _conj(np.matmul(r, _mT(gr)) - np.matmul(_mT(gq), q))
+    b = gq + np.matmul(_conj(q), _copyltu(mm))
     return _mT(np.linalg.solve(r, _mT(b)))
 
 
 def _qr_square_jvp(t, q, r):
     dx_rinv = _mT(np.linalg.solve(_mT(r), _mT(t)))      # dA R⁻¹
-    x = np.matmul(_mT(q), dx_rinv)
+    x = np.matmul(_mH(q), dx_rinv)
     low = np.tril(x, -1)
-    omega = low - _mT(low)
+    omega = low - _mH(low)          # Qᴴ dQ: anti-Hermitian, its strict lower part that of X
+    if _is_complex(x):
+        # LAPACK's R has a real diagonal, so dR R⁻¹ has too: Im diag(X) is Qᴴ dQ's
+        omega = omega + 1j * np.imag(x) * np.eye(np.shape(peek(x))[-1])
     return np.matmul(q, omega - x) + dx_rinv, np.matmul(x - omega, r)
 
 
@@ -500,10 +635,10 @@ def _qr_vjp(g, ans, a, complete):
     _refuse_qr("np.linalg.qr", r, m, n)
     if m >= n:
         return _qr_square_vjp(gq, gr, q, r)
-    # wide: A = [X Y], X = Q R₁, R₂ = Qᵀ Y
+    # wide: A = [X Y], X = Q R₁, R₂ = Qᴴ Y
     y, r1, gr1, gr2 = a[..., :, m:], r[..., :, :m], gr[..., :, :m], gr[..., :, m:]
-    gx = _qr_square_vjp(gq + np.matmul(y, _mT(gr2)), gr1, q, r1)
-    return np.concatenate([gx, np.matmul(q, gr2)], axis=-1)
+    gx = _qr_square_vjp(gq + _conj(np.matmul(y, _mT(gr2))), gr1, q, r1)
+    return np.concatenate([gx, np.matmul(_conj(q), gr2)], axis=-1)
 
 
 def _qr_jvp(t, ans, a, complete):
@@ -517,7 +652,7 @@ def _qr_jvp(t, ans, a, complete):
         dq, dr = _qr_square_jvp(t, q, r)
         return _pack(dq, dr, batch=batch)
     dq, dr1 = _qr_square_jvp(t[..., :, :m], q, r[..., :, :m])
-    dr2 = np.matmul(_mT(dq), a[..., :, m:]) + np.matmul(_mT(q), t[..., :, m:])
+    dr2 = np.matmul(_mH(dq), a[..., :, m:]) + np.matmul(_mH(q), t[..., :, m:])
     return _pack(dq, np.concatenate([dr1, dr2], axis=-1), batch=batch)
 
 
@@ -530,7 +665,7 @@ def _refuse_complete(m, n, forward=False):
 
 
 qr = Primitive(
-    "qr", _qr_impl, vjps=(_qr_vjp,), jvps=(_qr_jvp,), needs=((0, -1),),
+    "qr", _qr_impl, vjps=(_qr_vjp,), jvps=(_qr_jvp,), needs=((0, -1),), complex_safe=True,
     explain=("qr({0})", ("(Q̄ + Q copyltu(M)) R⁻ᵀ",)))
 
 
@@ -577,19 +712,20 @@ def _pinv_check(a, rcond, hermitian, function="np.linalg.pinv"):
 
 
 def _pinv_vjp_formula(g, p, a):
-    """Ā = -Pᵀ Ḡ Pᵀ + (I - A P) Ḡᵀ P Pᵀ + Pᵀ P Ḡᵀ (I - P A), for P = A⁺ at constant rank."""
-    pt, gt = _mT(p), _mT(g)
-    x = np.matmul(gt, np.matmul(p, pt))
-    y = np.matmul(np.matmul(pt, p), gt)
-    return (-np.matmul(pt, np.matmul(g, pt)) + x - np.matmul(a, np.matmul(p, x))
-            + y - np.matmul(np.matmul(y, p), a))
+    """Ā = -Pᵀ Ḡ Pᵀ + conj[(I - A P) Ḡᵀ P Pᴴ + Pᴴ P Ḡᵀ (I - P A)], for P = A⁺ at constant
+    rank (the dAᴴ terms of the forward rule pair through a conjugate)."""
+    pt, ph, gt = _mT(p), _mH(p), _mT(g)
+    x = np.matmul(gt, np.matmul(p, ph))
+    y = np.matmul(np.matmul(ph, p), gt)
+    return (-np.matmul(pt, np.matmul(g, pt))
+            + _conj(x - np.matmul(a, np.matmul(p, x)) + y - np.matmul(np.matmul(y, p), a)))
 
 
 def _pinv_jvp_formula(t, p, a):
-    """dP = -P dA P + P Pᵀ dAᵀ (I - A P) + (I - P A) dAᵀ Pᵀ P."""
-    pt, tt = _mT(p), _mT(t)
-    z = np.matmul(p, np.matmul(pt, tt))
-    w = np.matmul(tt, np.matmul(pt, p))
+    """dP = -P dA P + P Pᴴ dAᴴ (I - A P) + (I - P A) dAᴴ Pᴴ P."""
+    ph, th = _mH(p), _mH(t)
+    z = np.matmul(p, np.matmul(ph, th))
+    w = np.matmul(th, np.matmul(ph, p))
     return (-np.matmul(p, np.matmul(t, p)) + z - np.matmul(np.matmul(z, a), p)
             + w - np.matmul(p, np.matmul(a, w)))
 
@@ -610,7 +746,7 @@ def _pinv_jvp(t, ans, a, rcond, hermitian):
 
 pinv = Primitive(
     "pinv", lambda a, rcond, hermitian: np.linalg.pinv(a, rcond=rcond, hermitian=hermitian),
-    vjps=(_pinv_vjp,), jvps=(_pinv_jvp,), needs=((0, -1),),
+    vjps=(_pinv_vjp,), jvps=(_pinv_jvp,), needs=((0, -1),), complex_safe=True,
     explain=("pinv({0})", ("Golub–Pereyra",)))
 
 _UNSET = object()
@@ -651,7 +787,8 @@ def _lstsq_parts(packed, a, b):
     xsize, k = n * int(np.prod(tail)), min(m, n)
     total = np.shape(peek(packed))[-1]
     x = np.reshape(packed[:xsize], (n,) + tail)
-    return x, packed[xsize:total - 1 - k], packed[total - 1 - k:total - 1]
+    # (the residuals and s are real: packed with a complex x, their real parts)
+    return x, _re(packed[xsize:total - 1 - k]), _re(packed[total - 1 - k:total - 1])
 
 
 def _pinv_rcond(a, rcond):
@@ -681,7 +818,8 @@ def _lstsq_vjp(k):
         if np.size(peek(res)) and _any_nonzero(gres):
             # the residuals ‖b - A x‖² at the optimum x: only their explicit dependence
             r = b - np.matmul(a, x)
-            weighted = 2.0 * r * (gres[0] if np.ndim(peek(b)) == 1 else gres)
+            # (d‖r‖² = 2 Re Σ conj(r)·dr: the partial is 2 conj(r))
+            weighted = 2.0 * _conj(r) * (gres[0] if np.ndim(peek(b)) == 1 else gres)
             out = out + (weighted if k == 1 else -_outer_last(weighted, x))
         if k == 0 and _any_nonzero(gs):
             out = out + _svdvals_vjp(gs, None, a)
@@ -701,14 +839,15 @@ def _lstsq_jvp(k):
         else:
             dx = np.matmul(_pinv_jvp_formula(t, p, a), b)
             dr, ds = -np.matmul(t, x), _svdvals_jvp(t, None, a)
-        dres = 2.0 * np.sum(r * dr, axis=0) if np.size(peek(res)) else res * 0.0
+        dres = (2.0 * _re(np.sum(_conj(r) * dr, axis=0)) if np.size(peek(res))
+                else res * 0.0)
         return np.concatenate([np.ravel(dx), np.ravel(dres), ds, np.zeros(1)])
     return rule
 
 
 lstsq = Primitive(
     "lstsq", _lstsq_impl, vjps=(_lstsq_vjp(0), _lstsq_vjp(1)),
-    jvps=(_lstsq_jvp(0), _lstsq_jvp(1)), needs=((0, 1, -1), (0, 1, -1)),
+    jvps=(_lstsq_jvp(0), _lstsq_jvp(1)), needs=((0, 1, -1), (0, 1, -1)), complex_safe=True,
     explain=("lstsq({0}, {1})", ("x = A⁺b", "A⁺ᵀ")))
 
 
@@ -731,7 +870,7 @@ def _lstsq(a, b, rcond=None if NUMPY2 else "warn"):
             "the old, explicitly pass `rcond=-1`.", FutureWarning, stacklevel=3)
         rcond = -1
     x, res, s = _lstsq_parts(packed := bind(lstsq, (a, b), {"rcond": value_of(rcond)}), a, b)
-    return x, res, int(value_of(packed)[-1]), s
+    return x, res, int(np.real(value_of(packed)[-1])), s
 
 
 # --- eig, eigvals ---------------------------------------------------------------------------

@@ -154,14 +154,17 @@ def _first_wins(x, y):
     return (x == y) * 0.5
 
 
+# Complex values: NumPy orders them lexicographically (real part, then imaginary), and
+# its comparisons do too, so the masks select the element NumPy selects; a selection is
+# holomorphic (the identity on the element chosen), so the masks are the complex rule.
 maximum = elementwise(np.maximum, lambda ans, x, y: (x > y) + _first_wins(x, y),
                       lambda ans, x, y: (y > x) + _first_wins(x, y),
                       expr="max({0}, {1})", texts=("[{0}≥{1}]", "[{1}≥{0}]"), reads=(0, 1),
-                      structural=((), ()))     # 0 where the other is strictly larger
+                      structural=((), ()), complex_safe=True)   # 0 where the other is larger
 minimum = elementwise(np.minimum, lambda ans, x, y: (x < y) + _first_wins(x, y),
                       lambda ans, x, y: (y < x) + _first_wins(x, y),
                       expr="min({0}, {1})", texts=("[{0}≤{1}]", "[{1}≤{0}]"), reads=(0, 1),
-                      structural=((), ()))
+                      structural=((), ()), complex_safe=True)
 register(np.fmax, maximum)
 register(np.fmin, minimum)
 
@@ -172,4 +175,6 @@ PIECEWISE_CONSTANT = {
     np.isnan, np.isinf, np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
     np.not_equal, np.logical_and, np.logical_or, np.logical_not, np.logical_xor,
     np.heaviside, np.spacing,
+    # (bitwise operations: on masks, as `a & b` of comparisons; their results are not floats)
+    np.bitwise_and, np.bitwise_or, np.bitwise_xor, np.invert,
 }

@@ -10,6 +10,11 @@ mask's count, ``var``/``std`` take the deviations where the mask holds); ``initi
 ``dtype=`` float64 only (an integer dtype truncates first: refused, with the fix);
 ``mean=``/``correction=`` of ``var``/``std``. ``out=`` is refused.
 
+Complex values: ``sum``, ``mean``, ``prod``, ``cumsum`` are holomorphic; ``max``/``min``
+select the element NumPy selects (the lexicographic order: real part, then imaginary;
+ties between equal values split evenly), a selection whose rule is the same mask;
+``var``/``std`` are real (the mean of |x − mean|², its square root).
+
 >>> import numpy as np, optad
 >>> x = np.array([1.0, 2.0, 3.0])
 >>> optad.grad(lambda x: np.sum(x * x, where=[True, False, True], initial=1.0))(x)
@@ -146,7 +151,9 @@ prod = Primitive(
 
 
 def _extreme_mask(ans, x, axis, keepdims):
-    # Ties share the adjoint evenly (the subgradient autograd and JAX use).
+    # Ties share the adjoint evenly (the subgradient autograd and JAX use). Complex values:
+    # NumPy's max is the lexicographic one (real part, then imaginary) and returns the
+    # element itself, so == finds it, and ties are equal complex values.
     hit = (data_of(x) == data_of(_expand(ans, np.shape(x), axis, keepdims)))
     return hit / np.sum(hit, axis=axis, keepdims=True)
 
@@ -158,7 +165,7 @@ def _extreme(name, func):
               _expand(g, np.shape(x), axis, keepdims) * _extreme_mask(ans, x, axis, keepdims),),
         jvps=(lambda t, ans, x, axis=None, keepdims=False:
               np.sum(t * _extreme_mask(ans, x, axis, keepdims), axis=axis, keepdims=keepdims),),
-        explain=(f"{name}({{0}})", (f"[{{0}} = {name}]",)), needs=((0, -1),))
+        explain=(f"{name}({{0}})", (f"[{{0}} = {name}]",)), needs=((0, -1),), complex_safe=True)
 
 
 max_ = _extreme("max", np.max)
@@ -358,12 +365,22 @@ def _var(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
 
 def _std_slope(ans, x, axis, ddof, keepdims):
     """∂std/∂x = (x - mean) / ((n - ddof)·std), with the subgradient 0 at zero spread (a
-    kink, like |x| at 0 and ‖x‖ at 0; not 0/0 = nan)."""
+    kink, like |x| at 0 and ‖x‖ at 0; not 0/0 = nan). For complex x, std = sqrt of the
+    mean of |x - mean|² and d std = Re Σ conj(x - mean)·dx / ((n - ddof)·std) (the
+    mean's own change drops out: Σ conj(x - mean) = 0), so the partial is conjugated."""
     shape = np.shape(x)
     std = _expand(ans, shape, axis, keepdims)
     safe = np.where(data_of(std) == 0, 1.0, std)
     n = _count(shape, axis)
-    return (x - np.mean(x, axis=axis, keepdims=True)) / ((n - ddof) * safe)
+    dev = x - np.mean(x, axis=axis, keepdims=True)
+    if np.iscomplexobj(peek(dev)):
+        dev = np.conjugate(dev)
+    return dev / ((n - ddof) * safe)
+
+
+def _std_jvp(t, ans, x, axis=None, ddof=0, keepdims=False):
+    dstd = np.sum(t * _std_slope(ans, x, axis, ddof, keepdims), axis=axis, keepdims=keepdims)
+    return np.real(dstd) if np.iscomplexobj(peek(dstd)) else dstd    # std is real
 
 
 std = Primitive(
@@ -371,8 +388,7 @@ std = Primitive(
                                                                keepdims=keepdims),
     vjps=(lambda g, ans, x, axis=None, ddof=0, keepdims=False:
           _expand(g, np.shape(x), axis, keepdims) * _std_slope(ans, x, axis, ddof, keepdims),),
-    jvps=(lambda t, ans, x, axis=None, ddof=0, keepdims=False:
-          np.sum(t * _std_slope(ans, x, axis, ddof, keepdims), axis=axis, keepdims=keepdims),),
+    jvps=(_std_jvp,), complex_safe=True,
     explain=("std({0})", ("({0}-mean)/(n·std)",)), needs=((0, -1),))
 
 
@@ -386,6 +402,8 @@ def _std(a, axis=None, dtype=None, out=None, ddof=0, keepdims=False, *, where=Tr
     # With where= or mean=: std = ‖deviations‖ / sqrt(n - ddof); the norm's subgradient 0
     # at zero spread keeps std's (sqrt of the variance would be 1/0 there).
     dev, count = _deviations(a, axis, where, mean)
+    if np.iscomplexobj(peek(dev)):
+        dev = np.abs(dev)       # ‖dev‖ of complex values: the 2-norm of their magnitudes
     norm = bind(norm2, (dev,), {"axis": axis, "keepdims": keepdims})
     return norm / np.sqrt(_out_count(count, axis, keepdims) - ddof)
 

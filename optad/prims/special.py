@@ -48,6 +48,15 @@ the derivative exists:
 * ``loggamma`` of a real x < 0 is complex (SciPy returns nan for real input): refused
   with :class:`~optad.errors.ComplexValueError`; ``gammaln`` gives log|Γ(x)| there.
 
+**Complex arguments.** Where SciPy evaluates a function for complex z (its ufunc has a
+``'D->D'`` loop) and the function is holomorphic, its real partial is its complex
+derivative (:mod:`optad.prims.complex`), so ``erf, erfc, ndtr, log_ndtr, gamma,
+loggamma`` (the principal branch), ``digamma``, ``xlogy`` and ``xlog1py`` take complex
+values. SciPy's ``polygamma`` is real only, so digamma's complex derivatives (ψ⁽ⁿ⁾, n ≥ 1)
+come from :func:`_polygamma_complex` (the recurrence to Re z ≥ 20, then the asymptotic
+series; its cost grows with −Re z). The others have no complex loop in SciPy (``expit``,
+``gammaln``, the Bessel functions, ...) and refuse complex values.
+
 >>> import numpy as np, optad, scipy.special as sp
 >>> float(optad.grad(lambda x: sp.gammaln(x))(3.0)) == float(sp.digamma(3.0))
 True
@@ -78,6 +87,38 @@ _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
 
 # --- polygamma: the derivatives of digamma, as one primitive with a static order --------
+#: B₂, B₄, ..., B₂₀ (Bernoulli numbers) for the asymptotic series of ψ⁽ⁿ⁾
+_BERNOULLI_EVEN = np.array([1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6,
+                            -3617 / 510, 43867 / 798, -174611 / 330])
+#: where the asymptotic series starts: |w| ≥ 20 makes its 10th term below 1e-20 relative
+_SHIFT_TO = 20.0
+
+
+def _polygamma_complex(n, z):
+    """ψ⁽ⁿ⁾(z) for n ≥ 1 and complex z off the poles 0, -1, -2, ... (SciPy's polygamma
+    takes real x only; digamma's complex derivatives need it).
+
+    The recurrence ψ⁽ⁿ⁾(z) = ψ⁽ⁿ⁾(z + N) − (−1)ⁿ n! Σ_{k<N} (z + k)^−⁽ⁿ⁺¹⁾ shifts z to
+    Re w ≥ 20, where the asymptotic series ψ⁽ⁿ⁾(w) = (−1)ⁿ⁺¹ [(n−1)!/wⁿ + n!/(2wⁿ⁺¹)
+    + Σ_k B₂ₖ (2k+n−1)!/((2k)! w²ᵏ⁺ⁿ)] converges to rounding within 10 terms (n ≤ 6).
+
+    >>> complex(np.round(_polygamma_complex(1, np.complex128(1.0)), 14))   # π²/6
+    (1.64493406684823+0j)
+    """
+    from math import factorial
+    z = np.asarray(z, dtype=complex)
+    shift = int(max(0.0, np.ceil(_SHIFT_TO - np.min(z.real)))) if z.size else 0
+    tail = np.zeros_like(z)
+    for k in range(shift):
+        tail = tail + (z + k) ** -(n + 1)
+    w = z + shift
+    series = factorial(n - 1) / w ** n + factorial(n) / (2 * w ** (n + 1))
+    for k, b in enumerate(_BERNOULLI_EVEN, start=1):
+        series = series + b * factorial(2 * k + n - 1) / factorial(2 * k) / w ** (2 * k + n)
+    out = (-1) ** (n + 1) * series - (-1) ** n * factorial(n) * tail
+    return out[()] if out.ndim == 0 else out
+
+
 def _polygamma_impl(x, n):
     """ψ⁽ⁿ⁾(x), the n-th derivative of digamma, with the order ``n`` static:
     ``polygamma(x, n=1)`` (the drop-in with SciPy's argument order is
@@ -87,6 +128,8 @@ def _polygamma_impl(x, n):
     >>> round(float(optad.grad(lambda x: polygamma(x, n=1))(2.0)), 6)   # ψ''(2)
     -0.404114
     """
+    if np.iscomplexobj(x):
+        return sp.digamma(x) if n == 0 else _polygamma_complex(n, x)
     out = sp.polygamma(n, x)
     # SciPy gives a 0-d array for a scalar; a ufunc would give a scalar
     return out[()] if np.ndim(out) == 0 else out
@@ -96,7 +139,7 @@ polygamma = Primitive(
     "polygamma", _polygamma_impl,
     vjps=(lambda g, ans, x, n: g * polygamma(x, n=n + 1),),
     jvps=(lambda t, ans, x, n: t * polygamma(x, n=n + 1),),
-    explain=("ψ⁽ⁿ⁾({0})", ("ψ⁽ⁿ⁺¹⁾({0})",)), needs=((0,),), singular=True)
+    explain=("ψ⁽ⁿ⁾({0})", ("ψ⁽ⁿ⁺¹⁾({0})",)), needs=((0,),), singular=True, complex_safe=True)
 
 
 # --- logistic ---------------------------------------------------------------------------
@@ -108,34 +151,38 @@ log_expit = elementwise(sp.log_expit, lambda ans, x: sp.expit(-x), expr="log_exp
                         texts=("expit(-{0})",), reads=(0,))
 
 # --- error function and the normal distribution -----------------------------------------
+# (complex_safe: SciPy evaluates these for complex z too ('D->D'), and they are
+# holomorphic, so the real partial is the complex derivative: optad.prims.complex)
 erf = elementwise(sp.erf, lambda ans, x: _TWO_OVER_SQRT_PI * np.exp(-x * x), expr="erf({0})",
-                  texts=("2/√π·exp(-{0}²)",), reads=(0,))
+                  texts=("2/√π·exp(-{0}²)",), reads=(0,), complex_safe=True)
 erfc = elementwise(sp.erfc, lambda ans, x: -_TWO_OVER_SQRT_PI * np.exp(-x * x), expr="erfc({0})",
-                   texts=("-2/√π·exp(-{0}²)",), reads=(0,))
+                   texts=("-2/√π·exp(-{0}²)",), reads=(0,), complex_safe=True)
 erfinv = elementwise(sp.erfinv, lambda ans, x: _SQRT_PI_2 * np.exp(ans * ans), expr="erfinv({0})",
                      texts=("√π/2·exp(erfinv²)",), reads=(-1,), singular=True)
 erfcinv = elementwise(sp.erfcinv, lambda ans, x: -_SQRT_PI_2 * np.exp(ans * ans),
                       expr="erfcinv({0})", texts=("-√π/2·exp(erfcinv²)",), reads=(-1,),
                       singular=True)
 ndtr = elementwise(sp.ndtr, lambda ans, x: np.exp(-0.5 * x * x) / _SQRT_2PI, expr="Φ({0})",
-                   texts=("φ({0})",), reads=(0,))
+                   texts=("φ({0})",), reads=(0,), complex_safe=True)
 ndtri = elementwise(sp.ndtri, lambda ans, x: _SQRT_2PI * np.exp(0.5 * ans * ans),
                     expr="Φ⁻¹({0})", texts=("1/φ(Φ⁻¹)",), reads=(-1,), singular=True)
 log_ndtr = elementwise(sp.log_ndtr, lambda ans, x: np.exp(-0.5 * x * x - _LOG_SQRT_2PI - ans),
-                       expr="log Φ({0})", texts=("φ({0})/Φ({0})",), reads=(0, -1))
+                       expr="log Φ({0})", texts=("φ({0})/Φ({0})",), reads=(0, -1),
+                       complex_safe=True)      # (exp(-log Φ) = 1/Φ on any branch of log)
 
 # --- gamma and beta ------------------------------------------------------------------------
 # (singular: the poles at 0, -1, -2, ... make every partial infinite there)
 gammaln = elementwise(sp.gammaln, lambda ans, x: sp.digamma(x), expr="log|Γ({0})|",
                       texts=("ψ({0})",), reads=(0,), singular=True)
 gamma = elementwise(sp.gamma, lambda ans, x: ans * sp.digamma(x), expr="Γ({0})",
-                    texts=("Γ({0})·ψ({0})",), reads=(0, -1), singular=True)
+                    texts=("Γ({0})·ψ({0})",), reads=(0, -1), singular=True, complex_safe=True)
 digamma = elementwise(sp.digamma, lambda ans, x: polygamma(x, n=1), name="digamma", expr="ψ({0})",
-                      texts=("ψ'({0})",), reads=(0,), singular=True)   # sp.psi is sp.digamma
+                      texts=("ψ'({0})",), reads=(0,), singular=True,
+                      complex_safe=True)   # sp.psi is sp.digamma
 
 
 def _loggamma_real(x):
-    if np.any(np.asarray(x) < 0):
+    if not np.iscomplexobj(x) and np.any(np.asarray(x) < 0):
         raise ComplexValueError(
             "scipy.special.loggamma of a real x < 0 is complex (the principal branch of "
             "log Γ); SciPy returns nan for real input, and optad differentiates real code "
@@ -146,7 +193,7 @@ def _loggamma_real(x):
 
 loggamma = elementwise(sp.loggamma, lambda ans, x: sp.digamma(x), impl=_loggamma_real,
                        name="loggamma", expr="log Γ({0})", texts=("ψ({0})",), reads=(0,),
-                       singular=True)
+                       singular=True, complex_safe=True)   # (principal branch for complex z)
 
 
 def _dbeta(wrt):
@@ -179,6 +226,7 @@ def _refused(function, argument, position):
             f"rather than approximate it; only the derivative in the last argument (x) is "
             f"given.\nPass {argument} as a plain value (optad.stop_gradient({argument})), or, "
             f"to fit it, use the density (logpdf), whose derivative in every parameter exists.")
+    partial.refuses = True      # (ufunc methods, which pass traced values there, are not listed)
     return partial
 
 
@@ -253,10 +301,12 @@ def _log_ratio(x, y):
 
 
 xlogy = elementwise(sp.xlogy, lambda ans, x, y: _log(y), lambda ans, x, y: _x_over(x, y),
-                    expr="{0}·log {1}", texts=("log {1}", "{0}/{1}"), reads=(0, 1), singular=True)
+                    expr="{0}·log {1}", texts=("log {1}", "{0}/{1}"), reads=(0, 1), singular=True,
+                    complex_safe=True)
 xlog1py = elementwise(sp.xlog1py, lambda ans, x, y: np.log1p(y),
                       lambda ans, x, y: _x_over(x, 1.0 + y), expr="{0}·log(1+{1})",
-                      texts=("log(1+{1})", "{0}/(1+{1})"), reads=(0, 1), singular=True)
+                      texts=("log(1+{1})", "{0}/(1+{1})"), reads=(0, 1), singular=True,
+                      complex_safe=True)
 
 
 def _dentr(ans, x):

@@ -40,7 +40,7 @@ import warnings
 import numpy as np
 
 from ..engine import Traced, value_of
-from ..traced import data_of, plain
+from ..traced import data_of, peek, plain
 from ..errors import UnsupportedFunctionError
 from .declare import implements, no_out
 
@@ -217,7 +217,7 @@ def _finish(result, s, plain, n, skip_nan, q_ndim, axes, ndim, keepdims):
     elif plain.shape[-1] and np.isnan(plain[..., -1]).any():
         result = np.where(np.isnan(plain[..., -1]), s[..., -1], result)   # NaN, from the NaN
     if keepdims:   # NumPy's _ureduce: a 1 for each reduced axis, among the last axes
-        shape = np.shape(value_of(result))
+        shape = np.shape(peek(result))
         cut = len(shape) - (ndim - len(axes))
         tail = iter(shape[cut:])
         result = np.reshape(result, shape[:cut] + tuple(1 if k in axes else next(tail)

@@ -62,6 +62,10 @@ def method_names(ufunc):
     """
     if not _binary(ufunc):
         return ()
+    prim = UFUNC_PRIMITIVES.get(ufunc)
+    if prim is not None and prim.partials and any(getattr(p, "refuses", False)
+                                                  for p in prim.partials):
+        return ()   # a fold or an outer product feeds traced values to a refused argument
     names = ("reduce", "accumulate", "outer")
     if ufunc in PIECEWISE_CONSTANT:
         # run on the plain values: what NumPy itself does with floats (np.greater.reduce
