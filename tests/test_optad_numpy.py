@@ -138,10 +138,22 @@ def test_namespace():
     assert norm is onp.linalg.norm and fft is onp.fft.fft
     assert pickle.loads(pickle.dumps(onp.mean)) is onp.mean
     assert pickle.loads(pickle.dumps(onp.linalg.norm)) is onp.linalg.norm
+    assert pickle.loads(pickle.dumps(onp.array)) is onp.array
+    assert onp.test is np.test           # callable, but not a function: NumPy's own
+    assert onp.sum is vars(onp)["sum"]   # stored on first use: a plain lookup after that
+    star = {}
+    exec("from optad.numpy import *", star)
+    assert star["mean"] is onp.mean and star["sin"] is np.sin and star["array"] is onp.array
     with pytest.raises(AttributeError):
         onp.no_such_function
     with pytest.raises(ImportError):     # NumPy's __path__ is not forwarded
         import optad.numpy.polynomial  # noqa: F401
+
+
+def test_stored_wrappers_do_not_shadow_the_builtins_of_optads_code():
+    for name in ("any", "all", "sum", "max", "min", "round"):
+        getattr(onp, name)
+    check_derivatives(lambda x: onp.r_[x, onp.array([x[0], 1.0])], X)
 
 
 # --- traced input: the semantics of array and asarray --------------------------------------
