@@ -44,8 +44,9 @@ values do not have: accepted, no effect on them.
 """
 
 from .numpy_wrap import ALL as __all__, OWN, forwarding
-from .numpy_wrap import (array, asarray, asanyarray, ascontiguousarray, asfortranarray,  # noqa: F401
-                         asarray_chkfinite, r_, c_, linalg, fft)
+from .numpy_wrap import (  # noqa: F401
+    array, asarray, asanyarray, ascontiguousarray, asfortranarray, asarray_chkfinite, r_, c_,
+    linalg, fft)
 
 # Every other attribute is NumPy's, functions wrapped. Write no code here: the wrappers
 # are stored in this module's globals, where np.sum, np.any, np.max... shadow builtins.

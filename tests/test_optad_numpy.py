@@ -50,6 +50,8 @@ CASES = {
     "concatenate lists": lambda x: onp.concatenate([[x[0], x[1]], [1.0], x]),
     "dot of lists": lambda x: onp.dot([x[0], x[1]], [x[2], 2.0]),
     "fft of list": lambda x: np.real(onp.fft.fft([x[0], x[1], x[2]])),
+    "atleast_2d of list": lambda x: onp.atleast_2d([x[0], x[1]]),
+    "where of lists": lambda x: onp.where([True, False], [x[0], x[1]], [x[2], 0.5]),
 }
 
 
