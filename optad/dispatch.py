@@ -171,6 +171,8 @@ def _library_caller():
 def conversion_error(what):
     """The error for forcing a traced value into a plain ``what`` (float, ndarray, ...)."""
     library, where, drop_in = _library_caller()
+    if library and library.endswith(".__getitem__"):
+        library = None      # np.r_[...], np.c_[...]: array builders, not functions to register
     at = f" (at {where})" if where else ""
     if drop_in is not None:
         scipy_name, optad_name = drop_in
@@ -189,7 +191,8 @@ def conversion_error(what):
             f"{library} received traced values inside a list or tuple{at}, which NumPy "
             f"converts to a plain {what}, dropping their gradients.\n"
             f"Combine them into one traced array first: {library}(np.stack([...])) for "
-            f"scalars or equal shapes, np.concatenate([...]) to join arrays."
+            f"scalars or equal shapes, np.concatenate([...]) to join arrays; or write "
+            f"`import optad.numpy as np`, whose functions accept such lists."
         )
     if library:
         return TracerConversionError(
@@ -204,8 +207,9 @@ def conversion_error(what):
         advice = (
             "Traced values already behave like arrays: drop np.asarray/np.array around them, "
             "build arrays with np.stack([...]) or np.concatenate([...]) instead of "
-            "np.array([...]), and fill arrays created with np.zeros_like(x) (which is traced) "
-            "instead of np.zeros(n)/np.empty(n)."
+            "np.array([...]) (or write `import optad.numpy as np`, whose np.array, np.asarray, "
+            "np.r_ and np.c_ keep traced values), and fill arrays created with np.zeros_like(x) "
+            "(which is traced) instead of np.zeros(n)/np.empty(n)."
         )
     else:
         advice = (

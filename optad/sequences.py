@@ -10,7 +10,8 @@ What NumPy's protocols cannot show optad: a call whose *only* traced values sit 
 a list (``np.mean([a, b])``, ``np.array([a, b])``) never reaches ``__array_function__``
 (NumPy looks for overrides in the arguments, not inside lists, and ``np.array`` has no
 override protocol at all). Such calls are refused when NumPy converts the traced values,
-with the rewrite: ``np.mean(np.stack([a, b]))``.
+with the rewrite: ``np.mean(np.stack([a, b]))``, or ``import optad.numpy as np``, whose
+functions run :func:`stack_sequences` before calling NumPy's (:mod:`optad.numpy`).
 
 >>> import numpy as np, optad
 >>> optad.grad(lambda x: np.dot([x[0], 2.0 * x[1]], x))(np.array([1.0, 2.0]))
@@ -19,9 +20,9 @@ array([2., 8.])
 
 import numpy as np
 
-from .traced import Traced
+from .traced import Traced, value_of
 
-__all__ = ["stack_sequences", "as_array", "holds_traced"]
+__all__ = ["stack_sequences", "as_array", "holds_traced", "plain_values"]
 
 _SEQUENCE = (list, tuple)
 
@@ -54,15 +55,35 @@ def holds_traced(seq):
 
 def as_array(seq):
     """A (nested) list or tuple holding traced values as one traced array, as ``np.array``
-    would build it (same shape; plain entries become constants).
+    would build it (same shape and dtype; plain entries become constants). Ragged input
+    raises NumPy's own error.
 
     >>> as_array([1.0, 2.0])
     array([1., 2.])
     """
     parts = [as_array(item) if type(item) in _SEQUENCE else item for item in seq]
     if not any(isinstance(p, Traced) for p in parts):
-        return np.asarray(parts, dtype=float)
-    return np.stack(parts)
+        return np.asarray(parts)
+    try:
+        return np.stack(parts)
+    except ValueError:
+        # np.stack says "all input arrays must have the same shape"; NumPy's np.array
+        # error for the same values ("inhomogeneous shape after 1 dimensions") is the
+        # one the user's np.array([...]) would have met
+        np.array(plain_values(seq))
+        raise
+
+
+def plain_values(obj):
+    """``obj`` with every traced value inside (nested) lists and tuples replaced by its
+    plain value.
+
+    >>> plain_values([1.0, (2.0,)])
+    [1.0, (2.0,)]
+    """
+    if type(obj) in _SEQUENCE:
+        return type(obj)(plain_values(item) for item in obj)
+    return value_of(obj)
 
 
 def _stacked(value):
