@@ -12,6 +12,7 @@ import scipy.special as sp
 
 from optad.errors import ComplexValueError, NotDifferentiableError
 
+from test_complex import _numerical_complex_grad
 LA = np.linalg
 RNG = np.random.default_rng(7)
 A = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
@@ -19,14 +20,7 @@ T = RNG.standard_normal((4, 3)) + 1j * RNG.standard_normal((4, 3))
 H = A @ A.conj().T + 3 * np.eye(3)          # Hermitian positive definite
 
 
-def _numerical_grad(f, z, h=1e-6):
-    """∂f/∂Re z + i·∂f/∂Im z by central differences."""
-    g = np.zeros(z.shape, dtype=complex)
-    for k in range(z.size):
-        e = np.zeros(z.shape)
-        e.flat[k] = h
-        g.flat[k] = ((f(z + e) - f(z - e)) + 1j * (f(z + 1j * e) - f(z - 1j * e))) / (2 * h)
-    return g
+_numerical_grad = _numerical_complex_grad     # ∂f/∂Re z + i·∂f/∂Im z by central differences
 
 
 def _traced(f, *args):

@@ -119,34 +119,35 @@ def _reads(step):
     kind = step[0]
     if kind is CALL or kind is RAISES or kind is INPLACE:
         for a in step[2]:
-            _collect(a, out)
+            collect_refs(a, out)
         if (kind is CALL or kind is RAISES) and step[3]:
             for a in step[3].values():
-                _collect(a, out)
+                collect_refs(a, out)
         if kind is INPLACE:
             out.add(step[4])
     elif kind is ITEM or kind is GUARD:
         out.add(step[1])
     elif kind is SCATTER:
         out.add(step[1])
-        _collect(step[2], out)
-        _collect(step[3], out)
+        collect_refs(step[2], out)
+        collect_refs(step[3], out)
     elif kind is CONST:
-        _collect(step[1], out)
+        collect_refs(step[1], out)
     return out
 
 
-def _collect(t, into):
+def collect_refs(t, into):
+    """Add the variables ``t`` (a step's argument template) refers to into the set ``into``."""
     kind = type(t)
     if kind is Ref:
         into.add(t.var)
     elif kind is Seq or kind is Dict:
         for i in t.items:
-            _collect(i, into)
+            collect_refs(i, into)
     elif kind is Slice:
-        _collect(t.start, into)
-        _collect(t.stop, into)
-        _collect(t.step, into)
+        collect_refs(t.start, into)
+        collect_refs(t.stop, into)
+        collect_refs(t.step, into)
 
 
 def writes(step):

@@ -35,7 +35,7 @@ import operator
 
 import numpy as np
 
-from .optimize import INPLACE, SCATTER, optimize, reads
+from .optimize import INPLACE, SCATTER, collect_refs, optimize, reads
 from .trace import CALL, CONST, GUARD, ITEM, RAISES, Const, Dict, Ref, Seq, Slice
 
 __all__ = ["Program", "GuardFailed", "same"]
@@ -150,7 +150,7 @@ class Program:
 
         keep = self._live()
         outputs = set()
-        _refs_in(self.out, outputs)
+        collect_refs(self.out, outputs)
         steps = [step for step, k in zip(self.steps, keep) if k]
         steps = optimize(steps, {"kinds": self.kinds, "shapes": self.shapes,
                                  "dtypes": self.dtypes, "owned": self.owned,
@@ -238,7 +238,7 @@ class Program:
         """Which steps to keep: those whose results reach an output or a guard (dead-step
         elimination); guards and shape guards are always kept."""
         needed = set()
-        _refs_in(self.out, needed)
+        collect_refs(self.out, needed)
         keep = [False] * len(self.steps)
         for pos in range(len(self.steps) - 1, -1, -1):
             step = self.steps[pos]
@@ -249,17 +249,17 @@ class Program:
             elif kind is RAISES:
                 keep[pos] = True
                 for a in step[2]:
-                    _refs_in(a, needed)
+                    collect_refs(a, needed)
                 for a in (step[3] or {}).values():
-                    _refs_in(a, needed)
+                    collect_refs(a, needed)
             elif kind is CALL:
                 if step[4] in needed or step[5]:
                     keep[pos] = True
                     for a in step[2]:
-                        _refs_in(a, needed)
+                        collect_refs(a, needed)
                     if step[3]:
                         for a in step[3].values():
-                            _refs_in(a, needed)
+                            collect_refs(a, needed)
             elif kind is ITEM:
                 if step[3] in needed or step[4]:
                     keep[pos] = True
@@ -304,19 +304,6 @@ def _guard_key(steps):
         elif step[0] is RAISES:
             key.append((pos, "raises"))
     return tuple(key)
-
-
-def _refs_in(t, into):
-    kind = type(t)
-    if kind is Ref:
-        into.add(t.var)
-    elif kind is Seq or kind is Dict:
-        for i in t.items:
-            _refs_in(i, into)
-    elif kind is Slice:
-        _refs_in(t.start, into)
-        _refs_in(t.stop, into)
-        _refs_in(t.step, into)
 
 
 def _scatter_into():

@@ -39,6 +39,7 @@ from ..traced import data_of
 from ..errors import NotDifferentiableError
 from ..registry import load_scipy_families
 from .linalg import cholesky, solve_triangular
+from .special import _array as _plain_or_traced   # (one helper: lists of traced values stacked)
 
 __all__ = ["norm", "multivariate_normal", "t", "gamma", "chi2", "beta", "expon", "laplace",
            "logistic", "cauchy", "uniform", "poisson", "dirichlet"]
@@ -48,15 +49,6 @@ load_scipy_families()      # the scipy.special ufuncs used below get their rules
 _LOG_SQRT_2PI = np.log(np.sqrt(2 * np.pi))     # SciPy's _norm_pdf_logC
 _SQRT_2PI = np.sqrt(2 * np.pi)                 # SciPy's _norm_pdf_C
 _LOG_PI = np.log(np.pi)
-
-
-def _plain_or_traced(v):
-    """``v`` as a float array: traced as it is, a list holding traced values stacked."""
-    if isinstance(v, Traced):
-        return v
-    if isinstance(v, (list, tuple)) and any(isinstance(e, Traced) for e in v):
-        return np.stack(v)
-    return np.asarray(v, dtype=float)
 
 
 def _bad_scale(scale, result):

@@ -32,6 +32,7 @@ import numpy as np  # noqa: E402
 import scipy.optimize as so  # noqa: E402
 
 import optad  # noqa: E402
+from bench_core import median_time  # noqa: E402  (one timing helper for every benchmark)
 import optimizers  # noqa: E402
 
 
@@ -47,21 +48,6 @@ def scalar_loop(x, n_ops):
     return y
 
 
-def median_time(fn, *args, repeats=7, min_time=0.2):
-    """Median wall time of fn(*args) (after a warm-up call); each sample loops enough calls
-    to last about min_time / repeats."""
-    fn(*args)
-    start = time.perf_counter()
-    fn(*args)
-    once = max(time.perf_counter() - start, 1e-7)
-    loops = max(1, int(min_time / repeats / once))
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn(*args)
-        samples.append((time.perf_counter() - start) / loops)
-    return statistics.median(samples)
 
 
 def rosen_row(n, repeats):

@@ -37,6 +37,7 @@ if __name__ == "__main__":   # runs from a checkout too, without installing
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
 import optad  # noqa: E402
+from bench_core import median_time  # noqa: E402  (one timing helper for every benchmark)
 from optad.sparse import colour_columns, colour_rows, sparse_jacobian  # noqa: E402
 
 
@@ -70,20 +71,6 @@ PROBLEMS = [("Broyden tridiagonal (in place)", broyden_tridiagonal),
             ("Broyden banded ml=5 mu=1", broyden_banded)]
 
 
-def median_time(fn, repeats=7, min_time=0.3):
-    """Median wall time of fn(); each sample loops enough calls to last ~min_time/repeats."""
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    loops = max(1, int(min_time / repeats / once))
-    samples = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        samples.append((time.perf_counter() - start) / loops)
-    return statistics.median(samples)
 
 
 def scipy_fd(f, x, pattern, groups):
