@@ -27,7 +27,6 @@ load does not: on a shared VM figures move by 10-30 % between runs).
 
 import argparse
 import os
-import statistics
 import sys
 import time
 
