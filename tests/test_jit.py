@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import optad
+from optad.engines import using_reference
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -47,7 +48,9 @@ def against(fun, *inputs, traces=None):
     jitted = optad.jit(fun)
     for args in inputs:
         same(jitted(*args), fun(*args))
-    if traces is not None:
+    # (the count is the fast engine's: the reference engine's structural-zero masks read
+    # values, which are guards, so it may trace again where the fast engine does not)
+    if traces is not None and not using_reference():
         assert jitted.cache_info().traces == traces
     return jitted
 

@@ -266,11 +266,12 @@ betainc = elementwise(sp.betainc, _refused("betainc", "a", 0), _refused("betainc
                       texts=("(no closed form)", "(no closed form)",
                              "{2}^({0}-1)·(1-{2})^({1}-1)/B({0}, {1})"),
                       reads=(0, 1, 2), singular=True)
-betaincc = elementwise(sp.betaincc, _refused("betaincc", "a", 0), _refused("betaincc", "b", 1),
-                       lambda ans, a, b, x: -_dbetainc(ans, a, b, x), expr="1-I_{2}({0}, {1})",
-                       texts=("(no closed form)", "(no closed form)",
-                              "-{2}^({0}-1)·(1-{2})^({1}-1)/B({0}, {1})"),
-                       reads=(0, 1, 2), singular=True)
+# (betaincc is new in SciPy 1.12: on 1.11 there is nothing to declare)
+betaincc = None if not hasattr(sp, "betaincc") else elementwise(
+    sp.betaincc, _refused("betaincc", "a", 0), _refused("betaincc", "b", 1),
+    lambda ans, a, b, x: -_dbetainc(ans, a, b, x), expr="1-I_{2}({0}, {1})",
+    texts=("(no closed form)", "(no closed form)", "-{2}^({0}-1)·(1-{2})^({1}-1)/B({0}, {1})"),
+    reads=(0, 1, 2), singular=True)
 # Student's t cdf has its own ufunc: as betainc(df/2, 1/2, df/(df+t²)) its derivative at
 # t = 0 would be betainc's infinite slope at x = 1 times d(t²)/dt = 0, NaN; stdtr's is the
 # density, finite everywhere.
@@ -356,6 +357,7 @@ i1e = elementwise(sp.i1e, lambda ans, x: _i1_slope(x, True) - np.sign(x) * ans, 
 #: The SciPy ufuncs this module declares (``psi`` is ``digamma``).
 UFUNCS = (sp.expit, sp.logit, sp.log_expit, sp.erf, sp.erfc, sp.erfinv, sp.erfcinv, sp.ndtr,
           sp.ndtri, sp.log_ndtr, sp.gammaln, sp.gamma, sp.loggamma, sp.digamma, sp.beta,
-          sp.betaln, sp.gammainc, sp.gammaincc, sp.betainc, sp.betaincc, sp.stdtr, sp.xlogy,
-          sp.xlog1py, sp.entr, sp.rel_entr, sp.kl_div, sp.i0, sp.i0e, sp.i1, sp.i1e)
+          sp.betaln, sp.gammainc, sp.gammaincc, sp.betainc, sp.stdtr, sp.xlogy,
+          sp.xlog1py, sp.entr, sp.rel_entr, sp.kl_div, sp.i0, sp.i0e, sp.i1, sp.i1e) + (
+    (sp.betaincc,) if hasattr(sp, "betaincc") else ())
 extend_builtin(ufuncs=UFUNCS)

@@ -125,7 +125,8 @@ def mapped_zeros(prim, argnum, c, zeros, entry, parent):
     structural zeros are ``zeros``) summed to ``parent``'s shape, with the structural zeros
     it inherits: the rule applied to the indicator of the adjoint's nonzeros is 0 exactly
     where only structural zeros landed (its weights are positive: no cancellation)."""
-    indicator = prim.vjp(argnum)((~zeros).astype(float), entry.value, *entry.args, **entry.kwargs)
+    nonzero = plain(lambda z: (~np.asarray(z, dtype=bool)).astype(float), zeros)
+    indicator = prim.vjp(argnum)(nonzero, entry.value, *entry.args, **entry.kwargs)
     if np.shape(peek(c)) != np.shape(peek(parent)):
         c, indicator = unbroadcast(c, parent), unbroadcast(indicator, parent)
     mask = plain(lambda ind: np.asarray(ind) == 0, indicator)

@@ -624,7 +624,10 @@ class _Beta(_Univariate):
         return _sp.betainc(a, b, z)
 
     def _sf(self, z, a, b):
-        return _sp.betaincc(a, b, z)
+        if hasattr(_sp, "betaincc"):
+            return _sp.betaincc(a, b, z)
+        # SciPy 1.11 has no betaincc: 1 - I_z(a, b) = I_(1-z)(b, a), without 1 - (≈1)
+        return _sp.betainc(b, a, 1.0 - z)
 
     def _median(self, a, b):
         return _sp.betaincinv(a, b, 0.5)
