@@ -379,6 +379,20 @@ def _nancumprod(a, axis=None, dtype=None, out=None):
 
 
 # --- cross product ------------------------------------------------------------------------
+def _takes_two_vectors():
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            np.cross([1.0, 0.0], [0.0, 1.0])
+        return True
+    except ValueError:
+        return False
+
+
+#: Whether the running NumPy still takes 2-vectors in np.cross (deprecated in 2.0, gone in 2.5).
+TWO_VECTORS = _takes_two_vectors()
+
+
 @implements(np.cross)
 def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """``np.cross`` of 3-vectors (and of 2-vectors, deprecated by NumPy 2) along any axes.
@@ -395,9 +409,8 @@ def _cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     a = np.moveaxis(a, normalize_axis_index(axisa, np.ndim(a), msg_prefix="axisa"), -1)
     b = np.moveaxis(b, normalize_axis_index(axisb, np.ndim(b), msg_prefix="axisb"), -1)
     na, nb = np.shape(a)[-1], np.shape(b)[-1]
-    if na not in (2, 3) or nb not in (2, 3):
-        raise ValueError("incompatible dimensions for cross product\n"
-                         "(dimension must be 2 or 3)")
+    if na not in (2, 3) or nb not in (2, 3) or (2 in (na, nb) and not TWO_VECTORS):
+        np.cross(np.zeros(na), np.zeros(nb))      # NumPy's own error, as this NumPy words it
     if _NUMPY2 and 2 in (na, nb):
         warnings.warn("Arrays of 2-dimensional vectors are deprecated. Use arrays of "
                       "3-dimensional vectors instead. (deprecated in NumPy 2.0)",

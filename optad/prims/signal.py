@@ -146,7 +146,7 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     x, xp, fp = (v if isinstance(v, Traced) else np.asarray(v, dtype=np.float64)
                  for v in (x, xp, fp))
     # NumPy checks the arguments (lengths, dimensions, period != 0) with its own messages
-    np.interp(np.empty(0), peek(xp), peek(fp), peek(left), peek(right),   # (their shapes)
+    np.interp(np.zeros(1), peek(xp), peek(fp), peek(left), peek(right),   # (their shapes)
               value_of(period))
     if period is not None:
         period = abs(period)
