@@ -52,6 +52,25 @@ def _check_options(name, order, like=None, device=None, ndmax=0, **unknown):
             f"would build an object array, which optad cannot differentiate.")
 
 
+NUMPY2 = _np.lib.NumpyVersion(_np.__version__) >= "2.0.0"
+
+
+def _copy_arg(copy):
+    """``copy=`` for the running NumPy's np.array: NumPy 1 takes True/False only, its False
+    meaning "only if needed" (NumPy 2's None)."""
+    return copy if NUMPY2 else bool(copy)
+
+
+def _as(function, a, dtype, order, copy, like, kwargs):
+    """np.asarray / np.asanyarray of plain input; NumPy 1 has no ``copy=`` there."""
+    if NUMPY2:
+        return function(a, dtype, order, copy=copy, like=like, **kwargs)
+    if copy:
+        return _np.array(a, dtype, copy=True, order=order or "K",
+                         subok=function is _np.asanyarray, like=like)
+    return function(a, dtype, order, like=like, **kwargs)
+
+
 def _traced_array(obj, dtype, copy, ndmin):
     """The array of ``obj`` (a traced value or a list holding some), as ``np.array(obj,
     dtype, copy=copy, ndmin=ndmin)`` would build it, traced."""
@@ -59,7 +78,7 @@ def _traced_array(obj, dtype, copy, ndmin):
         dtype = _np.dtype(dtype)
         if dtype.kind in "iub":
             # piecewise constant, derivative 0: NumPy's cast of the plain values
-            return _np.array(plain_values(obj), dtype=dtype, copy=copy, ndmin=ndmin)
+            return _np.array(plain_values(obj), dtype=dtype, copy=_copy_arg(copy), ndmin=ndmin)
     if isinstance(obj, Traced):
         out, fresh = obj, False
     else:
@@ -89,8 +108,8 @@ def array(object, dtype=None, *, copy=True, order="K", subok=False, ndmin=0, lik
     array([6., 3.])
     """
     if not _holds(object):
-        return _np.array(object, dtype, copy=copy, order=order, subok=subok, ndmin=ndmin,
-                         like=like, **kwargs)
+        return _np.array(object, dtype, copy=_copy_arg(copy), order=order, subok=subok,
+                         ndmin=ndmin, like=like, **kwargs)
     _check_options("array", order, like=like, **kwargs)
     return _traced_array(object, dtype, copy, ndmin)
 
@@ -105,7 +124,7 @@ def asarray(a, dtype=None, order=None, *, copy=None, like=None, **kwargs):
     array([2.])
     """
     if not _holds(a):
-        return _np.asarray(a, dtype, order, copy=copy, like=like, **kwargs)
+        return _as(_np.asarray, a, dtype, order, copy, like, kwargs)
     _check_options("asarray", order, like=like, **kwargs)
     return _traced_array(a, dtype, copy, 0)
 
@@ -117,7 +136,7 @@ def asanyarray(a, dtype=None, order=None, *, copy=None, like=None, **kwargs):
     array([1., 2.])
     """
     if not _holds(a):
-        return _np.asanyarray(a, dtype, order, copy=copy, like=like, **kwargs)
+        return _as(_np.asanyarray, a, dtype, order, copy, like, kwargs)
     _check_options("asanyarray", order, like=like, **kwargs)
     return _traced_array(a, dtype, copy, 0)
 
@@ -199,7 +218,7 @@ def _slice_piece(item, ndmin, trans1d):
     else:
         piece = _np.arange(start, item.stop, step)
     if ndmin > 1:
-        piece = _np.array(piece, copy=None, ndmin=ndmin)
+        piece = _np.array(piece, copy=_copy_arg(None), ndmin=ndmin)
         if trans1d != -1:
             piece = piece.swapaxes(-1, trans1d)
     return piece

@@ -18,6 +18,16 @@ from primitive_cases import STD, C, case, fixed
 
 LA = np.linalg
 
+NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
+
+
+def _cholesky_upper(a):
+    """np.linalg.cholesky(a, upper=True), also on NumPy 1 (which has no upper=)."""
+    if NUMPY2:
+        return np.linalg.cholesky(a, upper=True)
+    return np.conj(np.swapaxes(np.linalg.cholesky(a), -1, -2))
+
+
 
 def _mH(a):
     return np.conj(np.swapaxes(a, -1, -2))
@@ -90,8 +100,8 @@ def _usv(r):
 
 # (several inputs per case: fewer, larger cases keep the suite fast)
 # --- cholesky: the triangle read, the other one and Im diag ignored -----------------------------
-case("complex_cholesky", lambda a, b: (LA.cholesky(a), LA.cholesky(a, upper=True),
-                                       LA.cholesky(_hpd(b), upper=True)),
+case("complex_cholesky", lambda a, b: (LA.cholesky(a), _cholesky_upper(a),
+                                       _cholesky_upper(_hpd(b))),
      (LA.cholesky,), fixed(((3, 3), hermitian([1.0, 2.0, 3.0], noise=0.2)), ((2, 3, 3), C(-1, 1))))
 
 # --- eigh, eigvalsh of Hermitian matrices -------------------------------------------------
@@ -156,7 +166,8 @@ case("complex_maximum_minimum", lambda p, x: (np.maximum(p[0], p[1]), np.minimum
      (np.maximum, np.minimum, np.fmax, np.fmin), fixed(((2, 5), pairs), ((5,), STD)))
 case("complex_std", lambda z: (np.std(z), np.std(z, axis=0, ddof=1), z.std(1, keepdims=True),
                                np.std(z, axis=1, where=np.array([True, False, True, True])),
-                               np.std(z, axis=0, mean=np.mean(z, axis=0, keepdims=True))),
+                               (np.std(z, axis=0, mean=np.mean(z, axis=0, keepdims=True)) if NUMPY2
+                                else np.std(z, axis=0))),
      (np.std,), fixed(((3, 4), C(-2, 2))))
 
 # --- SciPy's holomorphic special functions ------------------------------------------------------

@@ -251,7 +251,9 @@ def test_a_non_finite_jacobian_stops_the_run():
     with np.errstate(invalid="ignore"):
         res = optimizers.least_squares(s, [-1.2, 1.0], "lm")
     assert res.status == -3 and "Jacobian is nan" in res.message
-    assert np.all(np.isfinite(res.x)) and res.nit >= 1
+    # (the run went on past the start: one history row at least; SciPy 1.11's lm asks for
+    # its Jacobians in another order, so the iteration it stops in differs)
+    assert np.all(np.isfinite(res.x)) and len(res.history) >= 1
 
 
 def test_non_finite_start_and_exceptions():
