@@ -12,17 +12,10 @@ import scipy.special as sp
 
 from optad.errors import ComplexValueError, NotDifferentiableError
 
+from cases_complex_linalg import NUMPY2, _cholesky_upper
 from test_complex import _numerical_complex_grad
+
 LA = np.linalg
-
-NUMPY2 = np.lib.NumpyVersion(np.__version__) >= "2.0.0"
-
-
-def _cholesky_upper(a):
-    """np.linalg.cholesky(a, upper=True), also on NumPy 1 (which has no upper=)."""
-    if NUMPY2:
-        return np.linalg.cholesky(a, upper=True)
-    return np.conj(np.swapaxes(np.linalg.cholesky(a), -1, -2))
 
 RNG = np.random.default_rng(7)
 A = RNG.standard_normal((3, 3)) + 1j * RNG.standard_normal((3, 3))
