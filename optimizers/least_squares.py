@@ -31,8 +31,9 @@ import scipy.optimize as so
 from scipy.optimize import OptimizeResult
 
 from . import validate
-from .errors import ArgumentValueError, UnknownMethodError, UnknownOptionError
+from .errors import ArgumentValueError, UnknownMethodError
 from .messages import Halt, stop_message
+from .registry import refuse_unknown_options
 from .residuals import Residuals, has_sparse_jacobian, loss_cost
 
 __all__ = ["least_squares", "check_lsq_options", "LSQ_METHODS", "LSQ_OPTIONS", "LSQ_STATUS"]
@@ -152,16 +153,8 @@ def check_lsq_options(options):
     >>> check_lsq_options({"max_nfev": np.int64(50)})
     {'max_nfev': 50}
     """
-    unknown = [k for k in options if k not in LSQ_OPTIONS]
-    for k in unknown:
-        if k in _HABITS:
-            raise UnknownOptionError(f"least_squares takes no {k!r}: {_HABITS[k]}")
-    if unknown:
-        names = ", ".join(repr(k) for k in unknown)
-        plural = "s" if len(unknown) > 1 else ""
-        raise UnknownOptionError(
-            f"least_squares has no option{plural} {names}.\nIts options: "
-            f"{', '.join(LSQ_OPTIONS)}; and method, bounds, loss, args.")
+    refuse_unknown_options(options, LSQ_OPTIONS, _HABITS, caller="least_squares",
+                           owner="least_squares", also="and method, bounds, loss, args.")
     return validate.check_options("least_squares", None, options, rules=_RULES)
 
 

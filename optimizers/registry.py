@@ -131,15 +131,30 @@ def check_options(method, options):
     ...     print(str(e).splitlines()[0])
     Method 'adam' has no option 'momentum'.
     """
-    unknown = [k for k in options if k not in method.options]
+    refuse_unknown_options(
+        options, method.options, _SCIPY_HABITS, caller="minimize", owner=f"Method {method.name!r}",
+        also="and for every method: args, bounds, constraints, gtol, ftol, maxiter, maxfev, "
+             "max_time, callback.")
+
+
+def refuse_unknown_options(options, valid, habits, caller, owner, also):
+    """Raise :class:`UnknownOptionError` for the names in ``options`` not in ``valid``: a
+    known habit from another library gets its own hint (``habits[name]``), otherwise every
+    unknown name is listed with the valid ones and ``also`` (what every call takes).
+
+    >>> try:
+    ...     refuse_unknown_options({"tol": 1}, ("gtol",), {}, "f", "f", "and args.")
+    ... except UnknownOptionError as e:
+    ...     print(e)
+    f has no option 'tol'.
+    Its options: gtol; and args.
+    """
+    unknown = [k for k in options if k not in valid]
     for k in unknown:
-        if k in _SCIPY_HABITS:
-            raise UnknownOptionError(f"minimize takes no {k!r}: {_SCIPY_HABITS[k]}")
+        if k in habits:
+            raise UnknownOptionError(f"{caller} takes no {k!r}: {habits[k]}")
     if unknown:
         names = ", ".join(repr(k) for k in unknown)
         plural = "s" if len(unknown) > 1 else ""
-        valid = ", ".join(method.options) or "(none)"
-        raise UnknownOptionError(
-            f"Method {method.name!r} has no option{plural} {names}.\nIts options: {valid}; "
-            "and for every method: args, bounds, constraints, gtol, ftol, maxiter, maxfev, "
-            "max_time, callback.")
+        raise UnknownOptionError(f"{owner} has no option{plural} {names}.\nIts options: "
+                                 f"{', '.join(valid) or '(none)'}; {also}")
