@@ -164,7 +164,7 @@ def jacfwd(f, argnums=0):
 # (optad.config.forward_pass_cost).
 
 
-def jacobian(f, argnums=0, *, sparse=False, sparsity=None):
+def jacobian(f, argnums=0, *, sparse=False, sparsity=None, jit=False):
     """The full Jacobian, by the cheaper mode: reverse mode unless the outputs outnumber
     the inputs by more than a forward pass costs in backward passes (about 2).
 
@@ -173,6 +173,9 @@ def jacobian(f, argnums=0, *, sparse=False, sparsity=None):
     result is a ``scipy.sparse.csr_matrix`` computed by colouring: the pattern is traced
     and coloured at the first call, then each call costs one pass per colour
     (:func:`optad.sparse.sparse_jacobian`, which says what the traced pattern assumes).
+    ``jit=True`` (sparse only) replays those passes with :func:`optad.jit`, under its
+    contract (closures and globals frozen); a dense Jacobian is jitted as
+    ``optad.jit(optad.jacobian(f))``.
 
     >>> import numpy as np, optad
     >>> J = optad.jacobian(lambda x: x[:2] * x[1:])(np.array([1.0, 2.0, 3.0]))
@@ -191,7 +194,11 @@ def jacobian(f, argnums=0, *, sparse=False, sparsity=None):
                 f"(argnums=0); got argnums={argnums!r}. Close over the other arguments "
                 f"(lambda x: f(a, x)).")
         from .sparse import sparse_jacobian     # (imports SciPy: only when asked for)
-        return sparse_jacobian(f, sparsity=sparsity)
+        return sparse_jacobian(f, sparsity=sparsity, jit=bool(jit))
+    if jit:
+        raise ValueError(
+            "jacobian(jit=True) is for sparse Jacobians (sparse=True). Jit a dense "
+            "Jacobian as optad.jit(optad.jacobian(f)).")
 
     def jacobian_f(*args):
         nums, single = normalize_argnums(argnums, len(args), "jacobian")

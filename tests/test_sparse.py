@@ -405,3 +405,46 @@ def test_the_pattern_contains_every_nonzero_of_random_functions(n, ops, seed):
     # at another point, the pattern still holds
     x2 = np.random.default_rng(seed + 2).uniform(-1, 1, n)
     np.testing.assert_allclose(jac(x2).toarray(), dense(f, x2), rtol=1e-12, atol=1e-12)
+
+
+# --- jit=True: the passes replayed by optad.jit ------------------------------------------------
+@pytest.mark.parametrize("mode", ["forward", "reverse"])
+@pytest.mark.parametrize("f", [broyden_tridiagonal, broyden_banded])
+def test_jitted_passes_replay_the_same_jacobian(mode, f):
+    calls = []
+
+    def counted(x):
+        calls.append(1)
+        return f(x)
+
+    jac = sparse_jacobian(counted, mode=mode, jit=True)
+    for seed in range(4):
+        x = np.random.default_rng(seed).uniform(-1, 1, 30)
+        calls.clear()
+        value, J = jac.value_and_jacobian(x)
+        np.testing.assert_allclose(J.toarray(), dense(f, x), rtol=1e-13, atol=1e-14)
+        np.testing.assert_allclose(value, f(x), rtol=1e-15)
+        if seed:
+            assert not calls            # replayed: f's Python code does not run
+    assert jac.plan(np.ones(30)).program.cache_info().traces == 1
+
+
+def test_a_jitted_branch_that_changes_the_pattern_retraces_it():
+    def f(x):
+        if x[0] < 10:                   # a guard of the jitted passes (and no point
+            return x[1:] * x[:-1]       # the pattern is traced at goes the other way)
+        return x[1:] * x[0]             # another pattern: column 0 in every row
+
+    jac = optad.jacobian(f, sparse=True, jit=True)
+    x = np.linspace(0.5, 1.5, 6)
+    np.testing.assert_allclose(jac(x).toarray(), dense(f, x))
+    y = x + 20.0
+    with pytest.warns(SparsityWarning, match="missed a dependency"):
+        J = jac(y)
+    np.testing.assert_allclose(J.toarray(), dense(f, y))
+    np.testing.assert_allclose(jac(x).toarray(), dense(f, x))     # the merged pattern
+
+
+def test_jit_is_for_sparse_jacobians_only():
+    with pytest.raises(ValueError, match="optad.jit\\(optad.jacobian"):
+        optad.jacobian(np.sin, jit=True)

@@ -129,6 +129,8 @@ class Jitted:
         self.traces = 0
         self.replays = 0
         self.unjittable = None      # why calls run without jit, once that is known
+        self.warn = True            # warn when calls run without jit (callers inside optad
+                                    # that only use jit for speed turn it off)
         functools.update_wrapper(self, fun)
 
     def __repr__(self):
@@ -220,6 +222,8 @@ class Jitted:
         reason = str(why)
         if self.unjittable != reason:
             self.unjittable = reason
+            if not self.warn:
+                return self.fun(*args, **kwargs)
             warnings.warn(JitWarning(
                 f"optad.jit: {getattr(self.fun, '__name__', 'f')} runs without jit "
                 f"({reason})."), stacklevel=3)

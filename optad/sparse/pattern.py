@@ -55,6 +55,7 @@ import warnings
 import numpy as np
 
 from ..engine import Traced, value_of
+from ..traced import peek
 from ..errors import ComplexValueError, OptadError, ShapeError
 from ..prims import fft as _fft
 from ..prims import indexing as _indexing
@@ -121,7 +122,7 @@ def check_output(out):
         raise ShapeError(
             f"A sparse Jacobian needs a function returning one 1-D array; this one returned "
             f"a {type(out).__name__}. Concatenate the outputs (np.concatenate([...])).")
-    v = value_of(out)
+    v = peek(out)       # (shape and dtype only: under optad.jit, not a guard)
     if np.ndim(v) != 1:
         raise ShapeError(
             f"A sparse Jacobian needs a function returning a 1-D array; this one returned "

@@ -13,7 +13,8 @@ Printed per problem at n (default 1e4): the column and row colours, the first ca
 (tracing the pattern at three points, colouring, one Jacobian), one Jacobian in forward
 mode (one jvp per column colour), in reverse mode (one recording and one backward pass
 per row colour) and in the mode ``auto`` picks, each as a time and as a ratio to one
-evaluation of the residuals; SciPy's own sparse finite differences with the same column
+evaluation of the residuals, each eagerly and with ``jit=True`` (all passes recorded
+once by optad.jit and replayed); SciPy's own sparse finite differences with the same column
 groups (``scipy.optimize._numdiff.approx_derivative``, colours + 1 evaluations: a floor
 for any method that runs f once per colour, but only ~1e-8 accurate); and the dense
 Jacobian (``optad.jacobian``, reverse mode: one backward pass per row, and ``jacfwd``,
@@ -108,6 +109,14 @@ def main(argv=None):
             j(x)
             rows.append((f"sparse J, {mode} mode", median_time(lambda: j(x))))
         rows.append((f"sparse J, auto ({plan.mode})", median_time(lambda: jac(x))))
+        for mode in ("forward", "reverse"):
+            j = sparse_jacobian(f, mode=mode, jit=True)
+            j(x)
+            rows.append((f"sparse J, {mode} mode, jit=True", median_time(lambda: j(x))))
+        jj = optad.jacobian(f, sparse=True, jit=True)
+        jj(x)
+        assert np.allclose(jj(x).toarray(), J.toarray(), rtol=1e-14)
+        rows.append((f"sparse J, auto ({plan.mode}), jit=True", median_time(lambda: jj(x))))
         fd = scipy_fd(f, x, plan.pattern, colour_columns(plan.pattern))
         if fd is not None:
             rows.append(("SciPy sparse 2-point FD, same groups", median_time(fd)))
