@@ -43,7 +43,7 @@ LSQ_METHODS = ("trf", "dogbox", "lm")
 #: Every option ``least_squares`` takes besides bounds, loss and args: SciPy's own (same
 #: names, same meaning) and ours (``max_time``, ``sparse``).
 LSQ_OPTIONS = ("ftol", "xtol", "gtol", "x_scale", "f_scale", "max_nfev", "tr_solver",
-               "tr_options", "verbose", "maxiter", "max_time", "sparse")
+               "tr_options", "verbose", "maxiter", "max_time", "sparse", "jit")
 
 #: Our stop reasons -> status (SciPy's own codes are -2 ... 4).
 LSQ_STATUS = {"nonfinite": -3, "error": -4, "maxiter": 0, "max_time": 0}
@@ -56,7 +56,8 @@ _RULES = {
     "maxiter": validate.Rule("int", 0, none=True),
     "verbose": validate.Rule("int", 0, 2),
     "max_time": validate.Rule("number", 0, open_low=True, none=True),
-    "sparse": validate.Rule("flag"),
+    "sparse": validate.Rule("flag", none=True),
+    "jit": validate.Rule("flag"),
 }
 
 _HABITS = {
@@ -84,11 +85,16 @@ def least_squares(residuals, x0, method="trf", *, bounds=(-np.inf, np.inf), loss
 
     ``**options``: SciPy's ``ftol, xtol, gtol, x_scale, f_scale, max_nfev, tr_solver,
     tr_options, verbose``, and ours: ``maxiter`` (iterations, i.e. Jacobians after the
-    start), ``max_time`` (seconds) and ``sparse=True`` (a
-    ``scipy.sparse`` Jacobian from ``optad.jacobian(f, sparse=True)`` with
-    ``tr_solver="lsmr"``, for large problems whose residuals each read few variables;
-    refused, with a clear error, by an optad that has no sparse Jacobians). Anything else
-    is refused with the list of valid options (``jac``: optad computes it).
+    start), ``max_time`` (seconds), ``sparse`` and ``jit``. ``sparse=True`` gives SciPy
+    a ``scipy.sparse`` Jacobian from ``optad.jacobian(f, sparse=True)`` with
+    ``tr_solver="lsmr"``, for large problems whose residuals each read few variables
+    (trf and dogbox); ``sparse=None`` (the default) does so when x has at least 1000
+    entries and the pattern traced at ``x0`` holds at most 5 % of the Jacobian's
+    entries (and the pattern does not depend on the point); ``sparse=False`` never.
+    ``jit=True`` replays the residuals and the Jacobian with ``optad.jit`` (the
+    function's Python runs once per branch; closures and globals are frozen, ``args``
+    are not): for cheap residuals called many times. Anything else is refused with the
+    list of valid options (``jac``: optad computes it).
 
     Faults: a non-finite Jacobian (or residual vector where the Jacobian is taken), a
     non-finite residual vector at the start or anywhere under lm, or an exception from
@@ -122,18 +128,21 @@ def least_squares(residuals, x0, method="trf", *, bounds=(-np.inf, np.inf), loss
         args = (args,)
     max_time = options.pop("max_time", None)
     maxiter = options.pop("maxiter", None)
-    sparse = options.pop("sparse", False)
+    sparse = options.pop("sparse", None)
+    jit = options.pop("jit", False)
     if sparse:
         _check_sparse(method)
-        if options.get("tr_solver") is None:
-            options["tr_solver"] = "lsmr"
+    elif sparse is None and (method == "lm" or options.get("tr_solver") == "exact"):
+        sparse = False      # (lm and the exact solver take dense Jacobians only)
 
     t0 = time.perf_counter()
     f_scale = options.get("f_scale", 1.0)
     R = Residuals(residuals, x0, args, loss=loss, f_scale=f_scale, sparse=sparse,
                   trials_may_fail=method != "lm", max_time=max_time, maxiter=maxiter,
-                  deadline=None if max_time is None else t0 + max_time)
+                  deadline=None if max_time is None else t0 + max_time, jit=jit)
     R.t0 = t0
+    if R.sparse and options.get("tr_solver") is None:
+        options["tr_solver"] = "lsmr"
     try:
         res = so.least_squares(R.fun, R.x0.copy(), jac=R.jac, method=method, bounds=bounds,
                                loss=loss, **options)

@@ -11,6 +11,10 @@ Jacobian.
   passes or n forward passes, whichever is cheaper. The residuals of that very pass are
   read back (``optad.stop_gradient``) for the history row, so a row's F, cost and
   gradient all belong to one evaluation.
+* ``sparse=True`` takes ``optad.jacobian(f, sparse=True)``; ``sparse=None`` decides at
+  ``x0`` (large and sparse: :data:`AUTO_SPARSE_MIN_N`, :data:`AUTO_SPARSE_DENSITY`).
+  ``jit=True`` replays the residuals and the Jacobian's pass with ``optad.jit`` (the
+  user's ``args`` are arguments of the jitted calls, never frozen).
 * Counts: ``nfev`` residual evaluations, ``njev`` Jacobian evaluations.
 * The NaN guard: a non-finite Jacobian (or residual vector in the Jacobian's pass), or
   an exception from the user's function, raises :class:`~optimizers.messages.Halt`.
@@ -30,6 +34,7 @@ Jacobian.
 
 import inspect
 import time
+import warnings
 
 import numpy as np
 from scipy import sparse as sp
@@ -41,7 +46,15 @@ from .history import KEEP_X_MAX, LeastSquaresHistory
 from .messages import Halt
 from .objective import _describe_bad, flattener
 
-__all__ = ["Residuals", "loss_cost", "has_sparse_jacobian", "NONFINITE_TRIALS"]
+__all__ = ["Residuals", "loss_cost", "has_sparse_jacobian", "NONFINITE_TRIALS",
+           "AUTO_SPARSE_MIN_N", "AUTO_SPARSE_DENSITY"]
+
+#: ``sparse=None`` (the default) traces the Jacobian's pattern when there are at least
+#: this many variables (a dense Jacobian of 1000 × 1000 is 8 MB and 1000 passes) ...
+AUTO_SPARSE_MIN_N = 1000
+#: ... and uses the sparse Jacobian when at most this fraction of its entries can be
+#: nonzero (below it, LSMR on a sparse matrix beats a dense SVD-based step).
+AUTO_SPARSE_DENSITY = 0.05
 
 #: trf and dogbox may try this many non-finite trial points in a row (each rejection
 #: quarters the trust radius: 4⁴ = 256 times smaller by the last) before the NaN guard
@@ -114,7 +127,7 @@ class Residuals:
 
     def __init__(self, residuals, x0, args=(), *, loss="linear", f_scale=1.0, sparse=False,
                  trials_may_fail=False, deadline=None, max_time=None, maxiter=None,
-                 owner="least_squares"):
+                 owner="least_squares", jit=False):
         self.residuals = residuals
         self.args = tuple(args)
         self.owner = owner
@@ -127,8 +140,13 @@ class Residuals:
         self.loss, self.f_scale = loss, f_scale
         self.trials_may_fail = trials_may_fail
         self.deadline, self.max_time, self.maxiter = deadline, max_time, maxiter
-        self._jacobian = (optad.jacobian(self._traced, sparse=True) if sparse
-                          else optad.jacobian(self._traced))
+        self.jit = bool(jit)
+        self._sparse = None
+        if sparse is None:
+            sparse = self._large_and_sparse()
+        self.sparse = bool(sparse)
+        self._value_and_jacobian = self._make_jacobian()
+        self._fun = self._flat if not self.jit else optad.jit(self._flat)
         self._bad_trials = 0            # non-finite trial residual vectors in a row
         self._seen = []                 # residuals read back from the Jacobian's pass
         self.nfev = self.njev = 0
@@ -141,6 +159,53 @@ class Residuals:
         out = self.residuals(self.unravel(v), *self.args)
         self._seen.append(optad.stop_gradient(out))
         return np.reshape(out, (-1,))
+
+    def _flat(self, v, *args):
+        """The residual vector at the flat point ``v`` (``args``: the user's)."""
+        return np.reshape(self.residuals(self.unravel(v), *args), (-1,))
+
+    def _make_jacobian(self):
+        """``x -> (residuals, Jacobian)`` from one pass (see the module docstring)."""
+        if self.sparse:
+            jac = self._sparse or self._sparse_jacobian()
+            return jac.value_and_jacobian
+        if self.jit:
+            # (args are arguments of the jitted call: data passed there is never frozen)
+            jac = optad.jacobian(self._flat)
+            jitted = optad.jit(lambda x, *args: (self._flat(x, *args), jac(x, *args)))
+            return lambda x: jitted(x, *self.args)
+        jac = optad.jacobian(self._traced)
+
+        def value_and_jacobian(x):
+            self._seen = []
+            J = jac(x)
+            return self._seen[0], J
+        return value_and_jacobian
+
+    def _sparse_jacobian(self):
+        return optad.jacobian(lambda v: self._flat(v, *self.args), sparse=True, jit=self.jit)
+
+    def _large_and_sparse(self):
+        """``sparse=None``: whether the Jacobian at ``x0`` is large (at least
+        :data:`AUTO_SPARSE_MIN_N` variables) and sparse (at most :data:`AUTO_SPARSE_DENSITY`
+        of its entries in the pattern traced there). The pattern is kept for the run."""
+        if self.x0.size < AUTO_SPARSE_MIN_N or not has_sparse_jacobian():
+            return False
+        from optad.sparse import SparsityWarning
+        jac = self._sparse_jacobian()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", SparsityWarning)
+                pattern = jac.sparsity(self.x0)
+        except (optad.errors.OptadError, SparsityWarning):
+            # (a pattern that depends on the point, or a function the pattern tracer
+            # refuses: the dense Jacobian, which says what is wrong if anything is)
+            return False
+        m, n = pattern.shape
+        if pattern.nnz > AUTO_SPARSE_DENSITY * m * n:
+            return False
+        self._sparse = jac
+        return True
 
     def _check_time(self):
         if self.deadline is not None and self.last is not None \
@@ -159,7 +224,8 @@ class Residuals:
     def fun(self, x):
         """The residual vector at the flat point ``x`` (one plain call of the user's code)."""
         self._check_time()
-        out = self._call(self.residuals, self.unravel(x), *self.args)
+        out = (self._call(self._fun, np.asarray(x, dtype=np.float64), *self.args) if self.jit
+               else self._call(self.residuals, self.unravel(x), *self.args))
         try:
             r = _vector(out, self.owner)
         except ArgumentTypeError as exc:
@@ -179,10 +245,9 @@ class Residuals:
         from one optad recording; records a history row (one per iterate)."""
         self._check_time()
         x = np.array(x, dtype=np.float64)
-        self._seen = []
-        J = self._call(self._jacobian, x)
+        value, J = self._call(self._value_and_jacobian, x)
         self.njev += 1
-        r = _vector(optad.value_of(self._seen[0]), self.owner)
+        r = _vector(optad.value_of(value), self.owner)
         self._seen = []
         if not np.all(np.isfinite(r)):
             raise Halt("nonfinite", what="residual vector", bad=_describe_bad(r))

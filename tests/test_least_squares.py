@@ -12,6 +12,7 @@ import optad
 import optimizers
 import problems
 from optimizers import ArgumentTypeError, UnknownMethodError, UnknownOptionError
+from optimizers import residuals as residuals_module
 from optimizers.residuals import NONFINITE_TRIALS, has_sparse_jacobian
 from problems.mgh_fixed import _GAUSS_Y, _KO_U, _KO_Y
 
@@ -362,3 +363,47 @@ def test_sparse_hook(monkeypatch):
     assert np.max(np.abs(res.fun)) < 1e-8          # lsmr solves each step inexactly
     dense_res = optimizers.least_squares(tridiagonal, x0)
     np.testing.assert_allclose(res.x, dense_res.x, atol=1e-8)
+
+
+def _tridiagonal(x):                                    # Broyden tridiagonal, MGH 30
+    xp = np.concatenate([np.zeros(1), x, np.zeros(1)])
+    return (3.0 - 2.0 * x) * x - xp[:-2] - 2.0 * xp[2:] + 1.0
+
+
+def test_sparse_by_default_only_for_large_sparse_jacobians(monkeypatch):
+    monkeypatch.setattr(residuals_module, "AUTO_SPARSE_MIN_N", 100)    # (dense runs are slow)
+    big, small = -np.ones(120), -np.ones(50)
+    res = optimizers.least_squares(_tridiagonal, big)            # sparse=None: decided here
+    assert sp.issparse(res.jac) and res.success and np.max(np.abs(res.fun)) < 1e-8
+    assert not sp.issparse(optimizers.least_squares(_tridiagonal, small).jac)
+    for kw in ({"sparse": False}, {"method": "lm"}):             # (a few steps: dense is slow)
+        assert not sp.issparse(optimizers.least_squares(_tridiagonal, big, max_nfev=2, **kw).jac)
+    # a dense Jacobian at that size stays dense (every residual reads every variable)
+    dense_r = lambda x: x - np.sum(x) / x.size               # noqa: E731
+    assert not sp.issparse(optimizers.least_squares(dense_r, np.ones(120), max_nfev=3).jac)
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_jit_takes_the_same_steps(method):
+    p = problems.get("mgh09")
+    eager = optimizers.least_squares(p.residuals, p.x0, method, xtol=1e-12, ftol=1e-12)
+    jitted = optimizers.least_squares(p.residuals, p.x0, method, xtol=1e-12, ftol=1e-12,
+                                      jit=True)
+    np.testing.assert_allclose(jitted.x, eager.x, rtol=1e-12, atol=1e-14)
+    assert (jitted.nfev, jitted.njev, jitted.status) == (eager.nfev, eager.njev, eager.status)
+    np.testing.assert_allclose(jitted.history.column("f"), eager.history.column("f"),
+                               rtol=1e-12)
+
+
+def test_jit_reads_args_afresh_and_works_with_sparse_jacobians():
+    t = np.linspace(0.0, 1.0, 30)
+    model = lambda p, t, y: p[0] * np.exp(-p[1] * t) - y     # noqa: E731
+    for a, k in ((2.0, 1.5), (3.0, 0.5)):                    # the same function, new data
+        res = optimizers.least_squares(model, [1.0, 0.0], args=(t, a * np.exp(-k * t)),
+                                       jit=True)
+        np.testing.assert_allclose(res.x, [a, k], atol=1e-9)
+    x0 = -np.ones(1200)
+    res = optimizers.least_squares(_tridiagonal, x0, sparse=True, jit=True)
+    ref = optimizers.least_squares(_tridiagonal, x0, sparse=True)
+    assert sp.issparse(res.jac) and res.nfev == ref.nfev
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-10, atol=1e-12)

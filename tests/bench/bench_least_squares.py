@@ -8,7 +8,9 @@ For every problem (standard start, default size) and method, two runs with the s
 tolerances (``ftol = xtol = gtol = --tol``) and SciPy's default ``max_nfev``:
 
 * ``optad``: ``optimizers.least_squares`` (the Jacobian by optad);
-* ``fd``: ``scipy.optimize.least_squares`` with ``jac="2-point"`` (SciPy's default).
+* ``fd``: ``scipy.optimize.least_squares`` with ``jac="2-point"`` (SciPy's default);
+* ``optad jit`` (in the summary): ``optad`` with ``jit=True`` (residuals and Jacobian
+  replayed by ``optad.jit``).
 
 Counts: residual evaluations (every call of the residual function, the finite
 differences' included) and Jacobian evaluations, apart; wall time. A run *solves* a
@@ -39,9 +41,10 @@ def solved(F, f_star):
     return f_star is not None and np.isfinite(F) and F <= f_star + 1e-8 * max(1.0, f_star)
 
 
-def run_optad(p, method, tol):
+def run_optad(p, method, tol, jit=False):
     t0 = time.perf_counter()
-    res = optimizers.least_squares(p.residuals, p.x0, method, ftol=tol, xtol=tol, gtol=tol)
+    res = optimizers.least_squares(p.residuals, p.x0, method, ftol=tol, xtol=tol, gtol=tol,
+                                   jit=jit)
     seconds = time.perf_counter() - t0
     return 2.0 * res.cost, res.nfev, res.njev, seconds, res.status
 
@@ -77,7 +80,7 @@ def main(argv=None):
         print(f"{'problem':8} {'n':>3} {'m':>3} {'F*':>11} | {'optad F':>11} {'ok':>2} "
               f"{'res':>5} {'jac':>4} {'ms':>7} | {'fd F':>11} {'ok':>2} {'res':>5} "
               f"{'jac':>4} {'ms':>7}")
-        tot = {"optad": [0, 0, 0, 0.0], "fd": [0, 0, 0, 0.0]}
+        tot = {"optad": [0, 0, 0, 0.0], "optad jit": [0, 0, 0, 0.0], "fd": [0, 0, 0, 0.0]}
         for name in names:
             p = problems.get(name)
             m = p.params.get("m", p.n)
@@ -86,7 +89,8 @@ def main(argv=None):
             row = []
             with warnings.catch_warnings(), np.errstate(all="ignore"):
                 warnings.simplefilter("ignore")
-                for kind, fn in (("optad", run_optad), ("fd", run_fd)):
+                for kind, fn in (("optad", run_optad), ("fd", run_fd),
+                                 ("optad jit", lambda *a: run_optad(*a, jit=True))):
                     F, nfev, njev, secs, status = fn(p, method, args.tol)
                     ok = solved(F, p.f_star)
                     t = tot[kind]
@@ -94,6 +98,8 @@ def main(argv=None):
                     t[1] += nfev
                     t[2] += njev or 0
                     t[3] += secs
+                    if kind == "optad jit":
+                        continue    # (in the summary only)
                     row.append(f"{F:11.5g} {'y' if ok else '-':>2} {nfev:5d} "
                                f"{njev if njev is not None else '?':>4} {1e3 * secs:7.1f}")
             fs = "?" if p.f_star is None else f"{p.f_star:11.5g}"
@@ -104,7 +110,7 @@ def main(argv=None):
     print(f"{'method':7} {'Jacobian':9} {'solved':>7} {'residual evals':>15} "
           f"{'Jacobians':>10} {'time s':>8}")
     for method, count, tot in summary:
-        for kind in ("optad", "fd"):
+        for kind in ("optad", "optad jit", "fd"):
             s, nf, nj, secs = tot[kind]
             print(f"{method:7} {kind:9} {s:7d} {nf:15d} {nj:10d} {secs:8.2f}")
     return 0
