@@ -66,7 +66,8 @@ def _install():
         if _installed[0] == 0:
             space = vars(np.random)
             originals, wrappers = _last
-            if not originals or any(space.get(name) is not f for name, f in originals.items()):
+            # (items() <= items(): one C-level pass, functions compared by identity)
+            if not originals or not originals.items() <= space.items():
                 # (first use, or someone replaced a function since: wrap what is there now)
                 originals = {name: space[name] for name in _NAMES if name in space}
                 wrappers = {name: _wrap(name, f) for name, f in originals.items()}
@@ -108,13 +109,16 @@ def _reachable_generators(fun, static, depth=3):
             obj = obj.__func__
         if isinstance(obj, types.FunctionType):
             code = obj.__code__
-            names = set(code.co_names)
-            for const in code.co_consts:
-                if isinstance(const, types.CodeType):
-                    names.update(const.co_names)
-            for name in names:
-                if name in obj.__globals__:
-                    visit(obj.__globals__[name], name, level + 1)
+            # optad's own functions (a transform wrapping the user's) draw nothing: only
+            # their closures (which hold the user's function) are followed, not globals
+            if not obj.__globals__.get("__name__", "").startswith("optad."):
+                names = set(code.co_names)
+                for const in code.co_consts:
+                    if isinstance(const, types.CodeType):
+                        names.update(const.co_names)
+                for name in names:
+                    if name in obj.__globals__:
+                        visit(obj.__globals__[name], name, level + 1)
             for name, cell in zip(code.co_freevars, obj.__closure__ or ()):
                 try:
                     visit(cell.cell_contents, name, level + 1)

@@ -86,6 +86,7 @@ class Slice:
 
 
 _LITERAL = (type(None), bool, int, str)
+_FLOAT64 = np.dtype(np.float64)
 _SCALARS = (float, np.float64, complex, np.complex128, np.float32, np.int64, np.bool_,
             np.int32, np.intp, np.uint8)
 # Functions whose results have a shape that depends on the data (not only on the shapes
@@ -209,8 +210,9 @@ class JitTrace(Trace):
                     raise Unjittable("a value of a transform outside the jitted function")
                 v = raw[i] = a._value
                 tmpl[i] = refs[a._aux]
-                if not index_like and _index_like(v):
-                    index_like = True
+                if not index_like and (v.dtype is not _FLOAT64 if kind is TracedArray
+                                       else _index_like(v)):
+                    index_like = _index_like(v)
             elif kind is float or kind is np.float64:
                 tmpl[i] = Const(a)
             elif kind is not int:

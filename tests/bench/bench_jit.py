@@ -103,22 +103,28 @@ def lbfgs_row(n, repeats):
 
 
 def first_call_row(n, repeats):
+    """First and second calls of a fresh jit(value_and_grad) over one eager call, each
+    sample taken right after an eager call (interleaved: a machine that slows down for a
+    while slows both alike), medians of many samples."""
     x = np.random.default_rng(0).uniform(-2, 2, n)
-    eager = median_time(optad.value_and_grad(rosenbrock), x, repeats=repeats)
-    samples = []
-    for _ in range(max(repeats, 5) * 4):
+    vg = optad.value_and_grad(rosenbrock)
+    for _ in range(20):
+        vg(x)
+        optad.jit(optad.value_and_grad(rosenbrock))(x)
+    eager, first, second = [], [], []
+    for _ in range(max(repeats, 5) * 40):
+        start = time.perf_counter()
+        vg(x)
+        eager.append(time.perf_counter() - start)
         jitted = optad.jit(optad.value_and_grad(rosenbrock))
         start = time.perf_counter()
         jitted(x)           # traces (and returns the traced values)
-        samples.append(time.perf_counter() - start)
-    second = []
-    for _ in range(max(repeats, 5) * 4):
-        jitted = optad.jit(optad.value_and_grad(rosenbrock))
-        jitted(x)
+        first.append(time.perf_counter() - start)
         start = time.perf_counter()
-        jitted(x)          # the first replay compiles the program
+        jitted(x)           # the first replay compiles the program
         second.append(time.perf_counter() - start)
-    return statistics.median(samples) / eager, statistics.median(second) / eager, eager
+    eager = statistics.median(eager)
+    return statistics.median(first) / eager, statistics.median(second) / eager, eager
 
 
 def main(argv=None):
