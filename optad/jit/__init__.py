@@ -38,9 +38,11 @@ derivative of complex values, arguments that are neither arrays, numbers nor has
 
 **The replay** (:mod:`optad.jit.optimize`) drops steps whose results nothing reads,
 reuses repeated subexpressions, adds the adjoints of indexing into one temporary, and
-writes elementwise results into temporaries that nothing reads afterwards (``out=``),
-so few arrays are allocated. Each call makes its own temporaries: threads share nothing
-but the read-only program.
+writes elementwise results into temporaries that nothing reads afterwards (``out=``).
+Its large elementwise intermediates live in preallocated buffers reused by liveness
+(a buffer plan): a steady-state replay allocates none of them. Each thread replays with
+buffers of its own (made at its first replay, kept with the program: memory of a few
+intermediates per thread and program); outputs are never buffers.
 
 >>> import numpy as np, optad
 >>> rosen = lambda x: np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)

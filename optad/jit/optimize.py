@@ -30,17 +30,23 @@ in several threads share nothing.
 >>> _ = p.compile()
 >>> print(p.source)     # doctest: +NORMALIZE_WHITESPACE
 def replay(v0):
-    v1 = v0[slice(1, None, None)]
-    v3 = v1 * c0
-    v5 = v1 ** 2
-    del v1
-    v6 = f1(v3, v5, out=v3)
-    del v5
-    v7 = f2(v6, axis=None, keepdims=False)
-    del v6
-    return v7
+    _b = _take()
+    try:
+        v1 = v0[slice(1, None, None)]
+        v3 = f1(v1, c0, out=_b[0])
+        v5 = f2(v1, 2, out=_b[1])
+        del v1
+        v6 = f3(v3, v5, out=v3)
+        del v5
+        v7 = f4(v6, axis=None, keepdims=False)
+        del v6
+        return v7
+    finally:
+        _b.busy = False
+<BLANKLINE>
 """
 
+import math
 import operator
 
 import numpy as np
@@ -357,3 +363,108 @@ def _rewrite(step, pos, steps, result, made_by, uses, free_at, shapes, dtypes, s
             if target(t):
                 return (INPLACE, fn, list(args), out, t.var)
     return None
+
+
+# --- the buffer plan ---------------------------------------------------------------------------
+def _out_form(step):
+    """The ufunc that computes the CALL ``step`` with ``out=`` (same values, bitwise), or
+    None: NumPy's operators are these ufuncs; ``x ** 2`` is ``np.square``; other powers
+    are left alone (``x ** 0.5`` runs ``np.sqrt``, not ``np.power``)."""
+    _, fn, args, kwargs, _, shape_guard = step
+    if kwargs or shape_guard:
+        return None
+    if fn in _BINARY and len(args) == 2:
+        return _BINARY[fn]
+    if fn is operator.neg and len(args) == 1:
+        return np.negative
+    if fn is operator.pow and len(args) == 2:
+        e = args[1].value if type(args[1]) is Const else args[1]
+        if type(e) in (int, float) and e == 2:
+            return _square
+        return None
+    if isinstance(fn, np.ufunc) and fn.nout == 1 and len(args) == fn.nin:
+        return fn
+    return None
+
+
+#: Arrays at least this large get buffers: a small array costs NumPy less to allocate
+#: (from its cache of small blocks) than ``out=`` costs a call to parse.
+BUFFER_MIN_SIZE = 4096
+
+_NUMBERS = (float, np.float64, int, bool, np.bool_, complex, np.complex128, np.int64)
+
+
+def plan_buffers(steps, meta):
+    """Preallocated buffers for the arrays the replay would allocate: ``({var: (slot,
+    ufunc)}, [(shape, dtype) per slot])``.
+
+    A *fresh* value (a new array from an elementwise step, see :func:`_out_form`) is
+    computed with ``out=`` into a slot of its shape and dtype; a slot is reused once
+    every value that may share its memory (views of it, results written into it in
+    place) has been read for the last time: a liveness plan, as a compiler allocates
+    registers. Values whose memory may reach an output are never put in a slot (the
+    caller keeps outputs; the next call would overwrite them). Arrays smaller than
+    :data:`BUFFER_MIN_SIZE` are left alone (and so are 0-d ones: NumPy returns scalars
+    from ufuncs on them). The replay keeps one set of
+    slots per thread (:mod:`optad.jit.program`), so a steady-state replay allocates none
+    of these arrays.
+    """
+    shapes, dtypes, kinds, owned = meta["shapes"], meta["dtypes"], meta["kinds"], meta["owned"]
+    outputs = meta["outputs"]
+    uses = _uses(steps, outputs)
+    last = {var: max(p) for var, p in uses.items()}
+    roots = {}              # value -> the fresh values whose memory it may share
+    forms = {}              # fresh value -> the ufunc computing it with out=
+    made_at = {}
+    for pos, step in enumerate(steps):
+        kind = step[0]
+        out = writes(step)
+        if out is None:
+            continue
+        if kind is CALL:
+            form = None
+            if (kinds[out] is np.ndarray and out in owned and shapes[out]
+                    and math.prod(shapes[out]) >= BUFFER_MIN_SIZE):
+                form = _out_form(step)
+            if form is not None:
+                roots[out] = {out}
+                forms[out] = form
+                made_at[out] = pos
+                continue
+        if kind is INPLACE:
+            roots[out] = set(roots.get(step[4], ()))
+        elif kind is SCATTER:
+            roots[out] = set(roots.get(step[1], ()))
+        elif kind is CALL and (out in owned or kinds[out] in _NUMBERS):
+            roots[out] = set()      # new memory (a new array, a number): shares none
+        else:
+            # anything else may return (a view of) any of its arguments
+            r = set()
+            for var in _reads(step):
+                r |= roots.get(var, set())
+            roots[out] = r
+    reaching_outputs = set()
+    for var in outputs:
+        reaching_outputs |= roots.get(var, set())
+    dead_after = {}
+    for var, r in roots.items():
+        end = last.get(var, -1)
+        for root in r:
+            if end > dead_after.get(root, -1):
+                dead_after[root] = end
+    plan, slots, free_from = {}, [], []
+    for var in sorted(made_at, key=made_at.get):
+        if var in reaching_outputs:
+            continue
+        pos = made_at[var]
+        spec = (shapes[var], dtypes[var])
+        for k, s in enumerate(slots):
+            if s == spec and free_from[k] < pos:
+                break
+        else:
+            k = len(slots)
+            slots.append(spec)
+            free_from.append(-1)
+        free_from[k] = dead_after.get(var, pos)
+        plan[var] = (k, forms[var])
+    return plan, slots

@@ -32,10 +32,11 @@ optad.jit.program.GuardFailed
 
 import math
 import operator
+import threading
 
 import numpy as np
 
-from .optimize import INPLACE, SCATTER, collect_refs, optimize, reads
+from .optimize import INPLACE, SCATTER, collect_refs, optimize, plan_buffers, reads
 from .trace import CALL, CONST, GUARD, ITEM, RAISES, Const, Dict, Ref, Seq, Slice
 
 __all__ = ["Program", "GuardFailed", "same"]
@@ -156,11 +157,20 @@ class Program:
                                  "dtypes": self.dtypes, "owned": self.owned,
                                  "outputs": outputs})
         last_use = self._last_uses(steps, outputs)
+        buffers, self.slots = plan_buffers(steps, {
+            "kinds": self.kinds, "shapes": self.shapes, "dtypes": self.dtypes,
+            "owned": self.owned, "outputs": outputs})
+        env["_take"] = _buffer_source(self.slots)
         lines = []
         indexing = _getitem_impl()
         for pos, step in enumerate(steps):
             kind = step[0]
-            if kind is CALL:
+            if kind is CALL and step[4] in buffers:
+                _, fn, args, _, out, _ = step
+                slot, ufunc = buffers[out]
+                parts = ", ".join(expr(a) for a in args)
+                lines.append(f"v{out} = {bind_global(ufunc, 'f')}({parts}, out=_b[{slot}])")
+            elif kind is CALL:
                 _, fn, args, kwargs, out, shape_guard = step
                 parts = [expr(a) for a in args]
                 form = _OPERATORS.get(fn) if not kwargs else None
@@ -201,6 +211,10 @@ class Program:
             for var in last_use.get(pos, ()):
                 lines.append(f"del v{var}")
         lines.append(f"return {self._output_expr(self.out, expr)}")
+        if self.slots:
+            # this thread's buffers, released however the replay ends (a guard fails...)
+            lines = (["_b = _take()", "try:"] + [f"    {ln}" for ln in lines]
+                     + ["finally:", "    _b.busy = False"])
         args = ", ".join(f"v{k}" for k in range(self.n_inputs))
         self.source = f"def replay({args}):\n" + "".join(f"    {ln}\n" for ln in lines)
         code = compile(self.source, f"<optad.jit of {self.name}>", "exec")
@@ -304,6 +318,30 @@ def _guard_key(steps):
         elif step[0] is RAISES:
             key.append((pos, "raises"))
     return tuple(key)
+
+
+class _Buffers(list):
+    """One thread's preallocated intermediates of one program (see ``plan_buffers``)."""
+
+    __slots__ = ("busy",)
+
+
+def _buffer_source(slots):
+    """``take()``: this thread's buffers for a program with these slots, allocated at a
+    thread's first replay. A replay that starts while the thread's buffers are in use
+    (the program re-entered from inside itself) gets a set of its own."""
+    local = threading.local()
+
+    def take():
+        b = local.__dict__.get("b")
+        if b is None or b.busy:
+            fresh = _Buffers(np.empty(shape, dtype) for shape, dtype in slots)
+            if b is None:
+                local.b = fresh
+            b = fresh
+        b.busy = True
+        return b
+    return take
 
 
 def _scatter_into():
