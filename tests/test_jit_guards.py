@@ -1,0 +1,73 @@
+"""optad.jit: primitives that read their inputs' data recompute it, not guard on it.
+
+A jitted objective of each function, called at several points whose values differ (so
+every sort order, index, mask and branch the function reads changes), must give the
+un-jitted values and gradients and trace once: the program recomputes those reads as
+steps. True Python decisions (an error to raise, a tie to share) stay guards on a small
+value; the last tests check that they still decide.
+"""
+
+import warnings
+
+import numpy as np
+import optad
+from optad.engines import using_reference
+import pytest
+
+RNG = np.random.default_rng(20240611)
+
+
+def same(a, b, rtol=1e-12):
+    la, ta = optad.tree.flatten(a)
+    lb, tb = optad.tree.flatten(b)
+    assert ta == tb
+    for u, v in zip(la, lb):
+        assert np.shape(u) == np.shape(v)
+        np.testing.assert_allclose(u, v, rtol=rtol, atol=rtol * (1 + np.max(np.abs(
+            np.nan_to_num(np.asarray(v))), initial=0.0)), equal_nan=True)
+
+
+def once(fun, points, traces=1):
+    """``jit(fun)`` at each point equals ``fun`` there, and traced ``traces`` times (the
+    count is the fast engine's: the reference engine's structural-zero masks read values)."""
+    jitted = optad.jit(fun)
+    for x in points:
+        same(jitted(x), fun(x))
+    if not using_reference():
+        assert jitted.cache_info().traces == traces
+    return jitted
+
+
+def normal(shape, n=4):
+    return [RNG.normal(size=shape) for _ in range(n)]
+
+
+# --- statistics: median, quantile, percentile ----------------------------------------------
+@pytest.mark.parametrize("f", [
+    lambda x: np.median(x) * np.sum(x ** 2),
+    lambda x: np.sum(np.median(x, axis=0) ** 2),
+    lambda x: np.sum(np.quantile(x, [0.1, 0.3, 0.9])),
+    lambda x: np.percentile(x, 35.0, method="lower") + np.percentile(x, 60.0, method="nearest"),
+    lambda x: np.sum(np.quantile(x, [0.3, 0.7], method="averaged_inverted_cdf")),
+    lambda x: np.sum(np.quantile(x, [0.3, 0.7], method="closest_observation")),
+    lambda x: np.quantile(x, 0.4, method="midpoint") * np.quantile(x, 0.4, method="hazen"),
+    lambda x: np.nanmedian(np.where(x > 0.8, np.nan, x)),
+    lambda x: np.sum(np.nanpercentile(np.where(x > 0.5, np.nan, x), [20.0, 70.0], axis=1)),
+    lambda x: np.median(np.round(2.0 * x)),      # ties on every call: shared, recomputed
+], ids=["median", "median_axis", "quantile", "lower_nearest", "averaged", "closest",
+        "midpoint_hazen", "nanmedian", "nanpercentile", "ties"])
+def test_order_statistics_trace_once(f):
+    once(optad.value_and_grad(f), normal((4, 6)))
+
+
+def test_quantile_of_a_traced_q_traces_once():
+    data = np.arange(6.0) ** 2
+    once(optad.value_and_grad(lambda q: np.sum(np.quantile(data, q ** 2))),
+         [RNG.uniform(0.1, 0.9, size=3) for _ in range(4)])
+
+
+def test_a_quantile_out_of_range_still_raises_under_jit():
+    jitted = optad.jit(optad.grad(lambda q: np.quantile(np.arange(4.0), q)))
+    assert float(jitted(0.5)) == pytest.approx(3.0)
+    with pytest.raises(ValueError, match="range"):
+        jitted(1.5)
