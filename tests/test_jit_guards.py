@@ -71,3 +71,71 @@ def test_a_quantile_out_of_range_still_raises_under_jit():
     assert float(jitted(0.5)) == pytest.approx(3.0)
     with pytest.raises(ValueError, match="range"):
         jitted(1.5)
+
+
+# --- decompositions: only "repeated / rank-deficient?" is a guard ---------------------------
+def symmetric(n=4, count=4):
+    out = []
+    for _ in range(count):
+        a = RNG.normal(size=(n, n))
+        out.append(a + a.T)
+    return out
+
+
+def diagonalizable(n=4, count=4):
+    """Real matrices with distinct real eigenvalues (well separated, well conditioned)."""
+    out = []
+    for _ in range(count):
+        t = np.triu(RNG.normal(size=(n, n)), 1) + np.diag(np.arange(1.0, n + 1) + RNG.uniform(
+            0, 0.3, n))
+        p = np.eye(n) + 0.1 * RNG.normal(size=(n, n))
+        out.append(p @ t @ np.linalg.inv(p))
+    return out
+
+
+@pytest.mark.parametrize("f, points", [
+    (lambda a: np.sum(np.linalg.eigh(a)[1] ** 3) + np.sum(np.linalg.eigh(a)[0] ** 2),
+     symmetric()),
+    (lambda a: np.sum(np.linalg.svd(a, full_matrices=False)[0] ** 3), normal((5, 3))),
+    (lambda a: np.sum(np.linalg.svd(a, hermitian=True)[0] ** 3)
+     + np.sum(np.linalg.svd(a, hermitian=True)[1]), symmetric()),
+    (lambda a: np.sum(np.linalg.qr(a)[0] ** 3) + np.sum(np.linalg.qr(a)[1] ** 2),
+     normal((5, 3))),
+    (lambda a: np.sum(np.linalg.pinv(a) ** 2), normal((5, 3))),
+    (lambda a: np.sum(np.linalg.lstsq(a, np.arange(5.0), rcond=None)[0] ** 2)
+     + np.sum(np.linalg.lstsq(a, np.arange(5.0), rcond=None)[1]), normal((5, 3))),
+    (lambda a: np.sum(np.linalg.eigvals(a) ** 2), diagonalizable()),
+    (lambda a: np.sum(np.linalg.eig(a)[1] ** 3) + np.sum(np.linalg.eig(a)[0] ** 3),
+     diagonalizable()),
+], ids=["eigh", "svd", "svd_hermitian", "qr", "pinv", "lstsq", "eigvals", "eig"])
+def test_decompositions_trace_once(f, points):
+    once(optad.value_and_grad(f), points)
+
+
+def test_forward_mode_eigh_traces_once():
+    v = np.arange(16.0).reshape(4, 4)
+    once(lambda a: optad.jvp(lambda a: np.linalg.eigh(a)[1] ** 2, (a,), (v + v.T,))[1],
+         symmetric())
+
+
+def test_lstsq_rank_is_a_python_int_under_jit():
+    rank = optad.jit(lambda a: np.linalg.lstsq(a, np.ones(4), rcond=None)[2])
+    assert rank(RNG.normal(size=(4, 3))) == 3 and type(rank(RNG.normal(size=(4, 3)))) is int
+    low = RNG.normal(size=(4, 1)) @ RNG.normal(size=(1, 3))
+    assert rank(low) == 1          # a new rank: guarded, traced again
+
+
+def test_repeated_eigenvalues_still_raise_under_jit():
+    vg = optad.jit(optad.value_and_grad(lambda a: np.sum(np.linalg.eigh(a)[1] ** 3)))
+    a = symmetric()[0]
+    same(vg(a), optad.value_and_grad(lambda a: np.sum(np.linalg.eigh(a)[1] ** 3))(a))
+    with pytest.raises(optad.errors.NotDifferentiableError, match="repeated eigenvalues"):
+        vg(np.diag([1.0, 1.0, 2.0, 3.0]))
+    same(vg(2.0 * a), optad.value_and_grad(lambda a: np.sum(np.linalg.eigh(a)[1] ** 3))(2 * a))
+
+
+def test_rank_deficient_svd_vectors_still_raise_under_jit():
+    vg = optad.jit(optad.grad(lambda a: np.sum(np.linalg.svd(a, full_matrices=False)[0] ** 3)))
+    vg(RNG.normal(size=(4, 3)))
+    with pytest.raises(optad.errors.NotDifferentiableError, match="singular value"):
+        vg(np.outer(np.arange(1.0, 5.0), [1.0, 2.0, 3.0]))
