@@ -139,3 +139,38 @@ def test_rank_deficient_svd_vectors_still_raise_under_jit():
     vg(RNG.normal(size=(4, 3)))
     with pytest.raises(optad.errors.NotDifferentiableError, match="singular value"):
         vg(np.outer(np.arange(1.0, 5.0), [1.0, 2.0, 3.0]))
+
+
+# --- writes at integer indices computed from the inputs --------------------------------------
+def _write_permuted(x):
+    y = np.zeros_like(x)
+    y[np.argsort(x)] = x ** 2
+    return np.sum(y * np.arange(5.0))
+
+
+def _zero_the_largest(x):
+    y = x.copy()
+    y[np.argmax(x)] = 0.0
+    return np.sum(y ** 2)
+
+
+def _add_on_rows(x):
+    y = np.zeros((5, 5)) + x
+    y[np.argsort(x), np.arange(5)] += x ** 2
+    return np.sum(y ** 2)
+
+
+@pytest.mark.parametrize("f", [_write_permuted, _zero_the_largest, _add_on_rows])
+def test_writes_at_traced_indices_that_never_repeat_trace_once(f):
+    once(optad.value_and_grad(f), normal((5,)))
+
+
+def test_writes_at_repeated_traced_indices_keep_the_last_write():
+    def f(x):
+        y = np.zeros(3) + x[:3]
+        y[np.minimum(np.argsort(x), 2)] = x     # several writes to y[2]: the last one wins
+        return np.sum(y ** 2 * np.arange(1.0, 4.0))
+    # which write wins depends on the indices' values: a guard, traced again as they change
+    jitted = optad.jit(optad.value_and_grad(f))
+    for x in normal((5,)):
+        same(jitted(x), optad.value_and_grad(f)(x))
