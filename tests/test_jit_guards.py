@@ -174,3 +174,61 @@ def test_writes_at_repeated_traced_indices_keep_the_last_write():
     jitted = optad.jit(optad.value_and_grad(f))
     for x in normal((5,)):
         same(jitted(x), optad.value_and_grad(f)(x))
+
+
+# --- scipy.stats drop-ins: support and branch masks are recomputed --------------------------
+from optad.scipy import special as ospecial  # noqa: E402
+from optad.scipy import stats  # noqa: E402
+
+_SIMPLEX_ALPHA = np.array([1.5, 2.0, 2.5, 3.0, 1.2])
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.sum(stats.t.logcdf(x, 3.0)) + np.sum(stats.t.logsf(2.0 * x, 4.0)),
+    lambda p: np.sum(stats.t.logpdf(np.array([0.1, -2.0, 3.0, 0.5, 1.0]), np.exp(p[0]),
+                                    loc=p[1], scale=np.exp(p[2]))),
+    lambda x: np.sum(stats.gamma.logcdf(np.abs(x) + 0.1, 2.5)),
+    lambda x: np.sum(stats.gamma.logpdf(x, 2.5, scale=2.0)),       # x < 0: outside
+    lambda x: np.sum(stats.expon.cdf(x, loc=-0.5)) + np.sum(stats.uniform.logpdf(x, -1, 2)),
+    lambda x: np.sum(stats.beta.logcdf(1.0 / (1.0 + np.exp(-x)), 2.0, 3.0)),
+    lambda x: np.sum(stats.laplace.cdf(x)) + np.sum(stats.laplace.logcdf(x)),
+    lambda x: np.sum(stats.cauchy.logpdf(2.0 * x)),
+    lambda x: stats.cauchy.logpdf(2.0 * x[0]) + stats.laplace.cdf(x[1]),    # scalars
+    lambda x: np.sum(stats.poisson.logpmf(np.arange(5), np.exp(x)))
+    + np.sum(stats.poisson.logcdf(np.arange(5), np.exp(x))),
+    lambda x: stats.dirichlet.logpdf(np.exp(x) / np.sum(np.exp(x)), _SIMPLEX_ALPHA),
+    lambda x: stats.dirichlet.logpdf(np.array([0.2, 0.2, 0.1, 0.25, 0.25]), np.exp(x)),
+    lambda x: ospecial.logsumexp(x, b=np.array([1.0, -1.0, 2.0, 1.0, -3.0]),
+                                 return_sign=True)[1] * np.sum(x ** 2),
+], ids=["t_logcdf", "t_params", "gamma_logcdf", "gamma_support", "expon_uniform",
+        "beta_logcdf", "laplace", "cauchy", "scalars", "poisson", "dirichlet_x",
+        "dirichlet_alpha", "logsumexp_sign"])
+def test_scipy_drop_ins_trace_once(f):
+    once(optad.value_and_grad(f), normal((5,)))
+
+
+def test_data_arguments_of_the_drop_ins_are_recomputed_not_refused():
+    # k (a count) and df (no cdf derivative) are data here: jit's values, not derivatives
+    def f(mu, k, df):
+        return (np.sum(stats.poisson.logpmf(k, np.exp(mu)))
+                + np.sum(stats.t.logcdf(mu, df)) + np.sum(stats.t.cdf(mu, np.where(
+                    df > 2.5, np.inf, df))))
+    vg = optad.value_and_grad(f)
+    jitted = optad.jit(vg)
+    for _ in range(4):
+        args = (RNG.normal(size=4), RNG.integers(0, 6, size=4).astype(float),
+                np.array([1.5, 2.0, 3.0, 4.0]) + RNG.uniform(0, 0.4, size=4))
+        same(jitted(*args), vg(*args))
+    if not using_reference():
+        assert jitted.cache_info().traces == 1
+    with pytest.raises(optad.errors.NotDifferentiableError, match="count"):
+        optad.jit(optad.grad(lambda k: stats.poisson.logpmf(k, 2.0)))(1.0)
+    with pytest.raises(optad.errors.NotDifferentiableError, match="shape parameter df"):
+        optad.jit(optad.grad(lambda df: stats.t.cdf(0.3, df)))(3.0)
+
+
+def test_a_point_off_the_simplex_still_raises_under_jit():
+    jitted = optad.jit(optad.grad(lambda x: stats.dirichlet.logpdf(x, _SIMPLEX_ALPHA[:3])))
+    jitted(np.array([0.2, 0.3, 0.5]))
+    with pytest.raises(ValueError, match="simplex"):
+        jitted(np.array([0.2, 0.3, 0.6]))
