@@ -232,3 +232,47 @@ def test_a_point_off_the_simplex_still_raises_under_jit():
     jitted(np.array([0.2, 0.3, 0.5]))
     with pytest.raises(ValueError, match="simplex"):
         jitted(np.array([0.2, 0.3, 0.6]))
+
+
+# --- np.gradient's coordinates, np.interp's tables and period ---------------------------------
+def _coordinates():
+    return [(RNG.normal(size=6), np.cumsum(RNG.uniform(0.5, 1.0, 6))) for _ in range(4)]
+
+
+def test_gradient_at_changing_coordinates_traces_once():
+    vg = optad.value_and_grad(lambda y, x: np.sum(np.gradient(y, x) ** 2))
+    jitted = optad.jit(vg)
+    for y, x in _coordinates():
+        same(jitted(y, x), vg(y, x))
+    if not using_reference():
+        assert jitted.cache_info().traces == 1
+
+
+_XP, _FP = np.array([0.1, 0.5, 0.9]), np.array([1.0, 3.0, 2.0])
+
+
+@pytest.mark.parametrize("f", [
+    lambda x: np.sum(np.interp(x, _XP, _FP) ** 2),
+    lambda x: np.sum(np.interp(np.array([0.2, 0.7, 1.5]), _XP, x[:3]) ** 2),
+    lambda x: np.sum(np.interp(np.array([0.2, 0.7, 1.5]), np.cumsum(np.exp(x[:3])), _FP) ** 2),
+    lambda x: np.sum(np.interp(3.0 * x, _XP, _FP, period=1.0) ** 2),
+    lambda x: np.sum(np.interp(np.array([0.2, 0.7, 1.5]), np.exp(x[:3]), _FP, period=1.3) ** 2),
+], ids=["x", "fp", "xp", "period", "period_xp"])
+def test_interp_traces_once(f):
+    once(optad.value_and_grad(f), normal((5,)))
+
+
+def test_interp_of_plain_tables_under_jit_alone_traces_once():
+    once(lambda x: np.interp(x, _XP, _FP), normal((5,)))
+
+
+def test_interp_at_a_changing_period_traces_once_and_refuses_zero():
+    vg = optad.value_and_grad(lambda x, p: np.sum(np.interp(x, _XP, _FP, period=p) ** 2))
+    jitted = optad.jit(vg)
+    for _ in range(4):
+        args = (RNG.uniform(0.0, 3.0, 5), RNG.uniform(1.0, 2.0))
+        same(jitted(*args), vg(*args))
+    if not using_reference():
+        assert jitted.cache_info().traces == 1
+    with pytest.raises(ValueError, match="non-zero"):
+        jitted(np.ones(5), 0.0)
