@@ -32,8 +32,8 @@ import warnings
 
 import numpy as np
 
-from ..engine import Traced, bind, value_of
-from ..traced import carries_derivative, data_of, peek, value_of
+from ..engine import Traced, bind
+from ..traced import carries_derivative, data_of, decide, peek, plain
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements, no_out
@@ -170,13 +170,19 @@ def _spacing(distances, length):
                          "dimension")
     if carries_derivative(distances):
         return np.diff(distances)   # the general formula: see the module docstring
-    distances = np.asanyarray(value_of(distances))     # (under optad.jit: a guard)
-    if np.issubdtype(distances.dtype, np.integer):
-        distances = distances.astype(np.float64)
-    diffx = np.diff(distances)
-    if (diffx == diffx[0]).all():
+    # The coordinates are data (under optad.jit, their differences are recomputed steps);
+    # only whether they are evenly spaced decides the formula (a guard on one bool).
+    diffx = plain(_differences, distances)
+    if decide(lambda d: bool((d == d[0]).all()), diffx):
         diffx = diffx[0]
     return diffx
+
+
+def _differences(distances):
+    distances = np.asanyarray(distances)
+    if np.issubdtype(distances.dtype, np.integer):
+        distances = distances.astype(np.float64)
+    return np.diff(distances)
 
 
 def _gradient_along(f, axis, dx, edge_order):

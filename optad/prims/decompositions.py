@@ -76,7 +76,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..engine import bind, value_of
-from ..traced import decide, peek
+from ..traced import decide, peek, plain, read
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import implements
@@ -181,9 +181,10 @@ def _inverse_gaps(w):
     return np.where(eye, 0.0, 1.0 / np.where(eye, 1.0, diff))
 
 
-def _repeated(values):
-    """The first pair (batch index, i, j) of values closer than REPEATED_RTOL·scale, or None."""
-    w = np.asarray(value_of(values), dtype=float)
+def _repeated(w):
+    """The first pair (batch index, i, j) of values ``w`` (plain) closer than
+    REPEATED_RTOL·scale, or None."""
+    w = np.asarray(w, dtype=float)
     n = w.shape[-1]
     if n < 2:
         return None
@@ -197,12 +198,13 @@ def _repeated(values):
 
 
 def _refuse_repeated(values, function, kind, advice):
-    """Raise NotDifferentiableError if ``values`` repeat; ``kind`` is "eigen" or "singular "."""
-    found = _repeated(values)
-    if found is None:
+    """Raise NotDifferentiableError if ``values`` repeat; ``kind`` is "eigen" or "singular ".
+    Under optad.jit only whether they repeat is a guard (one bool), not the values."""
+    if not decide(lambda w: _repeated(w) is not None, values):
         return
-    batch, i, j = found
-    w = np.asarray(value_of(values))[batch]
+    w = np.asarray(value_of(values))      # (raising: the message names them)
+    batch, i, j = _repeated(w)
+    w = w[batch]
     at = f" (matrix {batch} of the stack)" if batch else ""
     raise NotDifferentiableError(
         f"{function}: the {kind}vectors have no derivative at repeated {kind}values: "
@@ -212,7 +214,8 @@ def _refuse_repeated(values, function, kind, advice):
 
 
 def _any_nonzero(x):
-    return bool(np.any(np.asarray(value_of(x)) != 0))
+    """Whether ``x`` (a cotangent) is not all zero: under optad.jit a guard on one bool."""
+    return decide(lambda x: bool(np.any(np.asarray(x) != 0)), x)
 
 
 #: A cotangent of complex singular vectors or eigenvectors depends on their phases when
@@ -221,20 +224,26 @@ def _any_nonzero(x):
 PHASE_RTOL = 1e-8
 
 
+def _phase_dependent(flat):
+    """Per column, whether the cotangents depend on the phases (plain V, V̄, V, V̄...)."""
+    total = scale = 0.0
+    for v, gv in zip(flat[::2], flat[1::2]):
+        vv, gg = np.asarray(v), np.asarray(gv)
+        total = total + np.sum(vv * gg, axis=-2)
+        scale = scale + np.sum(np.abs(vv) * np.abs(gg), axis=-2)
+    return np.abs(np.imag(total)) > PHASE_RTOL * scale
+
+
 def _refuse_phase_dependent(pairs, function, kind, advice):
     """Refuse cotangents of complex vectors that depend on the vectors' phases.
 
     Each column of V (of U and V together for svd: ``pairs`` [(V, V̄), ...]) is defined
     only up to a factor e^{iθ}; a function f of them is differentiable only if it does not
     depend on θ: d/dθ f = Re Σ V̄·(iV) = -Im diag(Vᵀ V̄) must vanish, column by column."""
-    total = scale = 0.0
-    for v, gv in pairs:
-        vv, gg = np.asarray(value_of(v)), np.asarray(value_of(gv))
-        total = total + np.sum(vv * gg, axis=-2)
-        scale = scale + np.sum(np.abs(vv) * np.abs(gg), axis=-2)
-    bad = np.abs(np.imag(total)) > PHASE_RTOL * scale
-    if not np.any(bad):
+    flat = [x for pair in pairs for x in pair]
+    if not decide(lambda *vs: bool(np.any(_phase_dependent(vs))), *flat):
         return
+    bad = _phase_dependent([np.asarray(value_of(x)) for x in flat])
     where = np.argwhere(bad)[0]
     at = f" of matrix {tuple(int(k) for k in where[:-1])} of the stack" if where.size > 1 else ""
     raise NotDifferentiableError(
@@ -426,10 +435,14 @@ def _refuse_full(function, m, n, forward=False):
         f"complement, so they have no derivative. {use}")
 
 
+def _has_zero_singular(s):
+    s = np.asarray(s)
+    return bool(np.any(s <= REPEATED_RTOL * np.max(s, axis=-1, keepdims=True)))
+
+
 def _check_svd_vectors(s, m, n, function, complex_=False):
     _refuse_repeated(s, function, "singular ", _SVD_ADVICE)
-    if (m != n or complex_) and np.any(np.asarray(value_of(s)) <= REPEATED_RTOL * np.max(
-            np.asarray(value_of(s)), axis=-1, keepdims=True)):
+    if (m != n or complex_) and decide(_has_zero_singular, s):
         why = ("(the matrix is rank-deficient)" if m != n else "(a complex matrix: the phases "
                "of its pair of singular vectors are then independent)")
         raise NotDifferentiableError(
@@ -523,18 +536,22 @@ svdvals = Primitive(
     explain=("svd({0}).S", ("U diag(s̄) Vᵀ",)))
 
 
+def _order_and_sign(w):
+    """The order of ``|w|`` (largest first) and the signs of ``w`` in it (plain ``w``)."""
+    order = np.argsort(np.abs(w), axis=-1)[..., ::-1]
+    return order, np.take_along_axis(np.copysign(1.0, w), order, axis=-1)
+
+
 def _svd_hermitian(a, compute_uv):
     """NumPy's own hermitian=True route (eigh, then |w| sorted), on traced values."""
     if not compute_uv:
         return np.sort(np.abs(np.linalg.eigvalsh(a)), axis=-1)[..., ::-1]
     w, u = np.linalg.eigh(a)
-    wv = np.asarray(value_of(w))
-    order = np.argsort(np.abs(wv), axis=-1)[..., ::-1]
-    sign = np.take_along_axis(np.copysign(1.0, wv), order, axis=-1)
+    order, sign = plain(_order_and_sign, w)     # under optad.jit: a recomputed step
     s = np.take_along_axis(np.abs(w), order, axis=-1)
     # (an index broadcast to u's shape: take_along_axis's rule mishandles a broadcasting one)
-    u = np.take_along_axis(u, np.broadcast_to(order[..., None, :], np.shape(wv) + wv.shape[-1:]),
-                           axis=-1)
+    shape = np.shape(peek(w))
+    u = np.take_along_axis(u, np.broadcast_to(order[..., None, :], shape + shape[-1:]), axis=-1)
     return SVDResult(u, s, _mH(u * sign[..., None, :]))
 
 
@@ -587,10 +604,15 @@ def _qr_parts(packed, a, complete):
     return _unpack(packed, _qr_shapes(m, n, complete))
 
 
+def _dependent_columns(r, k):
+    d = np.abs(np.diagonal(np.asarray(r)[..., :k, :k], axis1=-2, axis2=-1))
+    return bool(np.any(d <= REPEATED_RTOL * np.max(d, axis=-1, keepdims=True))
+                or not np.all(d > 0))
+
+
 def _refuse_qr(function, r, m, n):
     k = min(m, n)
-    d = np.abs(np.diagonal(np.asarray(value_of(r))[..., :k, :k], axis1=-2, axis2=-1))
-    if np.any(d <= REPEATED_RTOL * np.max(d, axis=-1, keepdims=True)) or not np.all(d > 0):
+    if decide(lambda r: _dependent_columns(r, k), r):
         raise NotDifferentiableError(
             f"{function}: Q and R have no derivative where the first min(m, n) columns of the "
             f"{m}×{n} matrix are linearly dependent (a diagonal entry of R is 0). Perturb "
@@ -694,16 +716,21 @@ def _qr(a, mode="reduced"):
 
 
 # --- pinv -----------------------------------------------------------------------------------
-def _pinv_check(a, rcond, hermitian, function="np.linalg.pinv"):
-    """Refuse a cutoff that drops singular values that are not negligible: the rule below
-    is exact at constant rank, i.e. where the dropped singular values are 0."""
-    a = np.asarray(value_of(a))
+def _drops_singular(a, rcond, hermitian):
+    a = np.asarray(a)
     s = (np.abs(np.linalg.eigvalsh(a)) if hermitian else np.linalg.svd(a, compute_uv=False))
     if s.shape[-1] == 0:
-        return
+        return False
     top = np.max(s, axis=-1, keepdims=True)
     dropped = s <= np.asarray(rcond)[..., None] * top
-    if np.any(dropped & (s > REPEATED_RTOL * top)):
+    return bool(np.any(dropped & (s > REPEATED_RTOL * top)))
+
+
+def _pinv_check(a, rcond, hermitian, function="np.linalg.pinv"):
+    """Refuse a cutoff that drops singular values that are not negligible: the rule below
+    is exact at constant rank, i.e. where the dropped singular values are 0. Under
+    optad.jit only the answer is a guard (one bool), not the matrix."""
+    if decide(_drops_singular, a, rcond, hermitian):
         raise NotDifferentiableError(
             f"{function}: the cutoff rcond drops singular values that are not negligible "
             f"(larger than {REPEATED_RTOL:g} times the largest); the pseudo-inverse is then "
@@ -870,7 +897,8 @@ def _lstsq(a, b, rcond=None if NUMPY2 else "warn"):
             "the old, explicitly pass `rcond=-1`.", FutureWarning, stacklevel=3)
         rcond = -1
     x, res, s = _lstsq_parts(packed := bind(lstsq, (a, b), {"rcond": value_of(rcond)}), a, b)
-    return x, res, int(np.real(value_of(packed)[-1])), s
+    # the rank, a Python int as NumPy's: under optad.jit a guard on it alone
+    return x, res, read(plain(lambda p: p[-1], packed), lambda r: int(np.real(r))), s
 
 
 # --- eig, eigvals ---------------------------------------------------------------------------
@@ -892,7 +920,7 @@ def _eig_impl(a):
 
 def _eig_back(v, inner, function):
     """V⁻ᵀ X Vᵀ (the eigenvectors must be independent: a defective matrix has no rule)."""
-    if np.any(np.linalg.cond(np.asarray(value_of(v))) > 1.0 / REPEATED_RTOL):
+    if decide(lambda v: bool(np.any(np.linalg.cond(np.asarray(v)) > 1.0 / REPEATED_RTOL)), v):
         raise NotDifferentiableError(
             f"{function}: the eigenvectors are (nearly) dependent, so the matrix is (nearly) "
             f"defective and its eigenvalues have no derivative. Perturb the matrix.")
@@ -938,13 +966,16 @@ def _eig_for(a, w):
     """eig's eigenvectors in the order of eigvals' eigenvalues ``w`` (the same LAPACK
     routine orders them alike; matched here rather than assumed)."""
     we, v = np.linalg.eig(a)
-    wv, wev = np.asarray(value_of(w)), np.asarray(value_of(we))
-    order = np.argmin(np.abs(wv[..., :, None] - wev[..., None, :]), axis=-1)
-    if np.any(np.sort(order, axis=-1) != np.arange(wv.shape[-1])):
+    shape = np.shape(peek(w))
+    # which of eig's vectors goes with which eigenvalue: a recomputed step under optad.jit;
+    # only whether the match is one-to-one is a guard
+    order = plain(lambda w, we: np.argmin(np.abs(w[..., :, None] - we[..., None, :]), axis=-1),
+                  w, we)
+    if decide(lambda o: bool(np.any(np.sort(o, axis=-1) != np.arange(o.shape[-1]))), order):
         raise NotDifferentiableError(
             "np.linalg.eigvals: its eigenvalues could not be matched with np.linalg.eig's "
             "(repeated eigenvalues?); perturb the matrix.")
-    return np.take_along_axis(v, np.broadcast_to(order[..., None, :], wv.shape + wv.shape[-1:]),
+    return np.take_along_axis(v, np.broadcast_to(order[..., None, :], shape + shape[-1:]),
                               axis=-1)
 
 

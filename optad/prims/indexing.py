@@ -10,7 +10,7 @@ new value, so the tape never sees a mutation.
 import numpy as np
 
 from ..engine import Traced, bind, value_of
-from ..traced import data_of, is_jit, peek
+from ..traced import data_of, decide, is_jit, peek
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive, Speed, Variadic
 from . import shape as shape_prims
@@ -226,8 +226,15 @@ def setitem(x, key, v):
         if all(np.result_type(peek(p)) == bool for p in parts):
             # masks computed from a jitted function's inputs: never a repeated write
             return bind(setitem_dyn, (x, v, tmpl, *parts), {})
-        # Integer indices computed from a jitted function's inputs: which writes win where
-        # they repeat depends on their values, read here (guards under optad.jit).
+        # Integer indices computed from a jitted function's inputs: where none repeats (a
+        # permutation, an argmax) the write is a recomputed step, and only "none repeats"
+        # is a guard; where some do, which writes win depends on their values, read here
+        # (a guard on the indices: a repeated write at changing indices traces again).
+        if any(isinstance(p, Traced) for p in parts):
+            shape = np.shape(peek(x))
+            if not decide(lambda *ps: _last_writes(shape, fill_key(tmpl, ps)) is not None,
+                          *parts):
+                return bind(setitem_dyn, (x, v, tmpl, *parts), {})
         key = fill_key(tmpl, [value_of(p) for p in parts])
     kept = _last_writes(np.shape(peek(x)), key)
     if kept is None:

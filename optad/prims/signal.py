@@ -29,8 +29,8 @@ array([0.        , 0.5651591])
 
 import numpy as np
 
-from ..traced import data_of, peek
-from ..engine import Traced, bind, value_of
+from ..traced import data_of, decide, peek, plain
+from ..engine import Traced, bind
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from .declare import elementwise, implements
@@ -146,18 +146,28 @@ def _interp(x, xp, fp, left=None, right=None, period=None):
     x, xp, fp = (v if isinstance(v, Traced) else np.asarray(v, dtype=np.float64)
                  for v in (x, xp, fp))
     # NumPy checks the arguments (lengths, dimensions, period != 0) with its own messages
+    # (period: only whether it is 0 is read; under optad.jit a guard on that alone)
     np.interp(np.zeros(1), peek(xp), peek(fp), peek(left), peek(right),   # (their shapes)
-              value_of(period))
+              None if period is None else decide(lambda p: 0.0 if p == 0 else 1.0, period))
     if period is not None:
         period = abs(period)
         left = right = None
         x = x % period
         xp = xp % period
         order = np.argsort(data_of(xp))     # (data: under optad.jit, recomputed)
-        xp, fp = xp[order], fp[order]
+        xp, fp = _take(xp, order), _take(fp, order)
         xp = np.concatenate((xp[-1:] - period, xp, xp[0:1] + period))
         fp = np.concatenate((fp[-1:], fp, fp[0:1]))
     return _interp_values(x, xp, fp, left, right)
+
+
+def _take(table, index):
+    """``table[index]`` for a 1-d table. A plain table at a jit's traced index is a step of
+    the program (NumPy's take and indexing would read the index's values: a guard on them,
+    as NumPy dispatches np.take on the table alone)."""
+    if isinstance(table, Traced):
+        return np.take(table, index)
+    return plain(np.take, table, index)
 
 
 def _interp_values(x, xp, fp, left, right):
@@ -173,9 +183,8 @@ def _interp_values(x, xp, fp, left, right):
         # j: the interval [xp_j, xp_j+1) NumPy's binary search picks (a NaN x lands past
         # the end, clipped: the formula then gives NaN, as NumPy does)
         j = np.clip(np.searchsorted(xpv, xv, side="right") - 1, 0, n - 2)
-        # (np.take, not xp[j]: a plain table indexed by a jit's traced j stays recorded)
-        x0, f0 = np.take(xp, j), np.take(fp, j)
-        slope = (np.take(fp, j + 1) - f0) / (np.take(xp, j + 1) - x0)
+        x0, f0 = _take(xp, j), _take(fp, j)
+        slope = (_take(fp, j + 1) - f0) / (_take(xp, j + 1) - x0)
         inside = np.where(xv == xpv[-1], fp[-1], slope * (x - x0) + f0)
     return np.where(below, lo, np.where(above, hi, inside))
 

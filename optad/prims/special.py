@@ -71,8 +71,7 @@ True
 import numpy as np
 import scipy.special as sp
 
-from ..engine import value_of
-from ..traced import data_of
+from ..traced import data_of, decide, plain
 from ..errors import ComplexValueError, NotDifferentiableError
 from ..primitive import Primitive
 from ..registry import extend_builtin
@@ -248,8 +247,8 @@ def _t_density(df, t):
 
 def _dstdtr(ans, df, t):
     # ∂stdtr(df, t)/∂t = Student's t density; the normal one where df = inf (its limit)
-    inf = np.isinf(value_of(df))
-    if not np.any(inf):
+    inf = plain(np.isinf, df)         # (under optad.jit: a recomputed mask; whether it
+    if not decide(np.any, inf):       # holds anywhere is a guard on one bool)
         return _t_density(df, t)
     return np.where(inf, np.exp(-0.5 * t * t) / _SQRT_2PI, _t_density(np.where(inf, 1.0, df), t))
 

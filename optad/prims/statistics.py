@@ -39,8 +39,8 @@ import warnings
 
 import numpy as np
 
-from ..engine import Traced, value_of
-from ..traced import data_of, peek, plain
+from ..engine import Traced
+from ..traced import carries_derivative, data_of, decide, peek, plain
 from ..errors import UnsupportedFunctionError
 from .declare import implements, no_out
 
@@ -86,26 +86,45 @@ def _rows(a, axis):
     return np.reshape(a, [shape[k] for k in rest] + [size]), kept
 
 
+def _data(x):
+    """The data of ``x`` (:func:`data_of`): under :func:`optad.jit` the jit's traced value,
+    so that what is computed from it is a recomputed step, not a guard on the whole array."""
+    d = data_of(x)
+    return d if isinstance(d, Traced) else np.asarray(d)
+
+
 def _sorted(x):
-    """``x`` sorted along its last axis, and its plain value. Entries that tie share their
+    """``x`` sorted along its last axis, and its data. Entries that tie share their
     derivative evenly: each sorted position carries the mean derivative of its tie group,
-    through a term whose value is exactly 0 (``s - value(s)``, averaged by cumulative sums)."""
+    through a term whose value is exactly 0 (``s - value(s)``, averaged by cumulative sums).
+    Whether there are ties is the only decision (under optad.jit, a guard on one bool)."""
     s = np.sort(x, axis=-1)
-    plain = np.asarray(value_of(s))
-    tied = plain[..., 1:] == plain[..., :-1]
-    if not isinstance(s, Traced) or not tied.any():
-        return s, plain
-    start = np.ones(plain.shape, dtype=bool)
-    start[..., 1:] = ~tied
-    flags = start.ravel()
-    group = np.cumsum(flags) - 1
-    first = np.flatnonzero(flags)
-    stop = np.append(first[1:], flags.size)
-    finite = np.isfinite(plain)
-    delta = np.where(finite, s - np.where(finite, plain, 0.0), 0.0)   # value 0, slope of s
+    values = _data(s)
+    if not carries_derivative(s) or not decide(_has_ties, values):
+        return s, values
+    first, stop = plain(_tie_groups, values)
+    finite = np.isfinite(values)
+    delta = np.where(finite, s - np.where(finite, values, 0.0), 0.0)   # value 0, slope of s
     sums = np.concatenate([np.zeros(1), np.cumsum(np.ravel(delta))])
     means = (sums[stop] - sums[first]) / (stop - first)
-    return plain + np.reshape(means[group], plain.shape), plain
+    return values + np.reshape(means, np.shape(peek(values))), values
+
+
+def _has_ties(values):
+    return bool(np.any(values[..., 1:] == values[..., :-1]))
+
+
+def _tie_groups(values):
+    """For each sorted position (flat), where its tie group starts and stops: shapes fixed
+    by ``values``'s (so under optad.jit a recomputed step)."""
+    start = np.ones(values.shape, dtype=bool)
+    start[..., 1:] = values[..., 1:] != values[..., :-1]
+    flags = start.ravel()
+    index = np.arange(flags.size)
+    first = np.maximum.accumulate(np.where(flags, index, 0))
+    after = np.append(np.where(flags, index, flags.size)[1:], flags.size)
+    stop = np.minimum.accumulate(after[::-1])[::-1]     # the next group's start
+    return first, stop
 
 
 def _pick(s, index):
@@ -113,7 +132,11 @@ def _pick(s, index):
     rows = np.shape(s)[:-1]
     grids = tuple(np.arange(d).reshape((d,) + (1,) * (len(rows) - 1 - k))
                   for k, d in enumerate(rows))
-    return s[grids + (np.clip(index, 0, max(np.shape(s)[-1] - 1, 0)),)]
+    key = grids + (np.clip(index, 0, max(np.shape(s)[-1] - 1, 0)),)
+    if isinstance(s, Traced):
+        return s[key]
+    # plain data at traced positions (a traced q): a recomputed step under optad.jit
+    return plain(lambda s, key: s[key], s, key)
 
 
 def _lerp(a, b, t):
@@ -159,15 +182,15 @@ _METHODS = {
 }
 
 
-def _counts(plain, skip_nan):
+def _counts(values, skip_nan):
     """How many values each row holds (its non-NaN ones for the nan-functions)."""
-    m = plain.shape[-1]
+    m = np.shape(peek(values))[-1]
     if skip_nan:
-        n = m - np.sum(np.isnan(plain), axis=-1)
-        if np.any(n == 0):
+        n = m - np.sum(np.isnan(values), axis=-1)
+        if decide(lambda n: bool(np.any(n == 0)), n):
             _warn("All-NaN slice encountered")
         return n
-    return np.full(plain.shape[:-1], m)
+    return np.full(np.shape(peek(values))[:-1], m)
 
 
 def _empty(rows, q_shape, kept, keepdims, skip_nan):
@@ -207,15 +230,16 @@ def _moveaxis_order(ndim, source, destination):
     return order
 
 
-def _finish(result, s, plain, n, skip_nan, q_ndim, axes, ndim, keepdims):
+def _finish(result, s, values, n, skip_nan, q_ndim, axes, ndim, keepdims):
     """The rows' results (``q``'s axes, then the kept ones) as NumPy returns them: NaN
     where NumPy's is, its axis order, and NumPy's ``keepdims``."""
     if skip_nan:
-        if np.any(n == 0):
+        if decide(lambda n: bool(np.any(n == 0)), n):
             result = np.where(n == 0, np.nan, result)
         result = _nan_layout(result, q_ndim, axes, ndim)
-    elif plain.shape[-1] and np.isnan(plain[..., -1]).any():
-        result = np.where(np.isnan(plain[..., -1]), s[..., -1], result)   # NaN, from the NaN
+    elif np.shape(peek(values))[-1] and decide(lambda v: bool(np.isnan(v[..., -1]).any()),
+                                               values):
+        result = np.where(np.isnan(values[..., -1]), s[..., -1], result)   # NaN, from the NaN
     if keepdims:   # NumPy's _ureduce: a 1 for each reduced axis, among the last axes
         shape = np.shape(peek(result))
         cut = len(shape) - (ndim - len(axes))
@@ -235,32 +259,33 @@ def _quantile(name, a, q, axis, out, method, keepdims, weights, scale, skip_nan)
         raise ValueError(f"{method!r} is not a valid method. Use one of: {list(_METHODS)}")
     q = q if isinstance(q, Traced) else np.asarray(q, dtype=float)
     q = q / scale if scale != 1 else q
-    plain_q = np.asarray(value_of(q), dtype=float)
-    if plain_q.ndim > 2:
+    q_data, q_shape = _data(q), np.shape(peek(q))
+    if len(q_shape) > 2:
         raise ValueError("q must be a scalar or 1d")
-    if not (np.all(plain_q >= 0) and np.all(plain_q <= 1)):
+    if not decide(lambda q: bool(np.all(q >= 0) and np.all(q <= 1)), q_data):
         what = "Percentiles" if scale == 100 else "Quantiles"
         raise ValueError(f"{what} must be in the range [0, {scale}]")
     x, kept = _rows(a, axis)
     if skip_nan and np.size(x) == 0:   # NumPy answers np.nanmean(a, axis): no q axes
         return _empty(np.shape(x)[:-1], (), kept, _flag(keepdims), skip_nan)
-    s, plain = _sorted(x)
-    n = _counts(plain, skip_nan)
+    s, values = _sorted(x)
+    n = _counts(values, skip_nan)
     virtual_index, fix_gamma = _METHODS[method]
     traced_q = fix_gamma is _same and isinstance(q, Traced)   # only these move with q
-    q_rows = np.reshape(q if traced_q else plain_q, plain_q.shape + (1,) * n.ndim)
+    q_rows = np.reshape(q if traced_q else q_data, q_shape + (1,) * np.ndim(peek(n)))
     v = virtual_index(n, q_rows)
-    plain_v = np.asarray(value_of(v))
+    # the positions read: under optad.jit, recomputed steps (not guards on their values)
+    v_data = _data(v)
     if fix_gamma is None:
-        result = _pick(s, plain_v)
+        result = _pick(s, v_data)
     else:   # NumPy's _get_indexes and _get_gamma
-        above, below = plain_v >= n - 1, plain_v < 0
-        previous = np.where(above, -1.0, np.where(below, 0.0, np.floor(plain_v)))
+        above, below = v_data >= n - 1, v_data < 0
+        previous = np.where(above, -1.0, np.where(below, 0.0, np.floor(v_data)))
         low = np.where(above, n - 1, previous).astype(np.intp)
         high = np.where(above | below, low, low + 1)
-        gamma = fix_gamma(v - previous, plain_v)
+        gamma = fix_gamma(v - previous, v_data)
         result = _lerp(_pick(s, low), _pick(s, high), gamma)
-    return _finish(result, s, plain, n, skip_nan, plain_q.ndim, _axes(axis, np.ndim(a)),
+    return _finish(result, s, values, n, skip_nan, len(q_shape), _axes(axis, np.ndim(a)),
                    np.ndim(a), _flag(keepdims))
 
 
@@ -292,11 +317,11 @@ def _median(name, skip_nan):
         x, kept = _rows(a, axis)
         if np.shape(x)[-1] == 0:
             return _empty(np.shape(x)[:-1], (), kept, _flag(keepdims), skip_nan)
-        s, plain = _sorted(x)
-        n = _counts(plain, skip_nan)
+        s, values = _sorted(x)
+        n = _counts(values, skip_nan)
         # the mean of the middle two (of the middle one twice for odd n), as NumPy's
         result = (_pick(s, (n - 1) // 2) + _pick(s, n // 2)) / 2.0
-        return _finish(result, s, plain, n, skip_nan, 0, _axes(axis, np.ndim(a)),
+        return _finish(result, s, values, n, skip_nan, 0, _axes(axis, np.ndim(a)),
                        np.ndim(a), _flag(keepdims))
     handler.__name__ = name
     handler.__doc__ = f"""``np.{name}`` with ``axis`` (an int or a tuple) and ``keepdims``.

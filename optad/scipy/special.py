@@ -21,7 +21,7 @@ import numpy as np
 import scipy.special as _sp
 
 from ..engine import Traced, bind, value_of
-from ..traced import carries_derivative, data_of
+from ..traced import carries_derivative, data_of, plain
 from ..errors import NotDifferentiableError
 from ..primitive import Primitive
 from ..prims import special as _rules
@@ -114,8 +114,9 @@ def logsumexp(a, axis=None, b=None, keepdims=False, return_sign=False):
     out = bind(_logsumexp, (a,) if b is None else (a, b), kwargs)
     if not return_sign:
         return out
-    sign = _sp.logsumexp(value_of(a), axis=axis, b=value_of(b), keepdims=keepdims,
-                         return_sign=True)[1]
+    # the sign is data (under optad.jit, a recomputed step)
+    sign = plain(lambda a, b: _sp.logsumexp(a, axis=axis, b=b, keepdims=keepdims,
+                                            return_sign=True)[1], a, b)
     return out, sign
 
 

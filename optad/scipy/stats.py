@@ -34,8 +34,8 @@ True
 import numpy as np
 import scipy.special as _sp
 
-from ..engine import Traced, value_of
-from ..traced import data_of
+from ..engine import Traced
+from ..traced import carries_derivative, data_of, decide, is_jit, peek, plain
 from ..errors import NotDifferentiableError
 from ..registry import load_scipy_families
 from .linalg import cholesky, solve_triangular
@@ -301,16 +301,19 @@ def _branches(cond, z, f, g, f_point, g_point):
     """``f(z)`` where the plain mask ``cond`` holds, ``g(z)`` elsewhere, each evaluated only
     on its own side (the other side's entries replaced by ``f_point`` / ``g_point``, points
     where it is finite), so neither side's overflow or log of 0 reaches the result or its
-    derivative as NaN."""
-    if np.all(cond):
-        return f(z)
-    if not np.any(cond):
-        return g(z)
+    derivative as NaN. Under optad.jit (a mask recomputed on every call) both sides are
+    always evaluated, so that no call traces again when the mask changes."""
+    if not is_jit(cond):
+        if np.all(cond):
+            return f(z)
+        if not np.any(cond):
+            return g(z)
     return np.where(cond, f(np.where(cond, z, f_point)), g(np.where(cond, g_point, z)))
 
 
 def _is_traced(v):
-    return isinstance(v, Traced)
+    """Whether ``v`` carries a derivative (the values of optad.jit's own trace are data)."""
+    return carries_derivative(v)
 
 
 class _Univariate:
@@ -349,13 +352,13 @@ class _Univariate:
     def _logcdf(self, z, *shapes):
         # SciPy's rv_continuous: log(cdf) below the median, log1p(−sf) above (accurate
         # in both tails)
-        m = self._median(*(value_of(s) for s in shapes))
-        return _branches(value_of(z) < m, z, lambda z: _log(self._cdf(z, *shapes)),
+        m = plain(self._median, *shapes)      # (under optad.jit: recomputed steps)
+        return _branches(plain(np.less, z, m), z, lambda z: _log(self._cdf(z, *shapes)),
                          lambda z: _log1p(-self._sf(z, *shapes)), m, m)
 
     def _logsf(self, z, *shapes):
-        m = self._median(*(value_of(s) for s in shapes))
-        return _branches(value_of(z) > m, z, lambda z: _log(self._sf(z, *shapes)),
+        m = plain(self._median, *shapes)
+        return _branches(plain(np.greater, z, m), z, lambda z: _log(self._sf(z, *shapes)),
                          lambda z: _log1p(-self._cdf(z, *shapes)), m, m)
 
     # --- SciPy's methods ---------------------------------------------------------------
@@ -444,21 +447,24 @@ class _Univariate:
             self._refuse_shape_derivative(method, shapes)
         out_shape = np.broadcast_shapes(np.shape(x), np.shape(loc), np.shape(scale),
                                         *(np.shape(s) for s in shapes))
-        plain = [np.asarray(value_of(s)) for s in shapes]
-        with np.errstate(invalid="ignore"):
-            good = self._argcheck(*plain) & (np.asarray(value_of(scale)) > 0)
-        if not np.all(good):     # valid stand-ins for the masked-out parameters
+        # Masks of the data (under optad.jit, recomputed steps; the shortcuts where they
+        # are all True are taken for plain masks only, so that a jitted call never traces
+        # again when they change: the masked formulas give the same values there)
+        good = plain(self._good, scale, *shapes)
+        jitted = is_jit(good)
+        if jitted or not np.all(good):     # valid stand-ins for the masked-out parameters
             shapes = tuple(np.where(good, s, 1.0) for s in shapes)
             scale = np.where(good, scale, 1.0)
         z = (x - loc) / scale
-        zv = np.asarray(value_of(z))
+        zv = data_of(z)
+        zv = zv if isinstance(zv, Traced) else np.asarray(zv)
         with np.errstate(invalid="ignore"):
             if method in _DENSITIES:
                 inside = (self.lower <= zv) & (zv <= self.upper)
             else:
                 inside = (self.lower < zv) & (zv < self.upper)
         keep = good & inside
-        if np.all(keep):
+        if not (jitted or is_jit(keep)) and np.all(keep):
             out = self._formula(method, z, shapes, scale)
         else:
             below, above = _OUTSIDE[method]
@@ -474,6 +480,11 @@ class _Univariate:
         if np.shape(out) != out_shape:
             out = out + np.zeros(out_shape)
         return _scalar(out)
+
+    def _good(self, scale, *shapes):
+        """Where the parameters are valid (plain values)."""
+        with np.errstate(invalid="ignore"):
+            return self._argcheck(*(np.asarray(s) for s in shapes)) & (np.asarray(scale) > 0)
 
     def _formula(self, method, z, shapes, scale):
         if method == "logpdf":
@@ -517,8 +528,8 @@ class _Frozen:
 
 def _t_or_normal(df, z, t_formula, normal_formula):
     """Student's t formula, and the normal one where df = inf (SciPy's limit)."""
-    inf = np.isinf(np.asarray(value_of(df)))
-    if not np.any(inf):
+    inf = plain(np.isinf, df)
+    if not decide(np.any, inf):        # (under optad.jit: a guard on this bool)
         return t_formula(z, df)
     return np.where(inf, normal_formula(z), t_formula(z, np.where(inf, 1.0, df)))
 
@@ -683,7 +694,7 @@ class _Laplace(_Univariate):
         return -np.abs(z) - np.log(2.0)
 
     def _cdf(self, z):
-        return _branches(value_of(z) > 0, z, lambda z: 1.0 - 0.5 * np.exp(-z),
+        return _branches(plain(np.greater, z, 0.0), z, lambda z: 1.0 - 0.5 * np.exp(-z),
                          lambda z: 0.5 * np.exp(z), 0.0, 0.0)
 
     def _sf(self, z):
@@ -738,7 +749,7 @@ class _Cauchy(_Univariate):
 
     def _logpdf(self, z):
         # SciPy's: log1p(z²) inside |z| < 1, 2 log|z| + log1p(1/z²) outside (no overflow)
-        return _branches(np.abs(value_of(z)) < 1, z, lambda z: -_LOG_PI - np.log1p(z * z),
+        return _branches(plain(lambda z: np.abs(z) < 1, z), z, lambda z: -_LOG_PI - np.log1p(z * z),
                          lambda z: -_LOG_PI - (2.0 * np.log(np.abs(z)) + np.log1p((1.0 / z) ** 2)),
                          0.0, 2.0)
 
@@ -839,10 +850,12 @@ class _Poisson:
                     f"with no derivative; a traced value reached it. Pass it as a plain value "
                     f"(optad.stop_gradient({name})); the derivative in mu exists.")
         mu = _plain_or_traced(mu)
-        with np.errstate(invalid="ignore"):
-            k = np.asarray(k, dtype=float) - np.asarray(loc, dtype=float)
-            good = np.asarray(value_of(mu)) >= 0
-        if not np.all(good):
+        # k, loc and masks of mu: data (under optad.jit, recomputed steps; the shortcuts
+        # where every mask entry holds are taken for plain masks only, as in _evaluate)
+        k = plain(_counts_less_loc, _plain_or_traced(k), _plain_or_traced(loc))
+        good = plain(_nonnegative, mu)
+        jitted = is_jit(good) or is_jit(k)
+        if jitted or not np.all(good):
             mu = np.where(good, mu, 1.0)
         with np.errstate(invalid="ignore"):
             if method in ("pmf", "logpmf"):
@@ -865,12 +878,22 @@ class _Poisson:
             kf = np.floor(kk) + 1.0
             out = _sp.gammaincc(kf, mu) if method in ("cdf", "logcdf") else _sp.gammainc(kf, mu)
             out = _log(out) if method in ("logcdf", "logsf") else out
-        if not np.all(keep):
+        if jitted or not np.all(keep):
             out = np.where(keep, out, fill)
-        out_shape = np.broadcast_shapes(np.shape(k), np.shape(mu))
+        out_shape = np.broadcast_shapes(np.shape(peek(k)), np.shape(mu))
         if np.shape(out) != out_shape:
             out = out + np.zeros(out_shape)
         return _scalar(out)
+
+
+def _counts_less_loc(k, loc):
+    with np.errstate(invalid="ignore"):
+        return np.asarray(k, dtype=float) - np.asarray(loc, dtype=float)
+
+
+def _nonnegative(mu):
+    with np.errstate(invalid="ignore"):
+        return np.asarray(mu) >= 0
 
 
 poisson = _Poisson()
@@ -899,13 +922,13 @@ class _Dirichlet:
     def logpdf(self, x, alpha):
         """log of the density at ``x`` (one point per column when 2-D)."""
         alpha = _plain_or_traced(alpha)
-        a = np.asarray(value_of(alpha))
-        if np.min(a) <= 0:
+        # (the checks read the data: under optad.jit each guards one bool, not the arrays)
+        if decide(lambda a: bool(np.min(a) <= 0), alpha):
             raise ValueError("All parameters must be greater than 0")
-        if a.ndim != 1:
+        if np.ndim(peek(alpha)) != 1:
             raise ValueError(f"Parameter vector 'a' must be one dimensional, but a.shape = "
-                             f"{a.shape}.")
-        x = _checked_simplex(_plain_or_traced(x), a)
+                             f"{np.shape(peek(alpha))}.")
+        x = _checked_simplex(_plain_or_traced(x), alpha)
         lnB = np.sum(_sp.gammaln(alpha)) - _sp.gammaln(np.sum(alpha))
         terms = _sp.xlogy(alpha - 1.0, np.swapaxes(x, 0, -1) if np.ndim(x) > 1 else x)
         out = -lnB + np.sum(np.swapaxes(terms, 0, -1) if np.ndim(x) > 1 else terms, axis=0)
@@ -925,32 +948,39 @@ class _Dirichlet:
 
 def _checked_simplex(x, alpha):
     """``x`` with its K-th component appended if missing, checked as SciPy checks it."""
-    k = alpha.shape[0]
+    k = np.shape(peek(alpha))[0]
     if np.shape(x)[0] + 1 != k and np.shape(x)[0] != k:
         raise ValueError(f"Vector 'x' must have either the same number of entries as, or one "
                          f"entry fewer than, parameter vector 'a', but alpha.shape = "
-                         f"{alpha.shape} and x.shape = {np.shape(x)}.")
+                         f"{np.shape(peek(alpha))} and x.shape = {np.shape(x)}.")
     if np.shape(x)[0] != k:
         if np.ndim(x) > 2:
             raise ValueError("The input must be one dimensional or a two dimensional matrix "
                              "containing the entries.")
         last = 1.0 - np.sum(x, axis=0)
         x = np.concatenate([x, np.reshape(last, (1,) + np.shape(last))], axis=0)
-    v = np.asarray(value_of(x))
+    problem = decide(_simplex_problem, x, alpha)   # (under optad.jit: a guard on it)
+    if problem is not None:
+        raise ValueError(problem)
+    return x
+
+
+def _simplex_problem(v, alpha):
+    """SciPy's complaint about the points ``v`` (plain), or None."""
+    v, alpha = np.asarray(v), np.asarray(alpha)
     if np.min(v) < 0:
-        raise ValueError("Each entry in 'x' must be greater than or equal to zero.")
+        return "Each entry in 'x' must be greater than or equal to zero."
     if np.max(v) > 1:
-        raise ValueError("Each entry in 'x' must be smaller or equal one.")
+        return "Each entry in 'x' must be smaller or equal one."
     low = alpha < 1
     if v.shape != alpha.shape:
         low = np.repeat(low, v.shape[-1], axis=-1).reshape(v.shape)
     if np.sum((v == 0) & low):
-        raise ValueError("Each entry in 'x' must be greater than zero if its alpha is less "
-                         "than one.")
+        return "Each entry in 'x' must be greater than zero if its alpha is less than one."
     if (np.abs(np.sum(v, 0) - 1.0) > 10e-10).any():
-        raise ValueError(f"The input vector 'x' must lie within the normal simplex. but "
-                         f"np.sum(x, 0) = {np.sum(v, 0)}.")
-    return x
+        return (f"The input vector 'x' must lie within the normal simplex. but "
+                f"np.sum(x, 0) = {np.sum(v, 0)}.")
+    return None
 
 
 class _FrozenDirichlet:
