@@ -7,7 +7,8 @@ saying so. The study's budget maps onto ``least_squares``: ``maxiter`` (Jacobian
 the start) and ``max_time`` as they are, ``maxfev`` as ``max_nfev`` (residual
 evaluations), ``gtol`` and ``ftol`` as SciPy's own ``gtol`` and ``ftol`` (SciPy's
 meaning: for trf, ‖scaled Jᵀr‖∞ < gtol, i.e. ‖∇F‖∞ ≲ 2·gtol for F = Σ r²; a relative
-decrease of the cost below ftol). The result is shaped like ``minimize``'s, so its
+decrease of the cost below ftol), and a study's ``jit=True`` as ``least_squares``'s.
+The result is shaped like ``minimize``'s, so its
 record is the same as every other run's: ``fun`` is F = Σ r², the history's ``f``
 column too (``cost`` = SciPy's cost rides along as a column of its own).
 
@@ -90,7 +91,7 @@ def run_lsq(problem, start, name, budget, options):
         raise TypeError(f"{name} needs a sum-of-squares problem with residuals "
                         f"(problem.residuals); {getattr(problem, 'name', problem)!r} has none.")
     given = {"maxiter": "maxiter", "max_time": "max_time", "maxfev": "max_nfev",
-             "gtol": "gtol", "ftol": "ftol"}
+             "gtol": "gtol", "ftol": "ftol", "jit": "jit"}
     kw = {given[k]: v for k, v in budget.items() if v is not None and k in given}
     return as_minimize_result(least_squares(residuals, start, lsq_method(name), **kw,
                                             **options))

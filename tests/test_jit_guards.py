@@ -14,17 +14,9 @@ import optad
 from optad.engines import using_reference
 import pytest
 
+from test_jit import same      # (one comparison of pytrees for every jit test)
+
 RNG = np.random.default_rng(20240611)
-
-
-def same(a, b, rtol=1e-12):
-    la, ta = optad.tree.flatten(a)
-    lb, tb = optad.tree.flatten(b)
-    assert ta == tb
-    for u, v in zip(la, lb):
-        assert np.shape(u) == np.shape(v)
-        np.testing.assert_allclose(u, v, rtol=rtol, atol=rtol * (1 + np.max(np.abs(
-            np.nan_to_num(np.asarray(v))), initial=0.0)), equal_nan=True)
 
 
 def once(fun, points, traces=1):

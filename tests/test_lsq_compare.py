@@ -40,6 +40,19 @@ def test_the_budget_reaches_least_squares():
     assert rec["nit"] == 5 and not rec["success"] and "maxiter = 5" in rec["message"]
 
 
+def test_jit_reaches_least_squares_and_takes_the_same_steps(monkeypatch):
+    seen = []
+    real = optimizers.lsq_runs.least_squares
+    monkeypatch.setattr(optimizers.lsq_runs, "least_squares",
+                        lambda *a, **kw: seen.append(kw.get("jit")) or real(*a, **kw))
+    runs = {jit: optimizers.compare(["lsq-trf"], ["mgh09"], executor="serial", jit=jit,
+                                    progress=False, resolve=problems.get)[0]
+            for jit in (False, True)}
+    assert seen == [None, True] and runs[True]["budget"]["jit"] is True
+    assert runs[True]["fun"] == pytest.approx(runs[False]["fun"], rel=1e-12, abs=1e-300)
+    assert runs[True]["nit"] == runs[False]["nit"]
+
+
 def test_lsq_options_are_checked_before_anything_runs():
     assert check_methods([("lsq-trf", {"x_scale": "jac"})]) == ["lsq-trf(x_scale=jac)"]
     with pytest.raises(UnknownOptionError, match="least_squares has no option 'lr'"):
