@@ -388,10 +388,25 @@ def _moved(args, rng):
     return tuple(optad.tree.tree_map(move, a) for a in args)
 
 
+@pytest.mark.parametrize("buffers", [False, pytest.param(True, marks=pytest.mark.slow)],
+                         ids=["", "buffers"])
 @pytest.mark.parametrize("c", CASES, ids=[c.name for c in CASES])
 @settings(max_examples=2, deadline=None, suppress_health_check=QUIET)
 @given(data=st.data())
-def test_every_primitive_case_jitted_matches_unjitted(c, data):
+def test_every_primitive_case_jitted_matches_unjitted(c, buffers, data):
+    """(``buffers``: every intermediate array, however small, in the buffer plan, which
+    otherwise takes only large ones: Hypothesis draws small arrays.)"""
+    from optad.jit import optimize as jit_optimize
+
+    threshold = jit_optimize.BUFFER_MIN_SIZE
+    jit_optimize.BUFFER_MIN_SIZE = 1 if buffers else threshold
+    try:
+        _jitted_matches_unjitted(c, data)
+    finally:
+        jit_optimize.BUFFER_MIN_SIZE = threshold
+
+
+def _jitted_matches_unjitted(c, data):
     args = data.draw(c.draw)
     again = data.draw(c.draw)
     if [np.shape(a) for a in optad.tree.flatten(again)[0]] != [
