@@ -26,11 +26,12 @@ from .errors import ArgumentTypeError, UnknownOptionError
 __all__ = ["curve_fit", "model_jacobian"]
 
 
-def model_jacobian(model):
+def model_jacobian(model, jit=False):
     """``jac(xdata, *params)``: the exact (M, N) Jacobian of ``model(xdata, *params)``
     (raveled to M values) with respect to the N parameters, in SciPy's ``curve_fit`` form.
 
     One optad recording of the model over the parameter vector; ``xdata`` is a constant.
+    ``jit=True``: replayed by ``optad.jit`` (``xdata`` and the parameters are its inputs).
 
     >>> import numpy as np
     >>> jac = model_jacobian(lambda x, a, k: a * np.exp(k * x))
@@ -38,21 +39,25 @@ def model_jacobian(model):
     array([[1., 0.],
            [1., 2.]])
     """
-    def jac(xdata, *params):
-        p = np.array(params, dtype=np.float64)
-        n = p.size
+    def jacobian_at(xdata, p):
+        n = np.shape(p)[0]
 
         def of_vector(q):
             return np.reshape(model(xdata, *[q[i] for i in range(n)]), (-1,))
-        J = optad.jacobian(of_vector)(p)
-        return np.asarray(J, dtype=np.float64).reshape(-1, n)
+        return optad.jacobian(of_vector)(p)
+
+    replay = optad.jit(jacobian_at) if jit else jacobian_at
+
+    def jac(xdata, *params):
+        p = np.array(params, dtype=np.float64)
+        return np.asarray(replay(xdata, p), dtype=np.float64).reshape(-1, p.size)
 
     return jac
 
 
 def curve_fit(model, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
               check_finite=None, bounds=(-np.inf, np.inf), method=None, *,
-              full_output=False, nan_policy=None, **kwargs):
+              full_output=False, nan_policy=None, jit=False, **kwargs):
     """Fit ``model(xdata, *params)`` to ``ydata`` by SciPy's ``curve_fit`` with optad's exact
     Jacobian; returns ``(popt, pcov)`` exactly as SciPy does (with ``full_output=True``
     also ``infodict, mesg, ier``).
@@ -62,7 +67,8 @@ def curve_fit(model, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     covariance), ``absolute_sigma``, ``check_finite``, ``bounds``, ``method`` ("trf",
     "dogbox", "lm"; None: lm without bounds, trf with), ``nan_policy``, and ``**kwargs``
     for ``least_squares`` (trf, dogbox) or ``leastsq`` (lm). ``jac`` is refused: optad
-    computes it. ``model`` must be written in NumPy on its parameters (optad traces it);
+    computes it. ``jit=True`` replays the Jacobian with ``optad.jit`` (for a model fitted
+    many times or over many iterations; closures and globals of ``model`` are frozen). ``model`` must be written in NumPy on its parameters (optad traces it);
     it receives each parameter as a number.
 
     >>> import numpy as np
@@ -80,5 +86,5 @@ def curve_fit(model, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
                                 f"got {model!r}.")
     return so.curve_fit(model, xdata, ydata, p0=p0, sigma=sigma,
                         absolute_sigma=absolute_sigma, check_finite=check_finite,
-                        bounds=bounds, method=method, jac=model_jacobian(model),
+                        bounds=bounds, method=method, jac=model_jacobian(model, jit=bool(jit)),
                         full_output=full_output, nan_policy=nan_policy, **kwargs)

@@ -58,7 +58,7 @@ _HABITS = {
 }
 
 
-def root(fun, x0, method="hybr", *, args=(), tol=None, callback=None, **options):
+def root(fun, x0, method="hybr", *, args=(), tol=None, callback=None, jit=False, **options):
     """Find x with ``fun(x, *args) = 0`` by SciPy's ``root``, with optad's exact Jacobian.
 
     ``method``: any of SciPy's (``hybr``, ``lm``, ``broyden1``, ``broyden2``,
@@ -68,7 +68,9 @@ def root(fun, x0, method="hybr", *, args=(), tol=None, callback=None, **options)
     ``sol.x`` has it; ``fun`` may return any shape (raveled). ``tol`` and ``callback`` as
     in SciPy (a callback gets the flat vector). ``**options``: the method's own options
     (``xtol``, ``maxfev``, ...; :data:`ROOT_OPTIONS`), passed as keywords; anything else
-    is refused with the list of valid ones.
+    is refused with the list of valid ones. ``jit=True`` (hybr and lm) replays the
+    function and its Jacobian with ``optad.jit`` (``args`` are arguments of the replay,
+    never frozen; closures and globals are).
 
     Returns SciPy's ``OptimizeResult`` (``x, success, status, message, fun``, and for
     hybr and lm ``nfev, njev``, ...).
@@ -98,7 +100,24 @@ def root(fun, x0, method="hybr", *, args=(), tol=None, callback=None, **options)
 
     jacobian = optad.jacobian(lambda v: np.reshape(fun(unravel(v), *args), (-1,)))
     extra = {}
-    if method == "lm":
+    if jit and method in ("hybr", "lm"):
+        flat = lambda v, *a: np.reshape(fun(unravel(v), *a), (-1,))      # noqa: E731
+        flat_jac = optad.jacobian(flat)
+        replay_fun = optad.jit(flat)
+        replay_both = optad.jit(lambda v, *a: (flat(v, *a), flat_jac(v, *a)))
+
+        def jitted_fun(x):
+            return _vector(replay_fun(np.asarray(x, dtype=np.float64), *args), "root")
+
+        def jitted_both(x):
+            value, J = replay_both(np.asarray(x, dtype=np.float64), *args)
+            return _vector(value, "root"), np.asarray(J, dtype=np.float64)
+
+        if method == "lm":
+            target, extra["jac"] = jitted_both, True
+        else:
+            target, extra["jac"] = jitted_fun, lambda x: jitted_both(x)[1]
+    elif method == "lm":
         def fun_and_jac(x):
             seen = []
 

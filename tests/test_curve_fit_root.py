@@ -118,3 +118,28 @@ def test_root_pytree_args_and_refusals():
         optimizers.root(tridiagonal, -np.ones(3), "hybr", maxiter=5)
     with pytest.raises(UnknownMethodError, match="hybr, lm"):
         optimizers.root(tridiagonal, -np.ones(3), "newton")
+
+
+# --- jit=True: the same fits and roots, replayed ----------------------------------------------
+@pytest.mark.parametrize("method", ["lm", "trf"])
+def test_curve_fit_with_jit_gives_the_same_fit(method):
+    plain = optimizers.curve_fit(damped, X, Y, p0=P0, sigma=SIGMA, method=method)
+    jitted = optimizers.curve_fit(damped, X, Y, p0=P0, sigma=SIGMA, method=method, jit=True)
+    np.testing.assert_allclose(jitted[0], plain[0], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(jitted[1], plain[1], rtol=1e-10, atol=1e-16)
+    # other data, the same model: xdata is an input of the replay, never frozen
+    y2 = 0.5 * damped(X, *P0)
+    popt, _ = optimizers.curve_fit(damped, X, y2, p0=P0, method=method, jit=True)
+    np.testing.assert_allclose(popt[0], 0.5 * P0[0], rtol=1e-8)
+
+
+@pytest.mark.parametrize("method", ["hybr", "lm"])
+def test_root_with_jit_takes_the_same_steps_and_reads_args_afresh(method):
+    x0 = -np.ones(12)
+    plain = optimizers.root(tridiagonal, x0, method, xtol=1e-13)
+    jitted = optimizers.root(tridiagonal, x0, method, xtol=1e-13, jit=True)
+    np.testing.assert_allclose(jitted.x, plain.x, rtol=1e-13, atol=1e-15)
+    assert jitted.nfev == plain.nfev and jitted.success
+    shifted = optimizers.root(lambda x, c: tridiagonal(x) - c, x0, method, args=(0.5,),
+                              xtol=1e-13, jit=True)
+    assert np.max(np.abs(tridiagonal(shifted.x) - 0.5)) < 1e-10
