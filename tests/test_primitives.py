@@ -226,6 +226,9 @@ def test_reverse_mode_matches_finite_differences_and_forward_mode(c, data):
     check_derivatives(c.fun, *args, seed=data.draw(st.integers(0, 1000)))
 
 
+# (slow: the whole suite on the main stack runs it; the other CI stacks, which run the
+# first-derivative checks of every case, skip it to keep CI within its time)
+@pytest.mark.slow
 @pytest.mark.parametrize("c", [c for c in CASES if c.second], ids=lambda c: c.name)
 @settings(max_examples=3, deadline=None, suppress_health_check=QUIET)
 @given(data=st.data())
