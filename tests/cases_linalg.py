@@ -50,7 +50,11 @@ def real_eigen(values):
     """Unsymmetric matrices S diag(w) S⁻¹ with real eigenvalues near ``values``."""
     def sample(rng, shape):
         n = shape[-1]
+        # (a nearly singular S makes the eigenvalues ill-conditioned: entries of 1e3,
+        # where central differences lose their digits; draw again)
         s = np.eye(n) + 0.3 * rng.standard_normal(shape)
+        while np.any(np.linalg.cond(s) > 10.0):
+            s = np.eye(n) + 0.3 * rng.standard_normal(shape)
         w = np.asarray(values, dtype=float) + rng.uniform(-0.1, 0.1, shape[:-1])
         return (s * w[..., None, :]) @ np.linalg.inv(s)
     return sample
