@@ -13,6 +13,9 @@ finds out in two simple steps:
    (SIGSEGV)``) and the study goes on; an innocent bystander, or a crash that does not
    repeat, simply finishes. The queued runs continue in a fresh pool.
 
+A pool may also break while the runs are still being handed to it (a run that kills
+its worker at once): the pool then refuses the rest, which is a break like any other.
+
 Every break therefore settles at least one run (if no marker was written, every
 unfinished run is run alone), so a study always ends, and a resume never meets the dead
 run again: its failure is in the results file like any other.
@@ -130,8 +133,16 @@ def run_on_processes(tasks, finished, size, pool=None):
 def _drain(pool, left, finished, marks):
     """Run every task of ``left`` on ``pool``, removing each as it finishes; True if the
     pool broke (the tasks still in ``left`` did not finish)."""
-    futures = {pool.submit(_tracked, task, i, marks): i for i, task in left.items()}
+    futures = {}
     try:
+        try:
+            for i, task in left.items():
+                futures[pool.submit(_tracked, task, i, marks)] = i
+        except cf.process.BrokenProcessPool:
+            # A worker died while runs were still being handed out (a run that kills its
+            # process at once): the pool refuses the rest. A break like any other.
+            cf.wait(futures)
+            return _settle_break(futures, left, finished)
         for future in cf.as_completed(futures):
             if future.exception() is not None:
                 if isinstance(future.exception(), cf.process.BrokenProcessPool):
@@ -141,17 +152,21 @@ def _drain(pool, left, finished, marks):
             finished(future.result())
         else:
             return False
-        # Broken: runs that finished just before the break still count.
-        for future, i in futures.items():
-            if i in left and future.done() and not future.cancelled() \
-                    and future.exception() is None:
-                del left[i]
-                finished(future.result())
-        return True
+        return _settle_break(futures, left, finished)
     except BaseException:
         for future in futures:
             future.cancel()
         raise
+
+
+def _settle_break(futures, left, finished):
+    """After a break: runs that finished just before it still count. Returns True."""
+    for future, i in futures.items():
+        if i in left and future.done() and not future.cancelled() \
+                and future.exception() is None:
+            del left[i]
+            finished(future.result())
+    return True
 
 
 def _run_alone(tasks, size):

@@ -272,6 +272,32 @@ def test_a_dead_worker_fails_its_run_and_the_study_goes_on(tmp_path):
     assert again == [] and resumed == records                    # the dead runs stay dead
 
 
+class _BreaksWhileSubmitting(cf.ProcessPoolExecutor):
+    """A caller's pool that breaks after ``ok`` runs were handed out, as when a worker
+    dies at once while the study is still submitting (a race CI met)."""
+
+    def __init__(self, ok, **kw):
+        super().__init__(**kw)
+        self.ok = ok
+
+    def submit(self, fn, /, *args, **kwargs):
+        if self.ok == 0:
+            raise cf.process.BrokenProcessPool("a child process terminated abruptly")
+        self.ok -= 1
+        return super().submit(fn, *args, **kwargs)
+
+
+def test_a_pool_that_breaks_while_runs_are_submitted():
+    methods = ["BFGS", ("adam", {"lr": 0.05})]
+    with _BreaksWhileSubmitting(2, max_workers=2) as pool:
+        records = optimizers.compare(methods, PROBLEMS, budget=BUDGET, executor=pool,
+                                     progress=False)
+    serial = optimizers.compare(methods, PROBLEMS, budget=BUDGET, executor="serial",
+                                progress=False)
+    assert len(records) == len(serial)
+    assert sorted(numbers(records)) == sorted(numbers(serial))   # every run finished
+
+
 def test_a_dead_worker_in_a_callers_process_pool(tmp_path):
     with cf.ProcessPoolExecutor(max_workers=2) as pool:
         records = optimizers.compare(["BFGS"], DEADLY, budget=BUDGET, executor=pool,
