@@ -68,8 +68,9 @@ def curve_fit(model, xdata, ydata, p0=None, sigma=None, absolute_sigma=False,
     "dogbox", "lm"; None: lm without bounds, trf with), ``nan_policy``, and ``**kwargs``
     for ``least_squares`` (trf, dogbox) or ``leastsq`` (lm). ``jac`` is refused: optad
     computes it. ``jit=True`` replays the Jacobian with ``optad.jit`` (for a model fitted
-    many times or over many iterations; closures and globals of ``model`` are frozen). ``model`` must be written in NumPy on its parameters (optad traces it);
-    it receives each parameter as a number.
+    many times or over many iterations; closures and globals of ``model`` are frozen).
+    ``model`` must be written in NumPy on its parameters (optad traces it); it receives
+    each parameter as a number.
 
     >>> import numpy as np
     >>> t = np.linspace(0.0, 2.0, 30)

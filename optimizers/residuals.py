@@ -46,8 +46,8 @@ from .history import KEEP_X_MAX, LeastSquaresHistory
 from .messages import Halt
 from .objective import _describe_bad, flattener
 
-__all__ = ["Residuals", "loss_cost", "has_sparse_jacobian", "NONFINITE_TRIALS",
-           "AUTO_SPARSE_MIN_N", "AUTO_SPARSE_DENSITY"]
+__all__ = ["Residuals", "loss_cost", "has_sparse_jacobian", "replayed_value_and_jacobian",
+           "NONFINITE_TRIALS", "AUTO_SPARSE_MIN_N", "AUTO_SPARSE_DENSITY"]
 
 #: ``sparse=None`` (the default) traces the Jacobian's pattern when there are at least
 #: this many variables (a dense Jacobian of 1000 × 1000 is 8 MB and 1000 passes) ...
@@ -111,6 +111,19 @@ def _vector(out, where):
     return np.array(a, dtype=np.float64).reshape(-1)
 
 
+def replayed_value_and_jacobian(flat):
+    """``optad.jit`` of ``(x, *args) -> (flat(x, *args), its Jacobian in x)``: one
+    recorded pass gives both (``args`` are arguments of the replay, never frozen).
+
+    >>> replay = replayed_value_and_jacobian(lambda x, c: x * x - c)
+    >>> replay(np.array([1.0, 2.0]), 1.0)
+    (array([0., 3.]), array([[2., 0.],
+           [0., 4.]]))
+    """
+    jac = optad.jacobian(flat)
+    return optad.jit(lambda x, *args: (flat(x, *args), jac(x, *args)))
+
+
 class Residuals:
     """``residuals(x, *args)`` over a flat vector: counts, the NaN guard, optad's Jacobian
     and the history.
@@ -170,16 +183,15 @@ class Residuals:
             jac = self._sparse or self._sparse_jacobian()
             return jac.value_and_jacobian
         if self.jit:
-            # (args are arguments of the jitted call: data passed there is never frozen)
-            jac = optad.jacobian(self._flat)
-            jitted = optad.jit(lambda x, *args: (self._flat(x, *args), jac(x, *args)))
-            return lambda x: jitted(x, *self.args)
+            replay = replayed_value_and_jacobian(self._flat)
+            return lambda x: replay(x, *self.args)
         jac = optad.jacobian(self._traced)
 
         def value_and_jacobian(x):
             self._seen = []
             J = jac(x)
-            return self._seen[0], J
+            value, self._seen = self._seen[0], []
+            return value, J
         return value_and_jacobian
 
     def _sparse_jacobian(self):
@@ -248,7 +260,6 @@ class Residuals:
         value, J = self._call(self._value_and_jacobian, x)
         self.njev += 1
         r = _vector(optad.value_of(value), self.owner)
-        self._seen = []
         if not np.all(np.isfinite(r)):
             raise Halt("nonfinite", what="residual vector", bad=_describe_bad(r))
         if sp.issparse(J):

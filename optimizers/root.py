@@ -30,7 +30,7 @@ import optad
 from . import validate
 from .errors import UnknownMethodError, UnknownOptionError
 from .objective import flattener
-from .residuals import _vector
+from .residuals import _vector, replayed_value_and_jacobian
 
 __all__ = ["root", "ROOT_OPTIONS"]
 
@@ -102,9 +102,8 @@ def root(fun, x0, method="hybr", *, args=(), tol=None, callback=None, jit=False,
     extra = {}
     if jit and method in ("hybr", "lm"):
         flat = lambda v, *a: np.reshape(fun(unravel(v), *a), (-1,))      # noqa: E731
-        flat_jac = optad.jacobian(flat)
         replay_fun = optad.jit(flat)
-        replay_both = optad.jit(lambda v, *a: (flat(v, *a), flat_jac(v, *a)))
+        replay_both = replayed_value_and_jacobian(flat)
 
         def jitted_fun(x):
             return _vector(replay_fun(np.asarray(x, dtype=np.float64), *args), "root")
